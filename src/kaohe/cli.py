@@ -1,0 +1,191 @@
+"""The ``kaohe`` command: a thin shell over the library. Only here do errors become messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from kaohe import __version__
+from kaohe.errors import KaoheError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                    help="Language of labels (default: KAOHE_LANG or zh).")
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def reports_errors(fn: F) -> F:
+    """Turn the library's named errors into a list of problems on stderr and exit code 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kaohe.terminal import print_issues
+
+        try:
+            return fn(*args, **kwargs)
+        except KaoheError as exc:
+            print_issues(_err_console(), exc.issues, "errors_found", kwargs.get("lang"))
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kaohe")
+def main() -> None:
+    """Kaohe (考核): differentiated performance assessment.
+
+    \b
+    Scheme (YAML) + data (CSV/Excel) → points, ranks, quota grades, explanations.
+    Start with:  kaohe run examples/ulanqab/scheme.yaml examples/ulanqab/data.xlsx -o out
+    """
+
+
+def _warn(warnings: list[Any], lang: str | None) -> None:
+    if warnings:
+        from kaohe.terminal import print_issues
+
+        print_issues(_err_console(), warnings, "warnings_found", lang, style="yellow")
+
+
+def _load(scheme_path: Path, data_path: Path, lang: str | None) -> Any:
+    from kaohe.engine import assess
+    from kaohe.io.data_files import load_data
+    from kaohe.io.scheme_file import load_scheme
+
+    scheme = load_scheme(scheme_path)
+    data, warnings = load_data(scheme, data_path)
+    _warn(warnings, lang)
+    return assess(scheme, data)
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="Folder to write results.csv, results.xlsx and explain.json into.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the ranking tables.")
+@LANG
+@reports_errors
+def run(scheme: Path, data: Path, out: Path, quiet: bool, lang: str | None) -> None:
+    """Assess: compute every unit's points, ranks and grade, and write the results.
+
+    \b
+    Writes, all or nothing:
+      OUT/results.csv   one row per unit (UTF-8, full precision)
+      OUT/results.xlsx  the same for print, one sheet per category, and every indicator's points
+      OUT/explain.json  every unit's every point, line by line, and its grade decision
+
+    \b
+    Example:
+      kaohe run examples/ulanqab/scheme.yaml examples/ulanqab/data.xlsx -o out
+    """
+    from kaohe.i18n import t
+    from kaohe.io.results_files import write_results
+    from kaohe.terminal import print_ranking
+
+    results = _load(scheme, data, lang)
+    write_results(results, out, lang)
+    console = _console()
+    if not quiet:
+        print_ranking(console, results, lang)
+    console.print(t("written", lang, path=out))
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path), required=False)
+@LANG
+@reports_errors
+def check(scheme: Path, data: Path | None, lang: str | None) -> None:
+    """Validate a scheme (and, if given, a data file) without computing.
+
+    \b
+    Every problem is listed with its file, line or sheet/row/column, and field, e.g.
+      scheme.yaml:42: indicators.gdp_growth.weights.ecology: weight must be ≥ 0, got -3
+
+    \b
+    Example:
+      kaohe check examples/ulanqab/scheme.yaml examples/ulanqab/data.xlsx
+    """
+    from kaohe.i18n import t
+    from kaohe.io.data_files import load_data
+    from kaohe.io.scheme_file import load_scheme
+
+    s = load_scheme(scheme)
+    console = _console()
+    console.print(t("scheme_ok", lang, units=len(s.units), categories=len(s.categories),
+                    indicators=len(s.indicators)))
+    if data is not None:
+        ds, warnings = load_data(s, data)
+        _warn(warnings, lang)
+        console.print(t("data_ok", lang, cells=int((ds.status == 0).sum())))
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
+@click.argument("unit")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@LANG
+@reports_errors
+def explain(scheme: Path, data: Path, unit: str, as_json: bool, lang: str | None) -> None:
+    """Print one unit's full explanation: every indicator's value, rule, arithmetic and points,
+    every subtotal, and why it got its grade. UNIT is the unit's id or name.
+
+    \b
+    Example:
+      kaohe explain examples/ulanqab/scheme.yaml examples/ulanqab/data.xlsx 集宁区
+    """
+    from kaohe.terminal import print_explanation
+
+    results = _load(scheme, data, lang)
+    e = results.explain(unit)
+    if as_json:
+        click.echo(json.dumps(e.to_dict(), ensure_ascii=False, indent=1))
+        return
+    print_explanation(_console(), results, e, lang)
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="The .xlsx file to write.")
+@LANG
+@reports_errors
+def template(scheme: Path, out: Path, lang: str | None) -> None:
+    """Write a data-entry workbook for a scheme: one sheet per owner department with only its
+    indicators, units as rows, units of measure in the headers, and Excel validation.
+
+    \b
+    Example:
+      kaohe template examples/ulanqab/scheme.yaml -o 填报模板.xlsx
+    """
+    from kaohe.i18n import t
+    from kaohe.io.scheme_file import load_scheme
+    from kaohe.io.template import write_template
+
+    if out.suffix.lower() != ".xlsx":
+        raise click.BadParameter("the template is an Excel workbook: give a .xlsx file name",
+                                 param_hint="--out")
+    write_template(load_scheme(scheme), out)
+    _console().print(t("template_written", lang, path=out))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,503 @@
+"""The data of one assessment: a value per (unit, indicator), validated against the scheme.
+
+:class:`Dataset` is what the engine reads: arrays in the scheme's unit and indicator order, with
+the state of every cell (present, missing, declared not applicable), counted items, notes, and
+where each value came from. :func:`dataset_from_tables` builds one from tables already read from
+files (rows of cells with their sheet and row numbers) and reports every bad cell by location.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kaohe.errors import DataError, Issue
+from kaohe.scheme import Scheme
+
+PRESENT, MISSING, NOT_APPLICABLE = 0, 1, 2
+NA_TOKENS = frozenset({"n/a", "na", "不适用", "#n/a"})
+TRUE_TOKENS = frozenset({"是", "yes", "y", "true", "√", "✓"})
+FALSE_TOKENS = frozenset({"否", "no", "n", "false", "×"})
+UNIT_HEADERS = frozenset({"unit", "考核对象", "单位", "unit_id"})
+NAME_HEADERS = frozenset({"name", "名称", "单位名称"})
+CATEGORY_HEADERS = frozenset({"category", "类别"})
+INDICATOR_HEADERS = frozenset({"indicator", "指标"})
+VALUE_HEADERS = frozenset({"value", "数值", "值"})
+NOTE_HEADERS = frozenset({"note", "备注", "说明"})
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """Where a value was read: file, sheet, row (1-based, as a spreadsheet shows) and column."""
+
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def issue(self, message: str, path: str = "") -> Issue:
+        return Issue(message, path=path, file=self.file, sheet=self.sheet, row=self.row,
+                     column=self.column)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated values for every unit and indicator of a scheme, in scheme order."""
+
+    units: tuple[str, ...]
+    indicators: tuple[str, ...]
+    values: NDArray[np.float64]
+    status: NDArray[np.int8]
+    items: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
+    notes: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    sources: Mapping[tuple[str, str], CellRef] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for arr in (self.values, self.status, *self.items.values()):
+            arr.flags.writeable = False
+        object.__setattr__(self, "items", MappingProxyType(dict(self.items)))
+        object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+
+    @classmethod
+    def from_mapping(cls, scheme: Scheme, data: Mapping[str, Mapping[str, Any]],
+                     notes: Mapping[tuple[str, str], str] | None = None) -> Dataset:
+        """Build from ``{unit: {column: value}}`` (columns as in a wide file), validating it."""
+        header = ["unit", *sorted({c for row in data.values() for c in row})]
+        rows = [(i + 2, [u, *[data[u].get(c) for c in header[1:]]])
+                for i, u in enumerate(data)]
+        ds, _ = dataset_from_tables(scheme, [Table("data", header, rows)])
+        if notes:
+            ds = cls(ds.units, ds.indicators, ds.values, ds.status, ds.items,
+                     {**ds.notes, **notes}, ds.sources)
+        return ds
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows read from one CSV file or one worksheet, before any interpretation."""
+
+    name: str  # file name, or file[sheet]
+    header: Sequence[Any]
+    rows: Sequence[tuple[int, Sequence[Any]]]  # (row number as shown to the user, cells)
+    file: str | None = None
+    sheet: str | None = None
+    header_row: int = 1
+
+    def ref(self, row: int | None = None, column: str | None = None) -> CellRef:
+        return CellRef(self.file or self.name, self.sheet, row, column)
+
+
+# --------------------------------------------------------------------------- columns
+
+
+@dataclass(frozen=True)
+class Column:
+    """What a header means: a unit/name/category column, an indicator, an item, or a note."""
+
+    role: str  # unit | name | category | value | item | note | indicator | long_value
+    indicator: str | None = None
+    item: str | None = None
+
+
+_BRACKET = re.compile(r"[\[［【]([^\]］】]+)[\]］】]\s*$")
+
+
+def header_key(header: Any) -> str:
+    """The key a header names: the text in trailing [brackets] if any, else the whole text."""
+    text = "" if header is None else str(header).strip()
+    m = _BRACKET.search(text)
+    return m.group(1).strip() if m else text
+
+
+class ColumnResolver:
+    """Maps headers (ids, Chinese names, ``name [id]``, ``id:item``, ``id:note``) to columns."""
+
+    def __init__(self, scheme: Scheme) -> None:
+        self.scheme = scheme
+        self.by_name = {ind.name: iid for iid, ind in scheme.indicators.items()}
+
+    def indicator(self, key: str) -> str | None:
+        if key in self.scheme.indicators:
+            return key
+        return self.by_name.get(key)
+
+    def resolve(self, header: Any) -> Column | str:
+        """The column, or a message saying why the header is not understood."""
+        key = header_key(header)
+        low = key.lower()
+        if not key:
+            return "empty header: every column needs a name"
+        for role, names in (("unit", UNIT_HEADERS), ("name", NAME_HEADERS),
+                            ("category", CATEGORY_HEADERS), ("indicator", INDICATOR_HEADERS),
+                            ("long_value", VALUE_HEADERS), ("note", NOTE_HEADERS)):
+            if low in names:
+                return Column(role)
+        base, sep, rest = key.partition(":")
+        iid = self.indicator(base)
+        if iid is None:
+            return _unknown_indicator(key, self.scheme)
+        if not sep:
+            if self.scheme.indicators[iid].rule.item_points() is not None:
+                items = ", ".join(f"{iid}:{k}" for k in self.scheme.indicators[iid].rule.item_points() or {})
+                return f"indicator {iid!r} is counted by item: use the columns {items}"
+            return Column("value", iid)
+        if rest == "note":
+            return Column("note", iid)
+        allowed = self.scheme.indicators[iid].rule.item_points()
+        if allowed is None or rest not in allowed:
+            opts = ", ".join(f"{iid}:{k}" for k in (allowed or {})) or f"{iid} (one value)"
+            return f"unknown item {key!r}; {iid} takes: {opts}, {iid}:note"
+        return Column("item", iid, rest)
+
+
+def _unknown_indicator(key: str, scheme: Scheme) -> str:
+    import difflib
+
+    names = [*scheme.indicators, *(i.name for i in scheme.indicators.values())]
+    close = difflib.get_close_matches(key, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown indicator {key!r}{hint}"
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def parse_number(raw: Any, boolean: bool = False) -> tuple[float | None, int, str | None]:
+    """(value, status, problem) of one cell as read from a file."""
+    if raw is None:
+        return None, MISSING, None
+    if isinstance(raw, bool):
+        return float(raw), PRESENT, None
+    if isinstance(raw, int | float):
+        if math.isnan(raw):
+            return None, MISSING, None
+        if math.isinf(raw):
+            return None, MISSING, f"not a finite number: {raw}"
+        return float(raw), PRESENT, None
+    text = str(raw).strip()
+    if not text:
+        return None, MISSING, None
+    low = text.lower()
+    if low in NA_TOKENS:
+        return None, NOT_APPLICABLE, None
+    if boolean and low in TRUE_TOKENS:
+        return 1.0, PRESENT, None
+    if boolean and low in FALSE_TOKENS:
+        return 0.0, PRESENT, None
+    cleaned = text.replace(",", "").replace("，", "").replace(" ", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        hint = ""
+        if cleaned.endswith("%"):
+            hint = f"; write {cleaned[:-1]} (the unit of measure is stated in the scheme)"
+        elif boolean:
+            hint = "; write 是/否 (yes/no) or 1/0"
+        return None, MISSING, f"text in a number cell: {text!r}{hint}"
+    if not math.isfinite(value):
+        return None, MISSING, f"not a finite number: {text!r}"
+    return value, PRESENT, None
+
+
+# --------------------------------------------------------------------------- building
+
+
+class _Builder:
+    def __init__(self, scheme: Scheme) -> None:
+        self.scheme = scheme
+        self.units = tuple(scheme.units)
+        self.inds = tuple(scheme.indicators)
+        self.u_index = {u: i for i, u in enumerate(self.units)}
+        self.i_index = {k: j for j, k in enumerate(self.inds)}
+        self.by_unit_name = {u.name: uid for uid, u in scheme.units.items()}
+        self.values = np.full((len(self.units), len(self.inds)), np.nan)
+        self.status = np.full((len(self.units), len(self.inds)), MISSING, dtype=np.int8)
+        self.items: dict[str, NDArray[np.float64]] = {}
+        for iid, ind in scheme.indicators.items():
+            pts = ind.rule.item_points()
+            if pts is not None:
+                self.items[iid] = np.full((len(self.units), len(pts)), np.nan)
+        self.notes: dict[tuple[str, str], str] = {}
+        self.sources: dict[tuple[str, str], CellRef] = {}
+        self.unit_rows: dict[str, CellRef] = {}
+        self.columns_seen: dict[str, CellRef] = {}
+        self.errors: list[Issue] = []
+        self.warnings: list[Issue] = []
+        self.resolver = ColumnResolver(scheme)
+
+    def unit(self, key: Any, ref: CellRef) -> str | None:
+        text = "" if key is None else str(key).strip()
+        text = header_key(text)
+        if not text:
+            self.errors.append(ref.issue("empty unit cell: every row needs a unit id or name"))
+            return None
+        if text in self.scheme.units:
+            return text
+        if text in self.by_unit_name:
+            return self.by_unit_name[text]
+        import difflib
+
+        close = difflib.get_close_matches(text, [*self.scheme.units, *self.by_unit_name], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        self.errors.append(ref.issue(f"unknown unit {text!r}{hint}"))
+        return None
+
+    def put(self, uid: str, col: Column, raw: Any, ref: CellRef) -> None:
+        iid = col.indicator
+        assert iid is not None
+        ind = self.scheme.indicators[iid]
+        if col.role == "note":
+            text = "" if raw is None else str(raw).strip()
+            if text:
+                self._set_note(uid, iid, text, ref)
+            return
+        boolean = ind.rule.type == "veto"
+        value, status, problem = parse_number(raw, boolean=boolean)
+        if problem:
+            self.errors.append(ref.issue(problem))
+            return
+        category = self.scheme.units[uid].category
+        if not ind.applies_to(category):
+            if status == PRESENT:
+                self.warnings.append(ref.issue(
+                    f"{ind.name} does not apply to {self.scheme.categories[category].name}; "
+                    "the value is ignored"))
+            return
+        if status == PRESENT:
+            assert value is not None
+            problem = self._check_value(iid, col, value)
+            if problem:
+                self.errors.append(ref.issue(problem))
+                return
+        self._store(uid, iid, col, value, status, ref)
+
+    def _check_value(self, iid: str, col: Column, value: float) -> str | None:
+        ind = self.scheme.indicators[iid]
+        if col.role == "item":
+            if value < 0 or not float(value).is_integer():
+                return f"a count must be a whole number ≥ 0, got {value:g}"
+            return None
+        if ind.rule.type == "veto" and value not in (0.0, 1.0):
+            return f"a veto is 是/否 (1/0), got {value:g}"
+        if ind.rule.type == "judgement" and value < 0:
+            return f"a judgement cell holds the points deducted (≥ 0), got {value:g}"
+        if ind.rule.type == "count_deduction" and value < 0:
+            return f"a count must be ≥ 0, got {value:g}"
+        if ind.range is not None:
+            lo, hi = ind.range
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                shown = f"[{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
+                return f"{value:g} is outside the range {shown} declared for {ind.name}"
+        return None
+
+    def _store(self, uid: str, iid: str, col: Column, value: float | None, status: int,
+               ref: CellRef) -> None:
+        i, j = self.u_index[uid], self.i_index[iid]
+        key = (uid, iid) if col.role == "value" else (uid, f"{iid}:{col.item}")
+        if key in self.sources and status != MISSING:
+            prev = self.sources[key]
+            old = (self.values[i, j] if col.role == "value"
+                   else self.items[iid][i, self._item_pos(iid, col.item)])
+            same = (value is None and np.isnan(old)) or (value is not None and old == value)
+            if not same or status == NOT_APPLICABLE:
+                self.errors.append(ref.issue(
+                    f"a second value for {uid} / {key[1]}; the first is at {prev.sheet or ''} "
+                    f"row {prev.row} column {prev.column}"))
+                return
+        if status == MISSING and key in self.sources:
+            return
+        if status != MISSING:
+            self.sources[key] = ref
+        if col.role == "item":
+            self.items[iid][i, self._item_pos(iid, col.item)] = np.nan if value is None else value
+            if status == PRESENT:
+                self.status[i, j] = PRESENT
+            self.sources.setdefault((uid, iid), ref)
+            return
+        self.values[i, j] = np.nan if value is None else value
+        if status != MISSING:
+            self.status[i, j] = status
+        self.sources.setdefault((uid, iid), ref)
+
+    def _item_pos(self, iid: str, item: str | None) -> int:
+        return list(self.scheme.indicators[iid].rule.item_points() or {}).index(str(item))
+
+    def _set_note(self, uid: str, iid: str, text: str, ref: CellRef) -> None:
+        old = self.notes.get((uid, iid))
+        if old is not None and old != text:
+            self.errors.append(ref.issue(f"a second, different note for {uid} / {iid}"))
+            return
+        self.notes[(uid, iid)] = text
+
+    # ---- tables
+
+    def wide(self, table: Table, cols: list[Column | None]) -> None:
+        unit_col = next(k for k, c in enumerate(cols) if c is not None and c.role == "unit")
+        for k, c in enumerate(cols):
+            if c is not None and c.indicator is not None and c.role in ("value", "item"):
+                self.columns_seen.setdefault(c.indicator, table.ref(None, _col_name(k, table)))
+        for rownum, cells in table.rows:
+            if _blank(cells):
+                continue
+            uid = self.unit(_get(cells, unit_col), table.ref(rownum, _col_name(unit_col, table)))
+            if uid is None:
+                continue
+            if uid in self.unit_rows and self.unit_rows[uid].sheet == table.sheet and \
+                    self.unit_rows[uid].file == (table.file or table.name):
+                first = self.unit_rows[uid]
+                self.errors.append(table.ref(rownum, _col_name(unit_col, table)).issue(
+                    f"unit {uid} appears twice in this sheet (first on row {first.row})"))
+                continue
+            self.unit_rows.setdefault(uid, table.ref(rownum))
+            for k, c in enumerate(cols):
+                if c is None or c.indicator is None:
+                    continue
+                self.put(uid, c, _get(cells, k), table.ref(rownum, _col_name(k, table)))
+
+    def long(self, table: Table, cols: list[Column | None]) -> None:
+        pos = {c.role: k for k, c in enumerate(cols) if c is not None}
+        for rownum, cells in table.rows:
+            if _blank(cells):
+                continue
+            uid = self.unit(_get(cells, pos["unit"]), table.ref(rownum, _col_name(pos["unit"], table)))
+            ind_ref = table.ref(rownum, _col_name(pos["indicator"], table))
+            col = self.resolver.resolve(_get(cells, pos["indicator"]))
+            if isinstance(col, str) or col.role not in ("value", "item"):
+                self.errors.append(ind_ref.issue(col if isinstance(col, str)
+                                                 else "not an indicator column"))
+                continue
+            if uid is None:
+                continue
+            self.unit_rows.setdefault(uid, table.ref(rownum))
+            assert col.indicator is not None
+            self.columns_seen.setdefault(col.indicator, ind_ref)
+            self.put(uid, col, _get(cells, pos["long_value"]),
+                     table.ref(rownum, _col_name(pos["long_value"], table)))
+            if "note" in pos:
+                self.put(uid, Column("note", col.indicator), _get(cells, pos["note"]),
+                         table.ref(rownum, _col_name(pos["note"], table)))
+
+    # ---- completeness
+
+    def finish(self) -> None:
+        self._check_notes()
+        self._check_missing()
+
+    def _check_notes(self) -> None:
+        for iid, ind in self.scheme.indicators.items():
+            j = self.i_index[iid]
+            r = ind.rule
+            needs_note: NDArray[np.bool_] | None = None
+            why = ""
+            if r.type == "judgement" and r.reason_required:  # type: ignore[attr-defined]
+                needs_note = np.nan_to_num(self.values[:, j]) > 0
+                why = "a deduction needs its reason in the note"
+            elif r.type == "bonus_items" and r.evidence_required:  # type: ignore[attr-defined]
+                needs_note = np.nan_to_num(self.items[iid]).sum(axis=1) > 0
+                why = "bonus points need evidence named in the note"
+            if needs_note is None:
+                continue
+            for i in np.flatnonzero(needs_note):
+                uid = self.units[i]
+                if (uid, iid) not in self.notes:
+                    ref = self.sources.get((uid, iid), CellRef())
+                    self.errors.append(ref.issue(f"{why} ({iid}:note)"))
+
+    def _check_missing(self) -> None:
+        no_row = [u for u in self.units if u not in self.unit_rows]
+        for uid in no_row:
+            self.errors.append(Issue(f"no data for unit {self.scheme.units[uid].name} ({uid})"))
+        for iid, ind in self.scheme.indicators.items():
+            if ind.missing_policy != "error" or ind.rule.type == "judgement":
+                continue
+            j = self.i_index[iid]
+            need = [i for i, u in enumerate(self.units)
+                    if u in self.unit_rows and ind.applies_to(self.scheme.units[u].category)
+                    and self.status[i, j] == MISSING]
+            if not need:
+                continue
+            if iid not in self.columns_seen:
+                names = ", ".join(self.units[i] for i in need[:6]) + (" …" if len(need) > 6 else "")
+                self.errors.append(Issue(
+                    f"no column for indicator {ind.name} ({iid}); a value is required for {names}"))
+                continue
+            col = self.columns_seen[iid]
+            for i in need:
+                row = self.unit_rows[self.units[i]]
+                ref = CellRef(row.file, row.sheet, row.row, col.column) \
+                    if (row.file, row.sheet) == (col.file, col.sheet) else row
+                self.errors.append(ref.issue(
+                    f"missing value for {ind.name} ({iid}) of {self.scheme.units[self.units[i]].name}"
+                    "; the scheme requires one (set missing: zero, peer_average or renormalise "
+                    "to allow a gap, or write N/A if it does not apply)"))
+
+    def dataset(self) -> Dataset:
+        return Dataset(self.units, self.inds, self.values, self.status, self.items,
+                       self.notes, self.sources)
+
+
+def _get(cells: Sequence[Any], k: int) -> Any:
+    return cells[k] if k < len(cells) else None
+
+
+def _blank(cells: Sequence[Any]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _col_name(k: int, table: Table) -> str:
+    """Spreadsheet column letter with its header, e.g. ``C (gdp_growth)``."""
+    letters = ""
+    n = k + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    head = table.header[k] if k < len(table.header) else None
+    return f"{letters} ({header_key(head)})" if head not in (None, "") else letters
+
+
+def dataset_from_tables(scheme: Scheme, tables: Iterable[Table]) -> tuple[Dataset, list[Issue]]:
+    """Validate tables against the scheme; return the dataset and warnings.
+
+    Raises :class:`DataError` listing every bad cell (by file, sheet, row and column) at once.
+    """
+    b = _Builder(scheme)
+    for table in tables:
+        cols: list[Column | None] = []
+        header_ok = True
+        for k, h in enumerate(table.header):
+            if h is None or (isinstance(h, str) and not h.strip()):
+                cols.append(None)
+                continue
+            col = b.resolver.resolve(h)
+            if isinstance(col, str):
+                b.errors.append(table.ref(table.header_row, _col_name(k, table)).issue(col))
+                cols.append(None)
+                header_ok = False
+                continue
+            cols.append(col)
+        roles = {c.role for c in cols if c is not None}
+        if "unit" not in roles:
+            b.errors.append(table.ref(table.header_row).issue(
+                "no unit column: the first row must name the columns, one of them "
+                "'unit' (or 考核对象)"))
+            continue
+        if "indicator" in roles or "long_value" in roles:
+            if not {"indicator", "long_value"} <= roles:
+                b.errors.append(table.ref(table.header_row).issue(
+                    "a long table needs the columns unit, indicator and value (note optional)"))
+                continue
+            b.long(table, cols)
+        elif header_ok or cols:
+            b.wide(table, cols)
+    b.finish()
+    if b.errors:
+        raise DataError(b.errors)
+    return b.dataset(), b.warnings

@@ -1,0 +1,163 @@
+"""Writing results: ``results.csv``, ``results.xlsx`` and ``explain.json``, all or nothing.
+
+The CSV keeps full precision (every float written so that it reads back identical); the
+workbook is for print, rounded to the scheme's ``decimals``, with Chinese headers (or English).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kaohe import __version__
+from kaohe.i18n import t
+from kaohe.io.atomic import atomic_dir
+from kaohe.results import RESULT_COLUMNS, Results
+
+
+def write_results(results: Results, out: str | Path, language: str | None = None) -> Path:
+    """Write every results file into the folder ``out`` atomically; return its path."""
+    out = Path(out)
+    with atomic_dir(out) as tmp:
+        write_csv(results, tmp / "results.csv")
+        write_xlsx(results, tmp / "results.xlsx", language)
+        write_explain(results, tmp / "explain.json")
+    return out
+
+
+def ranked_rows(results: Results) -> list[dict[str, Any]]:
+    """Rows in reading order: by overall rank, then category order, then unit id."""
+    rows = results.rows()
+    cat_order = {c: k for k, c in enumerate(results.scheme.categories)}
+    return sorted(rows, key=lambda r: (r["rank"], cat_order[r["category"]], r["unit"]))
+
+
+def write_csv(results: Results, path: Path) -> None:
+    columns = [*RESULT_COLUMNS, *results.dimensions]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        for row in ranked_rows(results):
+            w.writerow(["" if row[c] is None else row[c] for c in columns])
+
+
+def explain_document(results: Results) -> dict[str, Any]:
+    s = results.scheme
+    return {
+        "generator": f"kaohe {__version__}",
+        "scheme": s.name,
+        "period": s.period.label,
+        "categories": {cid: {"name": c.name, "full_marks": _full(results, cid)}
+                       for cid, c in s.categories.items()},
+        "units": [e.to_dict() for e in results.explain_all()],
+    }
+
+
+def _full(results: Results, cid: str) -> float | None:
+    idx = np.flatnonzero(results.plan.cat_index == results.plan.categories.index(cid))
+    return float(results.full_marks[idx[0]]) if idx.size else None
+
+
+def write_explain(results: Results, path: Path) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(explain_document(results), fh, ensure_ascii=False, indent=1, allow_nan=False)
+        fh.write("\n")
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+def write_xlsx(results: Results, path: Path, language: str | None = None) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = t("all_units", language)
+    rows = ranked_rows(results)
+    _results_sheet(ws, results, rows, language, t("results_title", language))
+    for cid, cat in results.scheme.categories.items():
+        sheet = wb.create_sheet(_sheet_title(cat.name))
+        mine = sorted((r for r in rows if r["category"] == cid),
+                      key=lambda r: (r["rank_in_category"], r["unit"]))
+        _results_sheet(sheet, results, mine, language, f"{cat.name} · {t('results_title', language)}")
+    _points_sheet(wb.create_sheet(t("indicator_points", language)), results, language)
+    wb.save(path)
+
+
+def _sheet_title(name: str) -> str:
+    bad = set("[]:*?/\\")
+    return "".join("_" if ch in bad else ch for ch in name)[:31]
+
+
+def _style_header(ws: Any, row: int, ncols: int) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="999999")
+    for c in range(1, ncols + 1):
+        cell = ws.cell(row=row, column=c)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE6F0")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+
+
+def _print_setup(ws: Any, header_row: int, ncols: int) -> None:
+    from openpyxl.utils import get_column_letter
+
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for c in range(1, ncols + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 12 if c > 2 else 14
+
+
+def _results_sheet(ws: Any, results: Results, rows: list[dict[str, Any]],
+                   language: str | None, title: str) -> None:
+    from openpyxl.styles import Font
+
+    s = results.scheme
+    dims = list(results.dimensions)
+    heads = [t(k, language) for k in ("unit_id", "name", "category", "score", "full_marks",
+                                      "share", "rank_in_category", "rank", "grade", "vetoed")]
+    heads += [s.dimensions[d].name for d in dims]
+    ws.cell(row=1, column=1, value=f"{s.name} — {title}").font = Font(bold=True, size=13)
+    ws.append([])
+    ws.append(heads)
+    _style_header(ws, 3, len(heads))
+    numfmt = "0." + "0" * s.decimals if s.decimals else "0"
+    for r in rows:
+        vetoes = "、".join(s.indicators[v].name for v in r["vetoed"].split(";") if v)
+        line = [r["unit"], r["name"], s.categories[r["category"]].name, r["score"],
+                r["full_marks"], r["share"], r["rank_in_category"], r["rank"],
+                r["grade_name"] or "", vetoes, *[r[d] for d in dims]]
+        ws.append(line)
+        n = ws.max_row
+        for c in (4, 5, *range(11, 11 + len(dims))):
+            ws.cell(row=n, column=c).number_format = numfmt
+        ws.cell(row=n, column=6).number_format = "0.0%"
+    _print_setup(ws, 3, len(heads))
+
+
+def _points_sheet(ws: Any, results: Results, language: str | None) -> None:
+    s = results.scheme
+    inds = list(results.indicators)
+    heads = [t("unit_id", language), t("name", language), t("category", language)]
+    heads += [f"{s.indicators[i].name}" for i in inds]
+    ws.append(heads)
+    _style_header(ws, 1, len(heads))
+    numfmt = "0." + "0" * s.decimals if s.decimals else "0"
+    for i, uid in enumerate(results.units):
+        u = s.units[uid]
+        vals = [None if np.isnan(p) else float(p) for p in results.points[i]]
+        ws.append([uid, u.name, s.categories[u.category].name, *vals])
+        for c in range(4, 4 + len(inds)):
+            ws.cell(row=ws.max_row, column=c).number_format = numfmt
+    _print_setup(ws, 1, len(heads))

@@ -1,0 +1,144 @@
+"""Normalisations for indicator-style (composite index) schemes.
+
+Each maps a value to a fraction (1 = best) and then onto ``to: [l, u]`` (default ``[0, full]``),
+except the z-score, which is ``mean + sd x z`` and unbounded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kaohe.rules.base import (
+    RuleInput,
+    RuleOutput,
+    Vec,
+    fmt,
+    group_rank,
+    peer_count,
+    peer_stat,
+    reference_values,
+    rule,
+    safe_div,
+)
+from kaohe.rulespec import DistanceToTarget, Goalposts, MinMax, RankPercentile, ZScore
+
+
+def _onto(frac: Vec, to: tuple[float, float] | None, inp: RuleInput,
+          bounded: bool = True) -> RuleOutput:
+    lo = np.full(frac.shape, to[0]) if to else np.zeros(frac.shape)
+    hi = np.full(frac.shape, to[1]) if to else inp.full
+    raw = lo + (hi - lo) * frac
+    terms = {"frac": frac, "l": lo, "u": hi}
+    if bounded:
+        return RuleOutput(raw, lo=np.minimum(lo, hi), hi=np.maximum(lo, hi), terms=terms)
+    return RuleOutput(raw, terms=terms)
+
+
+def _onto_text(t: dict[str, float]) -> str:
+    return (f"{fmt(t['l'])} + ({fmt(t['u'])} − {fmt(t['l'])}) × {fmt(t['frac'])} = "
+            f"{fmt(t['raw'])}")
+
+
+# ----------------------------------------------------------------------- minmax
+
+
+def _f_minmax(r: MinMax, t: dict[str, float]) -> str:
+    if t["direction"] > 0:
+        frac = f"({fmt(t['x'])} − {fmt(t['min'])}) / ({fmt(t['max'])} − {fmt(t['min'])})"
+    else:
+        frac = f"({fmt(t['max'])} − {fmt(t['x'])}) / ({fmt(t['max'])} − {fmt(t['min'])})"
+    return f"fraction {frac} = {fmt(t['frac'])}; {_onto_text(t)}"
+
+
+@rule("minmax", _f_minmax)
+def minmax(r: MinMax, inp: RuleInput) -> RuleOutput:
+    lo = peer_stat(inp.x, inp.valid, inp.groups, np.min)
+    hi = peer_stat(inp.x, inp.valid, inp.groups, np.max)
+    span = hi - lo
+    num = inp.x - lo if inp.direction > 0 else hi - inp.x
+    frac = np.where(span > 0, safe_div(num, span), 1.0)
+    out = _onto(frac, r.to, inp)
+    out.terms.update({"min": lo, "max": hi})
+    return out
+
+
+# ----------------------------------------------------------------------- zscore
+
+
+def _f_zscore(r: ZScore, t: dict[str, float]) -> str:
+    sign = "" if t["direction"] > 0 else "−"
+    return (f"z = {sign}({fmt(t['x'])} − {fmt(t['mean'])}) / {fmt(t['sd'])} = {fmt(t['z'])}; "
+            f"{fmt(r.mean)} + {fmt(r.sd)} × {fmt(t['z'])} = {fmt(t['raw'])}")
+
+
+def _sample_sd(v: Vec) -> float:
+    return float(np.std(v, ddof=1)) if v.size > 1 else 0.0
+
+
+@rule("zscore", _f_zscore)
+def zscore(r: ZScore, inp: RuleInput) -> RuleOutput:
+    mean = peer_stat(inp.x, inp.valid, inp.groups, np.mean)
+    sd = peer_stat(inp.x, inp.valid, inp.groups, _sample_sd)
+    z = np.where(sd > 0, inp.direction * safe_div(inp.x - mean, sd), 0.0)
+    return RuleOutput(r.mean + r.sd * z, terms={"mean": mean, "sd": sd, "z": z})
+
+
+# ----------------------------------------------------------------------- goalposts
+
+
+def _f_goalposts(r: Goalposts, t: dict[str, float]) -> str:
+    if t["direction"] > 0:
+        frac = f"({fmt(t['x'])} − {fmt(r.lower)}) / ({fmt(r.upper)} − {fmt(r.lower)})"
+    else:
+        frac = f"({fmt(r.upper)} − {fmt(t['x'])}) / ({fmt(r.upper)} − {fmt(r.lower)})"
+    cut = ", truncated to [0, 1]" if r.truncate else ""
+    return f"fraction {frac}{cut} = {fmt(t['frac'])}; {_onto_text(t)}"
+
+
+@rule("goalposts", _f_goalposts)
+def goalposts(r: Goalposts, inp: RuleInput) -> RuleOutput:
+    num = inp.x - r.lower if inp.direction > 0 else r.upper - inp.x
+    frac = num / (r.upper - r.lower)
+    if r.truncate:
+        frac = np.clip(frac, 0.0, 1.0)
+    return _onto(frac, r.to, inp, bounded=r.truncate)
+
+
+# ----------------------------------------------------------------------- distance_to_target
+
+
+def _f_distance(r: DistanceToTarget, t: dict[str, float]) -> str:
+    cap = ", capped at 1" if r.cap else ""
+    return (f"fraction ({fmt(t['x'])} − {fmt(t['worst'])}) / ({fmt(t['target'])} − "
+            f"{fmt(t['worst'])}){cap} = {fmt(t['frac'])}; {_onto_text(t)}")
+
+
+@rule("distance_to_target", _f_distance)
+def distance_to_target(r: DistanceToTarget, inp: RuleInput) -> RuleOutput:
+    worst = reference_values("peer_worst", inp)
+    den = inp.target - worst
+    frac = np.where(den != 0, safe_div(inp.x - worst, den), 1.0)
+    if r.cap:
+        frac = np.minimum(frac, 1.0)
+    out = _onto(frac, r.to, inp, bounded=r.cap)
+    out.terms.update({"worst": worst, "target": inp.target})
+    return out
+
+
+# ----------------------------------------------------------------------- rank_percentile
+
+
+def _f_rank_percentile(r: RankPercentile, t: dict[str, float]) -> str:
+    return (f"{fmt(t['below'])} of the other {fmt(t['peers'] - 1)} peers are below: "
+            f"fraction {fmt(t['frac'])}; {_onto_text(t)}")
+
+
+@rule("rank_percentile", _f_rank_percentile)
+def rank_percentile(r: RankPercentile, inp: RuleInput) -> RuleOutput:
+    # rank from the bottom, ties taking the lowest place: 1 + the number of peers strictly below
+    below = group_rank(-inp.direction * inp.x, inp.valid, inp.groups) - 1.0
+    n = peer_count(inp.valid, inp.groups)
+    frac = np.where(n > 1, safe_div(below, n - 1.0), 1.0)
+    out = _onto(frac, r.to, inp)
+    out.terms.update({"below": below, "peers": n})
+    return out

@@ -1,0 +1,105 @@
+"""Readable terminal output (rich): ranks per category, one unit's explanation, problems."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from kaohe.errors import Issue
+from kaohe.explanation import UnitExplanation, decision_summary
+from kaohe.i18n import t
+from kaohe.results import Results
+from kaohe.rules.base import fmt
+
+
+def _num(x: float | None, decimals: int) -> str:
+    return "—" if x is None else f"{x:.{decimals}f}"
+
+
+def print_ranking(console: Console, results: Results, language: str | None = None) -> None:
+    """One table per category, units in rank order, with subtotals of the top dimensions."""
+    s = results.scheme
+    top_dims = [d for d, dim in s.dimensions.items() if dim.parent is None]
+    rows = results.rows()
+    dec = s.decimals
+    for cid, cat in s.categories.items():
+        table = Table(title=f"{cat.name}（{cid}）", title_justify="left", header_style="bold")
+        table.add_column(t("rank_in_category", language), justify="right")
+        table.add_column(t("unit", language))
+        table.add_column(t("score", language), justify="right")
+        for d in top_dims:
+            table.add_column(s.dimensions[d].name, justify="right")
+        table.add_column(t("rank", language), justify="right")
+        if s.grading is not None:
+            table.add_column(t("grade", language))
+        mine = sorted((r for r in rows if r["category"] == cid),
+                      key=lambda r: (r["rank_in_category"], r["unit"]))
+        for r in mine:
+            name = Text(r["name"])
+            if r["vetoed"]:
+                name.append(" ✗", style="red")
+            cells: list[str | Text] = [str(r["rank_in_category"]), name,
+                                       _num(r["score"], dec)]
+            cells += [_num(r[d], dec) for d in top_dims]
+            cells.append(str(r["rank"]))
+            if s.grading is not None:
+                cells.append(r["grade_name"] or "")
+            table.add_row(*cells)
+        console.print(table)
+
+
+def print_explanation(console: Console, results: Results, e: UnitExplanation,
+                      language: str | None = None) -> None:
+    dec = results.scheme.decimals
+    head = (f"[bold]{e.name}[/] ({e.unit}) · {e.category_name} · "
+            f"{t('score', language)} {_num(e.score, dec)} / {fmt(e.full_marks)}"
+            f"{t('void', language) if e.void else ''} · "
+            f"{t('rank_in_category', language)} {e.rank_in_category} · "
+            f"{t('rank', language)} {e.rank}")
+    if e.grade_name:
+        head += f" · {t('grade', language)} [bold]{e.grade_name}[/]"
+    console.print(head)
+    table = Table(header_style="bold", show_lines=False)
+    for key in ("indicator", "value", "target", "points", "arithmetic"):
+        table.add_column(t(key, language), overflow="fold",
+                         justify="right" if key in ("value", "target", "points") else "left")
+    for ind in e.indicators:
+        value = fmt(ind.value) if ind.value is not None else (
+            ", ".join(f"{k}×{fmt(v)}" for k, v in ind.items.items()) if ind.items else "—")
+        pts = "—" if ind.points is None else f"{ind.points:.{dec}f}"
+        full = f" / {fmt(ind.full)}" if ind.full else ""
+        name = " › ".join([*ind.path, ind.name])
+        flags = f" [{', '.join(ind.flags)}]" if ind.flags else ""
+        note = f"  ({t('note', language)}: {ind.note})" if ind.note else ""
+        table.add_row(name, value, "—" if ind.target is None else fmt(ind.target), pts + full,
+                      ind.arithmetic + flags + note)
+    console.print(table)
+    dims = Table(header_style="bold")
+    dims.add_column(t("dimension", language))
+    dims.add_column(t("subtotal", language), justify="right")
+    dims.add_column(t("full_marks", language), justify="right")
+    dims.add_column("")
+    for d in e.dimensions:
+        note = []
+        if d.renormalised_by:
+            note.append(f"renormalised ×{fmt(d.renormalised_by)}")
+        if d.capped:
+            note.append("capped")
+        if d.floored:
+            note.append("floored")
+        dims.add_row(d.name, _num(d.value, dec), fmt(d.full), ", ".join(note))
+    console.print(dims)
+    if e.grade_decision is not None and results.decisions is not None:
+        i = results.unit_index(e.unit)
+        console.print(f"[bold]{t('grade_decision', language)}[/]: "
+                      f"{decision_summary(results, results.decisions[i])}")
+
+
+def print_issues(console: Console, issues: Sequence[Issue], key: str,
+                 language: str | None = None, style: str = "red") -> None:
+    console.print(f"[{style}]{t(key, language, n=len(issues))}[/]")
+    for issue in issues:
+        console.print(Text(f"  {issue}"))
