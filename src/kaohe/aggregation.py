@@ -66,8 +66,9 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
     return Aggregates(values, scale, capped, floored)
 
 
-def _sum(base: list[tuple[Vec, Vec, Vec, str]],
-         extra: list[tuple[Vec, Vec, Vec, str]]) -> tuple[Vec, Vec]:
+def _sum(
+    base: list[tuple[Vec, Vec, Vec, str]], extra: list[tuple[Vec, Vec, Vec, str]]
+) -> tuple[Vec, Vec]:
     """Sum of points; absent base children are renormalised over the full marks present."""
     n = (base or extra)[0][0].shape[0]
     total = np.zeros(n)
@@ -81,8 +82,9 @@ def _sum(base: list[tuple[Vec, Vec, Vec, str]],
         full_present += np.where(present, f, 0.0)
         any_present |= present
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where((full_present > 0) & (full_present < full_all),
-                         full_all / full_present, 1.0)
+        scale = np.where(
+            (full_present > 0) & (full_present < full_all), full_all / full_present, 1.0
+        )
     val = total * scale
     extra_present = np.zeros(n, dtype=bool)
     for v, _, _, _ in extra:
@@ -96,8 +98,7 @@ def _sum(base: list[tuple[Vec, Vec, Vec, str]],
     return np.where(absent, np.nan, val), scale
 
 
-def _mean(base: list[tuple[Vec, Vec, Vec, str]], geometric: bool, node: str,
-          plan: Plan) -> Vec:
+def _mean(base: list[tuple[Vec, Vec, Vec, str]], geometric: bool, node: str, plan: Plan) -> Vec:
     """Weighted mean of the children present (weights renormalised over them)."""
     n = base[0][0].shape[0]
     acc = np.zeros(n)
@@ -108,10 +109,14 @@ def _mean(base: list[tuple[Vec, Vec, Vec, str]], geometric: bool, node: str,
             bad = present & (v <= 0)
             if bad.any():
                 units = ", ".join(plan.units[i] for i in np.flatnonzero(bad)[:6])
-                raise ComputationError(Issue(
-                    f"a geometric mean needs values > 0; a child of this node is ≤ 0 for "
-                    f"{units}. Use aggregation: mean, or a normalisation that keeps values "
-                    "above 0", path=_node_path(node)))
+                raise ComputationError(
+                    Issue(
+                        f"a geometric mean needs values > 0; a child of this node is ≤ 0 for "
+                        f"{units}. Use aggregation: mean, or a normalisation that keeps values "
+                        "above 0",
+                        path=_node_path(node),
+                    )
+                )
             with np.errstate(divide="ignore", invalid="ignore"):
                 acc += np.where(present, w * np.log(np.where(present, v, 1.0)), 0.0)
         else:

@@ -17,8 +17,12 @@ from kaohe.errors import KaoheError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-                    help="Language of labels (default: KAOHE_LANG or zh).")
+LANG = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of labels (default: KAOHE_LANG or zh).",
+)
 
 
 def _console() -> Console:
@@ -77,8 +81,13 @@ def _load(scheme_path: Path, data_path: Path, lang: str | None) -> Any:
 @main.command()
 @click.argument("scheme", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
-              help="Folder to write results.csv, results.xlsx and explain.json into.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write results.csv, results.xlsx and explain.json into.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the ranking tables.")
 @LANG
 @reports_errors
@@ -129,8 +138,15 @@ def check(scheme: Path, data: Path | None, lang: str | None) -> None:
 
     s = load_scheme(scheme)
     console = _console()
-    console.print(t("scheme_ok", lang, units=len(s.units), categories=len(s.categories),
-                    indicators=len(s.indicators)))
+    console.print(
+        t(
+            "scheme_ok",
+            lang,
+            units=len(s.units),
+            categories=len(s.categories),
+            indicators=len(s.indicators),
+        )
+    )
     if data is not None:
         ds, warnings = load_data(s, data)
         _warn(warnings, lang)
@@ -164,8 +180,9 @@ def explain(scheme: Path, data: Path, unit: str, as_json: bool, lang: str | None
 
 @main.command()
 @click.argument("scheme", type=click.Path(path_type=Path))
-@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
-              help="The .xlsx file to write.")
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path), required=True, help="The .xlsx file to write."
+)
 @LANG
 @reports_errors
 def template(scheme: Path, out: Path, lang: str | None) -> None:
@@ -181,8 +198,9 @@ def template(scheme: Path, out: Path, lang: str | None) -> None:
     from kaohe.io.template import write_template
 
     if out.suffix.lower() != ".xlsx":
-        raise click.BadParameter("the template is an Excel workbook: give a .xlsx file name",
-                                 param_hint="--out")
+        raise click.BadParameter(
+            "the template is an Excel workbook: give a .xlsx file name", param_hint="--out"
+        )
     write_template(load_scheme(scheme), out)
     _console().print(t("template_written", lang, path=out))
 

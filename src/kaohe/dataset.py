@@ -43,8 +43,9 @@ class CellRef:
     column: str | None = None
 
     def issue(self, message: str, path: str = "") -> Issue:
-        return Issue(message, path=path, file=self.file, sheet=self.sheet, row=self.row,
-                     column=self.column)
+        return Issue(
+            message, path=path, file=self.file, sheet=self.sheet, row=self.row, column=self.column
+        )
 
 
 @dataclass(frozen=True)
@@ -60,24 +61,30 @@ class Dataset:
     sources: Mapping[tuple[str, str], CellRef] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for arr in (self.values, self.status, *self.items.values()):
+        arrays: list[NDArray[Any]] = [self.values, self.status, *self.items.values()]
+        for arr in arrays:
             arr.flags.writeable = False
         object.__setattr__(self, "items", MappingProxyType(dict(self.items)))
         object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
 
     @classmethod
-    def from_mapping(cls, scheme: Scheme, data: Mapping[str, Mapping[str, Any]],
-                     notes: Mapping[tuple[str, str], str] | None = None) -> Dataset:
-        """Build from ``{unit: {column: value}}`` (columns as in a wide file), validating it."""
-        header = ["unit", *sorted({c for row in data.values() for c in row})]
-        rows = [(i + 2, [u, *[data[u].get(c) for c in header[1:]]])
-                for i, u in enumerate(data)]
-        ds, _ = dataset_from_tables(scheme, [Table("data", header, rows)])
-        if notes:
-            ds = cls(ds.units, ds.indicators, ds.values, ds.status, ds.items,
-                     {**ds.notes, **notes}, ds.sources)
-        return ds
+    def from_mapping(
+        cls,
+        scheme: Scheme,
+        data: Mapping[str, Mapping[str, Any]],
+        notes: Mapping[tuple[str, str], str] | None = None,
+    ) -> Dataset:
+        """Build from ``{unit: {column: value}}`` (columns as in a wide file), validating it.
+
+        ``notes`` maps (unit, indicator) to the note of that cell (a reason, evidence).
+        """
+        merged = {u: dict(row) for u, row in data.items()}
+        for (u, iid), text in (notes or {}).items():
+            merged.setdefault(u, {})[f"{iid}:note"] = text
+        header = ["unit", *sorted({c for row in merged.values() for c in row})]
+        rows = [(i + 2, [u, *[merged[u].get(c) for c in header[1:]]]) for i, u in enumerate(merged)]
+        return dataset_from_tables(scheme, [Table("data", header, rows)])[0]
 
 
 @dataclass(frozen=True)
@@ -135,9 +142,14 @@ class ColumnResolver:
         low = key.lower()
         if not key:
             return "empty header: every column needs a name"
-        for role, names in (("unit", UNIT_HEADERS), ("name", NAME_HEADERS),
-                            ("category", CATEGORY_HEADERS), ("indicator", INDICATOR_HEADERS),
-                            ("long_value", VALUE_HEADERS), ("note", NOTE_HEADERS)):
+        for role, names in (
+            ("unit", UNIT_HEADERS),
+            ("name", NAME_HEADERS),
+            ("category", CATEGORY_HEADERS),
+            ("indicator", INDICATOR_HEADERS),
+            ("long_value", VALUE_HEADERS),
+            ("note", NOTE_HEADERS),
+        ):
             if low in names:
                 return Column(role)
         base, sep, rest = key.partition(":")
@@ -146,7 +158,9 @@ class ColumnResolver:
             return _unknown_indicator(key, self.scheme)
         if not sep:
             if self.scheme.indicators[iid].rule.item_points() is not None:
-                items = ", ".join(f"{iid}:{k}" for k in self.scheme.indicators[iid].rule.item_points() or {})
+                items = ", ".join(
+                    f"{iid}:{k}" for k in self.scheme.indicators[iid].rule.item_points() or {}
+                )
                 return f"indicator {iid!r} is counted by item: use the columns {items}"
             return Column("value", iid)
         if rest == "note":
@@ -267,9 +281,12 @@ class _Builder:
         category = self.scheme.units[uid].category
         if not ind.applies_to(category):
             if status == PRESENT:
-                self.warnings.append(ref.issue(
-                    f"{ind.name} does not apply to {self.scheme.categories[category].name}; "
-                    "the value is ignored"))
+                self.warnings.append(
+                    ref.issue(
+                        f"{ind.name} does not apply to {self.scheme.categories[category].name}; "
+                        "the value is ignored"
+                    )
+                )
             return
         if status == PRESENT:
             assert value is not None
@@ -298,19 +315,26 @@ class _Builder:
                 return f"{value:g} is outside the range {shown} declared for {ind.name}"
         return None
 
-    def _store(self, uid: str, iid: str, col: Column, value: float | None, status: int,
-               ref: CellRef) -> None:
+    def _store(
+        self, uid: str, iid: str, col: Column, value: float | None, status: int, ref: CellRef
+    ) -> None:
         i, j = self.u_index[uid], self.i_index[iid]
         key = (uid, iid) if col.role == "value" else (uid, f"{iid}:{col.item}")
         if key in self.sources and status != MISSING:
             prev = self.sources[key]
-            old = (self.values[i, j] if col.role == "value"
-                   else self.items[iid][i, self._item_pos(iid, col.item)])
+            old = (
+                self.values[i, j]
+                if col.role == "value"
+                else self.items[iid][i, self._item_pos(iid, col.item)]
+            )
             same = (value is None and np.isnan(old)) or (value is not None and old == value)
             if not same or status == NOT_APPLICABLE:
-                self.errors.append(ref.issue(
-                    f"a second value for {uid} / {key[1]}; the first is at {prev.sheet or ''} "
-                    f"row {prev.row} column {prev.column}"))
+                self.errors.append(
+                    ref.issue(
+                        f"a second value for {uid} / {key[1]}; the first is at {prev.sheet or ''} "
+                        f"row {prev.row} column {prev.column}"
+                    )
+                )
                 return
         if status == MISSING and key in self.sources:
             return
@@ -350,11 +374,17 @@ class _Builder:
             uid = self.unit(_get(cells, unit_col), table.ref(rownum, _col_name(unit_col, table)))
             if uid is None:
                 continue
-            if uid in self.unit_rows and self.unit_rows[uid].sheet == table.sheet and \
-                    self.unit_rows[uid].file == (table.file or table.name):
+            if (
+                uid in self.unit_rows
+                and self.unit_rows[uid].sheet == table.sheet
+                and self.unit_rows[uid].file == (table.file or table.name)
+            ):
                 first = self.unit_rows[uid]
-                self.errors.append(table.ref(rownum, _col_name(unit_col, table)).issue(
-                    f"unit {uid} appears twice in this sheet (first on row {first.row})"))
+                self.errors.append(
+                    table.ref(rownum, _col_name(unit_col, table)).issue(
+                        f"unit {uid} appears twice in this sheet (first on row {first.row})"
+                    )
+                )
                 continue
             self.unit_rows.setdefault(uid, table.ref(rownum))
             for k, c in enumerate(cols):
@@ -367,23 +397,34 @@ class _Builder:
         for rownum, cells in table.rows:
             if _blank(cells):
                 continue
-            uid = self.unit(_get(cells, pos["unit"]), table.ref(rownum, _col_name(pos["unit"], table)))
+            uid = self.unit(
+                _get(cells, pos["unit"]), table.ref(rownum, _col_name(pos["unit"], table))
+            )
             ind_ref = table.ref(rownum, _col_name(pos["indicator"], table))
             col = self.resolver.resolve(_get(cells, pos["indicator"]))
             if isinstance(col, str) or col.role not in ("value", "item"):
-                self.errors.append(ind_ref.issue(col if isinstance(col, str)
-                                                 else "not an indicator column"))
+                self.errors.append(
+                    ind_ref.issue(col if isinstance(col, str) else "not an indicator column")
+                )
                 continue
             if uid is None:
                 continue
             self.unit_rows.setdefault(uid, table.ref(rownum))
             assert col.indicator is not None
             self.columns_seen.setdefault(col.indicator, ind_ref)
-            self.put(uid, col, _get(cells, pos["long_value"]),
-                     table.ref(rownum, _col_name(pos["long_value"], table)))
+            self.put(
+                uid,
+                col,
+                _get(cells, pos["long_value"]),
+                table.ref(rownum, _col_name(pos["long_value"], table)),
+            )
             if "note" in pos:
-                self.put(uid, Column("note", col.indicator), _get(cells, pos["note"]),
-                         table.ref(rownum, _col_name(pos["note"], table)))
+                self.put(
+                    uid,
+                    Column("note", col.indicator),
+                    _get(cells, pos["note"]),
+                    table.ref(rownum, _col_name(pos["note"], table)),
+                )
 
     # ---- completeness
 
@@ -397,10 +438,10 @@ class _Builder:
             r = ind.rule
             needs_note: NDArray[np.bool_] | None = None
             why = ""
-            if r.type == "judgement" and r.reason_required:  # type: ignore[attr-defined]
+            if r.type == "judgement" and r.reason_required:
                 needs_note = np.nan_to_num(self.values[:, j]) > 0
                 why = "a deduction needs its reason in the note"
-            elif r.type == "bonus_items" and r.evidence_required:  # type: ignore[attr-defined]
+            elif r.type == "bonus_items" and r.evidence_required:
                 needs_note = np.nan_to_num(self.items[iid]).sum(axis=1) > 0
                 why = "bonus points need evidence named in the note"
             if needs_note is None:
@@ -419,29 +460,46 @@ class _Builder:
             if ind.missing_policy != "error" or ind.rule.type == "judgement":
                 continue
             j = self.i_index[iid]
-            need = [i for i, u in enumerate(self.units)
-                    if u in self.unit_rows and ind.applies_to(self.scheme.units[u].category)
-                    and self.status[i, j] == MISSING]
+            need = [
+                i
+                for i, u in enumerate(self.units)
+                if u in self.unit_rows
+                and ind.applies_to(self.scheme.units[u].category)
+                and self.status[i, j] == MISSING
+            ]
             if not need:
                 continue
             if iid not in self.columns_seen:
-                names = ", ".join(self.units[i] for i in need[:6]) + (" …" if len(need) > 6 else "")
-                self.errors.append(Issue(
-                    f"no column for indicator {ind.name} ({iid}); a value is required for {names}"))
+                names = ", ".join(self.units[i] for i in need[:6])
+                more = " …" if len(need) > 6 else ""
+                self.errors.append(
+                    Issue(
+                        f"no column for indicator {ind.name} ({iid}); "
+                        f"a value is required for {names}{more}"
+                    )
+                )
                 continue
             col = self.columns_seen[iid]
             for i in need:
                 row = self.unit_rows[self.units[i]]
-                ref = CellRef(row.file, row.sheet, row.row, col.column) \
-                    if (row.file, row.sheet) == (col.file, col.sheet) else row
-                self.errors.append(ref.issue(
-                    f"missing value for {ind.name} ({iid}) of {self.scheme.units[self.units[i]].name}"
-                    "; the scheme requires one (set missing: zero, peer_average or renormalise "
-                    "to allow a gap, or write N/A if it does not apply)"))
+                ref = (
+                    CellRef(row.file, row.sheet, row.row, col.column)
+                    if (row.file, row.sheet) == (col.file, col.sheet)
+                    else row
+                )
+                unit_name = self.scheme.units[self.units[i]].name
+                self.errors.append(
+                    ref.issue(
+                        f"missing value for {ind.name} ({iid}) of {unit_name}"
+                        "; the scheme requires one (set missing: zero, peer_average or renormalise "
+                        "to allow a gap, or write N/A if it does not apply)"
+                    )
+                )
 
     def dataset(self) -> Dataset:
-        return Dataset(self.units, self.inds, self.values, self.status, self.items,
-                       self.notes, self.sources)
+        return Dataset(
+            self.units, self.inds, self.values, self.status, self.items, self.notes, self.sources
+        )
 
 
 def _get(cells: Sequence[Any], k: int) -> Any:
@@ -485,14 +543,20 @@ def dataset_from_tables(scheme: Scheme, tables: Iterable[Table]) -> tuple[Datase
             cols.append(col)
         roles = {c.role for c in cols if c is not None}
         if "unit" not in roles:
-            b.errors.append(table.ref(table.header_row).issue(
-                "no unit column: the first row must name the columns, one of them "
-                "'unit' (or 考核对象)"))
+            b.errors.append(
+                table.ref(table.header_row).issue(
+                    "no unit column: the first row must name the columns, one of them "
+                    "'unit' (or 考核对象)"
+                )
+            )
             continue
         if "indicator" in roles or "long_value" in roles:
             if not {"indicator", "long_value"} <= roles:
-                b.errors.append(table.ref(table.header_row).issue(
-                    "a long table needs the columns unit, indicator and value (note optional)"))
+                b.errors.append(
+                    table.ref(table.header_row).issue(
+                        "a long table needs the columns unit, indicator and value (note optional)"
+                    )
+                )
                 continue
             b.long(table, cols)
         elif header_ok or cols:

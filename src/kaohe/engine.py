@@ -8,6 +8,7 @@ Every step is vectorised over units; the same scheme and data give the same resu
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from kaohe.aggregation import aggregate
 from kaohe.dataset import Dataset
@@ -32,9 +33,12 @@ def assess(scheme: Scheme, data: Dataset, plan: Plan | None = None) -> Results:
     total = agg.values[:, -1]
     if np.isnan(total).any():
         bad = [plan.units[i] for i in np.flatnonzero(np.isnan(total))]
-        raise ComputationError(Issue(
-            f"no score could be computed for {', '.join(bad[:6])}: every indicator that applies "
-            "is absent and was renormalised away"))
+        raise ComputationError(
+            Issue(
+                f"no score could be computed for {', '.join(bad[:6])}: every indicator that "
+                "applies is absent and was renormalised away"
+            )
+        )
     vetoes = _vetoes(plan, flags)
     void = np.zeros(n_units, dtype=bool)
     for iid, i in vetoes:
@@ -45,16 +49,34 @@ def assess(scheme: Scheme, data: Dataset, plan: Plan | None = None) -> Results:
     full = plan.full_marks
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(full > 0, score / full, score)
-    st = Standing(score=score, share=share, points=points, subtotals=agg.values,
-                  values=np.asarray(data.values), void=void)
+    st = Standing(
+        score=score,
+        share=share,
+        points=points,
+        subtotals=agg.values,
+        values=np.asarray(data.values),
+        void=void,
+    )
     rank_in_category, rank = ranks(plan, st)
     grade_index = decisions = None
     if scheme.grading is not None:
         grade_index, decisions = grade_units(plan, st, vetoes)
-    return Results(plan=plan, data=data, points=points, flags=flags, aggregates=agg,
-                   score=score, share=share, void=void, rank_in_category=rank_in_category,
-                   rank=rank, grade_index=grade_index, decisions=decisions, traces=traces,
-                   vetoes=_by_unit(vetoes, n_units))
+    return Results(
+        plan=plan,
+        data=data,
+        points=points,
+        flags=flags,
+        aggregates=agg,
+        score=score,
+        share=share,
+        void=void,
+        rank_in_category=rank_in_category,
+        rank=rank,
+        grade_index=grade_index,
+        decisions=decisions,
+        traces=traces,
+        vetoes=_by_unit(vetoes, n_units),
+    )
 
 
 def _by_unit(vetoes: list[tuple[str, int]], n_units: int) -> tuple[tuple[str, ...], ...]:
@@ -66,11 +88,15 @@ def _by_unit(vetoes: list[tuple[str, int]], n_units: int) -> tuple[tuple[str, ..
 
 def _check_shape(plan: Plan, data: Dataset) -> None:
     if data.units != plan.units or data.indicators != plan.indicators:
-        raise DataError(Issue("the dataset was built for another scheme (its units or "
-                              "indicators differ); build it with this scheme"))
+        raise DataError(
+            Issue(
+                "the dataset was built for another scheme (its units or "
+                "indicators differ); build it with this scheme"
+            )
+        )
 
 
-def _vetoes(plan: Plan, flags: np.ndarray) -> list[tuple[str, int]]:  # type: ignore[type-arg]
+def _vetoes(plan: Plan, flags: NDArray[np.int16]) -> list[tuple[str, int]]:
     out = []
     for j, iid in enumerate(plan.indicators):
         if plan.kinds[j] != "veto":

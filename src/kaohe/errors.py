@@ -23,7 +23,7 @@ class Issue:
     column: str | None = None
 
     def where(self) -> str:
-        """The location: ``file:line`` for text files, ``file[sheet] row R, column C`` for tables."""
+        """Location: ``file:line`` for text files, ``file[sheet] row R, column C`` for tables."""
         loc = self.file or ""
         if self.sheet is not None:
             loc += f"[{self.sheet}]"

@@ -113,28 +113,44 @@ def explain_unit(res: Results, i: int) -> UnitExplanation:
     scheme = res.scheme
     uid = plan.units[i]
     unit = scheme.units[uid]
-    inds = [explain_indicator(res, i, j) for j in range(len(plan.indicators))
-            if plan.applies[i, j]]
+    inds = [explain_indicator(res, i, j) for j in range(len(plan.indicators)) if plan.applies[i, j]]
     dims = []
     for did in scheme.dimensions:
         k = plan.node_index(did)
         if not plan.node_applies[i, k]:
             continue
         sc = float(res.aggregates.scale[i, k])
-        dims.append(DimensionExplanation(
-            did, scheme.dimensions[did].name, scheme.dimensions[did].aggregation,
-            _num(res.aggregates.values[i, k]), float(plan.node_full[i, k]),
-            None if sc == 1.0 else sc, bool(res.aggregates.capped[i, k]),
-            bool(res.aggregates.floored[i, k])))
+        dims.append(
+            DimensionExplanation(
+                did,
+                scheme.dimensions[did].name,
+                scheme.dimensions[did].aggregation,
+                _num(res.aggregates.values[i, k]),
+                float(plan.node_full[i, k]),
+                None if sc == 1.0 else sc,
+                bool(res.aggregates.capped[i, k]),
+                bool(res.aggregates.floored[i, k]),
+            )
+        )
     decision = res.decisions[i] if res.decisions is not None else None
     return UnitExplanation(
-        unit=uid, name=unit.name, category=unit.category,
-        category_name=scheme.categories[unit.category].name, score=float(res.score[i]),
-        full_marks=float(res.full_marks[i]), share=float(res.share[i]),
-        rank_in_category=int(res.rank_in_category[i]), rank=int(res.rank[i]),
-        grade=res.grade(i), grade_name=res.grade_name(i), void=bool(res.void[i]),
-        vetoes=list(res.vetoes[i]), indicators=inds, dimensions=dims,
-        grade_decision=_decision_dict(res, decision) if decision else None)
+        unit=uid,
+        name=unit.name,
+        category=unit.category,
+        category_name=scheme.categories[unit.category].name,
+        score=float(res.score[i]),
+        full_marks=float(res.full_marks[i]),
+        share=float(res.share[i]),
+        rank_in_category=int(res.rank_in_category[i]),
+        rank=int(res.rank[i]),
+        grade=res.grade(i),
+        grade_name=res.grade_name(i),
+        void=bool(res.void[i]),
+        vetoes=list(res.vetoes[i]),
+        indicators=inds,
+        dimensions=dims,
+        grade_decision=_decision_dict(res, decision) if decision else None,
+    )
 
 
 def _decision_dict(res: Results, d: GradeDecision) -> dict[str, Any]:
@@ -149,8 +165,11 @@ def decision_summary(res: Results, d: GradeDecision) -> str:
     """One paragraph saying why the grade is what it is."""
     grades = {g.id: g.name for g in (res.scheme.grading.grades if res.scheme.grading else [])}
     where = "overall" if d.group == "all" else f"in {res.scheme.categories[d.group].name}"
-    basis = (f"{fmt(d.basis_value * 100)}% of full marks" if d.basis == "share"
-             else f"{fmt(d.basis_value)} points")
+    basis = (
+        f"{fmt(d.basis_value * 100)}% of full marks"
+        if d.basis == "share"
+        else f"{fmt(d.basis_value)} points"
+    )
     parts = [f"placed {d.position} of {d.group_size} {where} on {basis}"]
     if d.tied_with:
         how = f", ordered by {d.tie_break}" if d.tie_break else ""
@@ -190,17 +209,29 @@ def explain_indicator(res: Results, i: int, j: int) -> IndicatorExplanation:
         items = {k: float(c) for k, c in zip(item_pts, counts, strict=True) if not np.isnan(c)}
     src = res.data.sources.get((plan.units[i], iid))
     return IndicatorExplanation(
-        indicator=iid, name=ind.name, path=_path(res, iid), kind=plan.kinds[j],
-        unit_of_measure=ind.unit_of_measure, direction=ind.direction, status=STATUS[status],
-        value=_num(x), items=items, note=res.data.notes.get((plan.units[i], iid)),
+        indicator=iid,
+        name=ind.name,
+        path=_path(res, iid),
+        kind=plan.kinds[j],
+        unit_of_measure=ind.unit_of_measure,
+        direction=ind.direction,
+        status=STATUS[status],
+        value=_num(x),
+        items=items,
+        note=res.data.notes.get((plan.units[i], iid)),
         source=_source_text(src) if src else None,
-        target=_num(plan.target[i, j]), baseline=_num(plan.baseline[i, j]),
+        target=_num(plan.target[i, j]),
+        baseline=_num(plan.baseline[i, j]),
         previous=_num(plan.previous[i, j]),
         rule=rule.model_dump(mode="json", by_alias=True),
         terms={k: _num(v) for k, v in terms.items()},
         arithmetic=arithmetic(res, i, j, rule, terms, raw, lo, hi),
-        raw_points=_num(raw), bounds=(_num(lo), _num(hi)), points=_num(points), full=full,
-        flags=flag_names(bits))
+        raw_points=_num(raw),
+        bounds=(_num(lo), _num(hi)),
+        points=_num(points),
+        full=full,
+        flags=flag_names(bits),
+    )
 
 
 def _path(res: Results, iid: str) -> list[str]:
@@ -222,8 +253,16 @@ def _source_text(src: Any) -> str:
     return loc.strip()
 
 
-def arithmetic(res: Results, i: int, j: int, rule: Any, terms: dict[str, float], raw: float,
-               lo: float, hi: float) -> str:
+def arithmetic(
+    res: Results,
+    i: int,
+    j: int,
+    rule: Any,
+    terms: dict[str, float],
+    raw: float,
+    lo: float,
+    hi: float,
+) -> str:
     """The arithmetic that gave the points, as one readable line."""
     bits = int(res.flags[i, j])
     points = float(res.points[i, j])
@@ -231,19 +270,31 @@ def arithmetic(res: Results, i: int, j: int, rule: Any, terms: dict[str, float],
     ind = res.scheme.indicators[res.plan.indicators[j]]
     what = "not applicable (N/A)" if status == NOT_APPLICABLE else "no value"
     if bits & FILLED_PEER_AVERAGE:
-        return (f"{what} → the average points of its category's units with a value: "
-                f"{fmt(float(res.traces[j].peer_average[i]))}")
+        return (
+            f"{what} → the average points of its category's units with a value: "
+            f"{fmt(float(res.traces[j].peer_average[i]))}"
+        )
     if bits & FILLED_ZERO:
         return f"{what} → 0 points (policy zero)"
     if bits & RENORMALISED:
         return f"{what} → left out; the weights of the rest are renormalised in the dimension"
-    if status != PRESENT and rule.type not in ("judgement", "veto", "bonus_items",
-                                                "count_deduction"):
+    if status != PRESENT and rule.type not in (
+        "judgement",
+        "veto",
+        "bonus_items",
+        "count_deduction",
+    ):
         return what
     t = dict(terms)
-    t.update({"x": float(res.data.values[i, j]), "F": float(res.plan.leaf_full[i, j]),
-              "raw": raw, "points": points,
-              "direction": 1.0 if ind.direction == "higher" else -1.0})
+    t.update(
+        {
+            "x": float(res.data.values[i, j]),
+            "F": float(res.plan.leaf_full[i, j]),
+            "raw": raw,
+            "points": points,
+            "direction": 1.0 if ind.direction == "higher" else -1.0,
+        }
+    )
     text = REGISTRY[rule.type].formula(rule, t)
     if bits & CAPPED:
         text += f"; capped at {fmt(hi)}"

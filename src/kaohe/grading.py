@@ -72,8 +72,9 @@ def quota_limit(grade: Grade, n: int, rounding: str, category: str | None) -> Qu
         limit = math.floor(exact + 0.5)
     else:
         limit = round(exact)
-    return Quota(grade.id, limit,
-                 f"{fmt(q.share * 100)}% of {n} = {fmt(exact)} → {rounding} → {limit}")
+    return Quota(
+        grade.id, limit, f"{fmt(q.share * 100)}% of {n} = {fmt(exact)} → {rounding} → {limit}"
+    )
 
 
 def gate_hits(plan: Plan, st: Standing, vetoes: list[tuple[str, int]]) -> list[list[GateHit]]:
@@ -94,16 +95,16 @@ def gate_hits(plan: Plan, st: Standing, vetoes: list[tuple[str, int]]) -> list[l
             cap, why = rule.max_grade, "veto: grade capped"  # type: ignore[attr-defined]
         hits[i].append(GateHit(iid, scheme.indicators[iid].name, cap, why))
     for gate in g.gates:
-        for i, uid in enumerate(plan.units):
-            reasons = _gate_failures(plan, st, gate.require_target_met,
-                                     gate.require_min_points, i)
+        for i in range(len(plan.units)):
+            reasons = _gate_failures(plan, st, gate.require_target_met, gate.require_min_points, i)
             if reasons:
                 hits[i].append(GateHit(gate.id, gate.name, gate.max_grade, "; ".join(reasons)))
     return hits
 
 
-def _gate_failures(plan: Plan, st: Standing, targets: list[str],
-                   min_points: dict[str, float], i: int) -> list[str]:
+def _gate_failures(
+    plan: Plan, st: Standing, targets: list[str], min_points: dict[str, float], i: int
+) -> list[str]:
     scheme = plan.scheme
     cat = scheme.units[plan.units[i]].category
     out = []
@@ -128,8 +129,9 @@ def _gate_failures(plan: Plan, st: Standing, targets: list[str],
     return out
 
 
-def grade_units(plan: Plan, st: Standing,
-                vetoes: list[tuple[str, int]]) -> tuple[IntVec, tuple[GradeDecision, ...]]:
+def grade_units(
+    plan: Plan, st: Standing, vetoes: list[tuple[str, int]]
+) -> tuple[IntVec, tuple[GradeDecision, ...]]:
     """Grade index (0 = best) of every unit and the decision behind it."""
     g = plan.scheme.grading
     assert g is not None
@@ -147,8 +149,10 @@ def grade_units(plan: Plan, st: Standing,
     for gid in np.unique(groups):
         members = order[groups[order] == gid]
         name = plan.categories[gid] if by_category else "all"
-        quotas = tuple(quota_limit(gr, members.size, g.rounding, name if by_category else None)
-                       for gr in g.grades)
+        quotas = tuple(
+            quota_limit(gr, members.size, g.rounding, name if by_category else None)
+            for gr in g.grades
+        )
         used = [0] * len(g.grades)
         ties = _ties(plan, key, tie_keys, g.tie_break, members)
         for pos, i in enumerate(members):
@@ -156,14 +160,30 @@ def grade_units(plan: Plan, st: Standing,
             used[k] += 1
             grade[i] = k
             decisions[i] = GradeDecision(
-                grade=g.grades[k].id, group=name, position=pos + 1, group_size=members.size,
-                basis=basis, basis_value=float(key[i]), quotas=quotas, gates=tuple(hits[i]),
-                skipped=tuple(skipped), tied_with=ties[int(i)][0], tie_break=ties[int(i)][1])
+                grade=g.grades[k].id,
+                group=name,
+                position=pos + 1,
+                group_size=members.size,
+                basis=basis,
+                basis_value=float(key[i]),
+                quotas=quotas,
+                gates=tuple(hits[i]),
+                skipped=tuple(skipped),
+                tied_with=ties[int(i)][0],
+                tie_break=ties[int(i)][1],
+            )
     return grade, tuple(d for d in decisions if d is not None)
 
 
-def _place(g: Grading, st: Standing, i: int, cap: int, quotas: tuple[Quota, ...],
-           used: list[int], hits: list[GateHit]) -> tuple[int, list[tuple[str, str]]]:
+def _place(
+    g: Grading,
+    st: Standing,
+    i: int,
+    cap: int,
+    quotas: tuple[Quota, ...],
+    used: list[int],
+    hits: list[GateHit],
+) -> tuple[int, list[tuple[str, str]]]:
     skipped: list[tuple[str, str]] = []
     last = len(g.grades) - 1
     for k, gr in enumerate(g.grades):
@@ -175,12 +195,18 @@ def _place(g: Grading, st: Standing, i: int, cap: int, quotas: tuple[Quota, ...]
             skipped.append((gr.id, f"held below by {held.name}: {held.reason}"))
             continue
         if gr.min_score is not None and not st.score[i] >= gr.min_score - 1e-9:
-            skipped.append((gr.id, f"score {fmt(st.score[i])} is below its minimum "
-                                   f"{fmt(gr.min_score)}"))
+            skipped.append(
+                (gr.id, f"score {fmt(st.score[i])} is below its minimum {fmt(gr.min_score)}")
+            )
             continue
         if gr.min_share is not None and not st.share[i] >= gr.min_share - 1e-12:
-            skipped.append((gr.id, f"{fmt(st.share[i] * 100)}% of full marks is below its "
-                                   f"minimum {fmt(gr.min_share * 100)}%"))
+            skipped.append(
+                (
+                    gr.id,
+                    f"{fmt(st.share[i] * 100)}% of full marks is below its "
+                    f"minimum {fmt(gr.min_share * 100)}%",
+                )
+            )
             continue
         limit = quotas[k].limit
         if limit is not None and used[k] >= limit:
@@ -190,8 +216,13 @@ def _place(g: Grading, st: Standing, i: int, cap: int, quotas: tuple[Quota, ...]
     return last, skipped  # pragma: no cover - the loop always returns at the last grade
 
 
-def _ties(plan: Plan, key: NDArray[np.float64], tie_keys: list[NDArray[np.float64]],
-          chain: list[str], members: IntVec) -> dict[int, tuple[tuple[str, ...], str | None]]:
+def _ties(
+    plan: Plan,
+    key: NDArray[np.float64],
+    tie_keys: list[NDArray[np.float64]],
+    chain: list[str],
+    members: IntVec,
+) -> dict[int, tuple[tuple[str, ...], str | None]]:
     """For each unit: the units tied with it on the basis, and the key that ordered them."""
     out: dict[int, tuple[tuple[str, ...], str | None]] = {}
     values = key[members]
@@ -203,7 +234,8 @@ def _ties(plan: Plan, key: NDArray[np.float64], tie_keys: list[NDArray[np.float6
             decided: str | None = None
             if others:
                 nb = run[pos + 1] if pos + 1 < run.size else run[pos - 1]
-                decided = next((c for c, tk in zip(chain, tie_keys, strict=True)
-                                if tk[i] != tk[nb]), None)
+                decided = next(
+                    (c for c, tk in zip(chain, tie_keys, strict=True) if tk[i] != tk[nb]), None
+                )
             out[int(i)] = (others, decided)
     return out

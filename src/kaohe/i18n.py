@@ -44,9 +44,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "source": ("数据来源", "Source"),
     "errors_found": ("发现 {n} 个问题：", "{n} problem(s) found:"),
     "warnings_found": ("{n} 条提示：", "{n} warning(s):"),
-    "scheme_ok": ("考核方案有效：{units} 个考核对象，{categories} 个类别，{indicators} 项指标",
-                  "Scheme is valid: {units} units, {categories} categories, "
-                  "{indicators} indicators"),
+    "scheme_ok": (
+        "考核方案有效：{units} 个考核对象，{categories} 个类别，{indicators} 项指标",
+        "Scheme is valid: {units} units, {categories} categories, {indicators} indicators",
+    ),
     "data_ok": ("数据有效：{cells} 个数据单元", "Data are valid: {cells} cells"),
     "written": ("结果已写入 {path}", "Results written to {path}"),
     "template_written": ("填报模板已写入 {path}", "Data-entry template written to {path}"),

@@ -88,13 +88,31 @@ def compile_plan(scheme: Scheme) -> Plan:
                     out[i, j] = v
         return out
 
-    arrays = [c_applies[cat_of], c_full[cat_of], c_weight[cat_of], c_node_full[cat_of],
-              c_node_weight[cat_of], c_node_applies[cat_of]]
+    arrays = [
+        c_applies[cat_of],
+        c_full[cat_of],
+        c_weight[cat_of],
+        c_node_full[cat_of],
+        c_node_weight[cat_of],
+        c_node_applies[cat_of],
+    ]
     plan = Plan(
-        scheme=scheme, tree=tree, units=units, categories=cats, indicators=inds, nodes=nodes,
-        cat_index=cat_of, applies=arrays[0], leaf_full=arrays[1], leaf_weight=arrays[2],
-        node_full=arrays[3], node_weight=arrays[4], node_applies=arrays[5],
-        target=per_unit("target"), baseline=per_unit("baseline"), previous=per_unit("previous"),
+        scheme=scheme,
+        tree=tree,
+        units=units,
+        categories=cats,
+        indicators=inds,
+        nodes=nodes,
+        cat_index=cat_of,
+        applies=arrays[0],
+        leaf_full=arrays[1],
+        leaf_weight=arrays[2],
+        node_full=arrays[3],
+        node_weight=arrays[4],
+        node_applies=arrays[5],
+        target=per_unit("target"),
+        baseline=per_unit("baseline"),
+        previous=per_unit("previous"),
         kinds=tuple(scheme.indicators[i].effective_kind for i in inds),
     )
     for arr in (*arrays, plan.target, plan.baseline, plan.previous, cat_of):

@@ -80,8 +80,10 @@ def ranks(plan: Plan, st: Standing) -> tuple[IntVec, IntVec]:
         overall = group_rank(key_all, everyone, single)
         return in_cat.astype(np.int64), overall.astype(np.int64)
     tie_keys = tie_break_keys(plan, st, spec.tie_break)
-    return (_positions(ordering(key_cat, tie_keys, plan.cat_index), plan.cat_index),
-            _positions(ordering(key_all, tie_keys, single), single))
+    return (
+        _positions(ordering(key_cat, tie_keys, plan.cat_index), plan.cat_index),
+        _positions(ordering(key_all, tie_keys, single), single),
+    )
 
 
 def _positions(order: IntVec, groups: IntVec) -> IntVec:

@@ -26,8 +26,19 @@ Vec = NDArray[np.float64]
 IntVec = NDArray[np.int64]
 
 #: The first columns of results.csv, in order (then one column per dimension subtotal).
-RESULT_COLUMNS = ("unit", "name", "category", "score", "full_marks", "share",
-                  "rank_in_category", "rank", "grade", "grade_name", "vetoed")
+RESULT_COLUMNS = (
+    "unit",
+    "name",
+    "category",
+    "score",
+    "full_marks",
+    "share",
+    "rank_in_category",
+    "rank",
+    "grade",
+    "grade_name",
+    "vetoed",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,9 +59,17 @@ class Results:
     vetoes: tuple[tuple[str, ...], ...]
 
     def __post_init__(self) -> None:
-        for arr in (self.points, self.flags, self.score, self.share, self.void,
-                    self.rank_in_category, self.rank, self.aggregates.values,
-                    self.aggregates.scale):
+        for arr in (
+            self.points,
+            self.flags,
+            self.score,
+            self.share,
+            self.void,
+            self.rank_in_category,
+            self.rank,
+            self.aggregates.values,
+            self.aggregates.scale,
+        ):
             arr.flags.writeable = False
         if self.grade_index is not None:
             self.grade_index.flags.writeable = False
@@ -118,11 +137,16 @@ class Results:
         for i, uid in enumerate(self.units):
             u = self.scheme.units[uid]
             row: dict[str, Any] = {
-                "unit": uid, "name": u.name, "category": u.category,
-                "score": float(self.score[i]), "full_marks": float(self.full_marks[i]),
+                "unit": uid,
+                "name": u.name,
+                "category": u.category,
+                "score": float(self.score[i]),
+                "full_marks": float(self.full_marks[i]),
                 "share": float(self.share[i]),
-                "rank_in_category": int(self.rank_in_category[i]), "rank": int(self.rank[i]),
-                "grade": self.grade(i), "grade_name": self.grade_name(i),
+                "rank_in_category": int(self.rank_in_category[i]),
+                "rank": int(self.rank[i]),
+                "grade": self.grade(i),
+                "grade_name": self.grade_name(i),
                 "vetoed": ";".join(self.vetoes[i]),
             }
             for d, k in zip(dims, dim_k, strict=True):
@@ -141,8 +165,9 @@ class Results:
         """Points of every indicator: units as rows, indicator ids as columns."""
         import pandas as pd
 
-        return pd.DataFrame(self.points, index=pd.Index(self.units, name="unit"),
-                            columns=list(self.indicators))
+        return pd.DataFrame(
+            self.points, index=pd.Index(self.units, name="unit"), columns=list(self.indicators)
+        )
 
     # ------------------------------------------------------------------ explanations
 

@@ -19,7 +19,9 @@ Kind = Literal["base", "bonus", "deduction", "veto"]
 
 #: Where a rule's reference value comes from: a per-unit value declared on the indicator
 #: (``target``, ``baseline``, ``previous``), a statistic of the peers, or a fixed number.
-Reference = Literal["target", "baseline", "previous", "peer_average", "peer_median", "peer_best"] | float
+Reference = (
+    Literal["target", "baseline", "previous", "peer_average", "peer_median", "peer_best"] | float
+)
 EfficacyPoint = Literal["target", "baseline", "peer_best", "peer_worst", "peer_average"] | float
 
 
@@ -27,6 +29,9 @@ class RuleBase(BaseModel):
     """Fields every rule shares."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    #: The rule type (each subclass narrows it to its own literal name).
+    type: str
 
     #: The kind a rule has unless the indicator says otherwise.
     default_kind: ClassVar[Kind] = "base"
@@ -106,7 +111,7 @@ class Baseline(Linear):
 
     type: Literal["baseline"]  # type: ignore[assignment]
     reference: Reference = "baseline"
-    base: float  # type: ignore[assignment]
+    base: float
 
 
 class Band(BaseModel):
@@ -250,6 +255,7 @@ class BonusItems(RuleBase):
     cap: NonNeg | None = None
     evidence_required: bool = False
     default_kind: ClassVar[Kind] = "bonus"
+
     def item_points(self) -> dict[str, float]:
         return dict(self.levels)
 
@@ -311,7 +317,6 @@ class Rescale(RuleBase):
 
 
 class _Normalisation(RuleBase):
-    to: tuple[float, float] | None = None
     peers: PeerScope | None = None
 
 
@@ -319,6 +324,7 @@ class MinMax(_Normalisation):
     """min-max: (x − min)/(max − min) among peers, mapped to ``to`` (default [0, full])."""
 
     type: Literal["minmax"]
+    to: tuple[float, float] | None = None
     peer_relative: ClassVar[bool] = True
 
 
@@ -331,10 +337,11 @@ class ZScore(_Normalisation):
     peer_relative: ClassVar[bool] = True
 
 
-class Goalposts(_Normalisation):
+class Goalposts(RuleBase):
     """goalposts: (x − lower)/(upper − lower), truncated to [0, 1], mapped to ``to``."""
 
     type: Literal["goalposts"]
+    to: tuple[float, float] | None = None
     lower: float
     upper: float
     truncate: bool = True
@@ -350,6 +357,7 @@ class DistanceToTarget(_Normalisation):
     """distance to target: (x − worst)/(target − worst), capped at 1, mapped to ``to``."""
 
     type: Literal["distance_to_target"]
+    to: tuple[float, float] | None = None
     cap: bool = True
     peer_relative: ClassVar[bool] = True
     needs: ClassVar[tuple[str, ...]] = ("target",)
@@ -359,6 +367,7 @@ class RankPercentile(_Normalisation):
     """percentile rank among peers: (r − 1)/(n − 1), 1 for the best, mapped to ``to``."""
 
     type: Literal["rank_percentile"]
+    to: tuple[float, float] | None = None
     peer_relative: ClassVar[bool] = True
 
 
@@ -413,7 +422,27 @@ RULE_TYPES: tuple[str, ...] = (
 
 RULE_CLASSES: dict[str, type[RuleBase]] = {
     cls.model_fields["type"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in (TargetMet, Proportional, Linear, Baseline, Bands, RankTable, RankStep, RatioToBest,
-                Efficacy, RankImprovement, CountDeduction, BonusItems, Judgement, Veto,
-                TimeProgress, Rescale, MinMax, ZScore, Goalposts, DistanceToTarget, RankPercentile)
+    for cls in (
+        TargetMet,
+        Proportional,
+        Linear,
+        Baseline,
+        Bands,
+        RankTable,
+        RankStep,
+        RatioToBest,
+        Efficacy,
+        RankImprovement,
+        CountDeduction,
+        BonusItems,
+        Judgement,
+        Veto,
+        TimeProgress,
+        Rescale,
+        MinMax,
+        ZScore,
+        Goalposts,
+        DistanceToTarget,
+        RankPercentile,
+    )
 }

@@ -14,11 +14,18 @@ import difflib
 import math
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from kaohe.errors import Issue, SchemeError
-from kaohe.rulespec import NonNeg, PeerScope, Positive, Rule, RuleBase
 from kaohe.rulespec import Kind as Kind
+from kaohe.rulespec import NonNeg, PeerScope, Positive, Rule, RuleBase, TimeProgress, Veto
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 Aggregation = Literal["sum", "mean", "geometric"]
@@ -31,8 +38,22 @@ NotApplicablePolicy = Literal["zero", "peer_average", "renormalise"]
 
 #: Column names of the results table that no dimension or indicator id may take.
 RESERVED_IDS = frozenset(
-    {"unit", "name", "category", "score", "full_marks", "share", "rank", "rank_in_category",
-     "grade", "grade_name", "vetoed", "default", "total", "note"}
+    {
+        "unit",
+        "name",
+        "category",
+        "score",
+        "full_marks",
+        "share",
+        "rank",
+        "rank_in_category",
+        "grade",
+        "grade_name",
+        "vetoed",
+        "default",
+        "total",
+        "note",
+    }
 )
 
 
@@ -257,10 +278,25 @@ def build_scheme(raw: Any) -> Scheme:
 
 
 _TYPE_ERRORS = frozenset(
-    {"float_type", "float_parsing", "int_type", "int_parsing", "dict_type", "model_type",
-     "model_attributes_type", "list_type", "tuple_type", "string_type", "literal_error",
-     "is_instance_of", "bool_type", "bool_parsing", "date_type", "date_parsing",
-     "date_from_datetime_parsing"}
+    {
+        "float_type",
+        "float_parsing",
+        "int_type",
+        "int_parsing",
+        "dict_type",
+        "model_type",
+        "model_attributes_type",
+        "list_type",
+        "tuple_type",
+        "string_type",
+        "literal_error",
+        "is_instance_of",
+        "bool_type",
+        "bool_parsing",
+        "date_type",
+        "date_parsing",
+        "date_from_datetime_parsing",
+    }
 )
 
 
@@ -278,8 +314,9 @@ def _issues_from_pydantic(exc: ValidationError, raw: Any) -> list[Issue]:
                 continue
         seen_paths.add(path)
         keep.append((path, err))
-    return [Issue(_message(err, path, raw), path=".".join(str(p) for p in path))
-            for path, err in keep]
+    return [
+        Issue(_message(err, path, raw), path=".".join(str(p) for p in path)) for path, err in keep
+    ]
 
 
 def _clean_loc(loc: tuple[Any, ...], raw: Any, kind: str) -> tuple[Any, ...]:
@@ -291,10 +328,9 @@ def _clean_loc(loc: tuple[Any, ...], raw: Any, kind: str) -> tuple[Any, ...]:
     out: list[Any] = []
     node = raw
     for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             out.append(part)
             node = node[part]
         elif i == len(loc) - 1 and kind == "missing":
@@ -302,9 +338,18 @@ def _clean_loc(loc: tuple[Any, ...], raw: Any, kind: str) -> tuple[Any, ...]:
     return tuple(out)
 
 
-_NOUNS = {"weights": "weight", "full_marks": "full marks", "target": "target",
-          "baseline": "baseline", "previous": "previous value", "share": "share",
-          "count": "count", "cap_ratio": "cap_ratio", "step": "step", "scale": "scale"}
+_NOUNS = {
+    "weights": "weight",
+    "full_marks": "full marks",
+    "target": "target",
+    "baseline": "baseline",
+    "previous": "previous value",
+    "share": "share",
+    "count": "count",
+    "cap_ratio": "cap_ratio",
+    "step": "step",
+    "scale": "scale",
+}
 
 
 def _noun(path: tuple[Any, ...]) -> str:
@@ -325,17 +370,23 @@ def _message(err: Any, path: tuple[Any, ...], raw: Any) -> str:
     if kind == "missing":
         return "this key is required"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        sym = {"greater_than_equal": "≥", "greater_than": ">",
-               "less_than_equal": "≤", "less_than": "<"}[kind]
+        sym = {
+            "greater_than_equal": "≥",
+            "greater_than": ">",
+            "less_than_equal": "≤",
+            "less_than": "<",
+        }[kind]
         limit = next(iter(ctx.values()))
         return f"{noun} must be {sym} {_num(limit)}, got {_num(got)}"
     if kind == "union_tag_invalid":
-        return (f"unknown rule type {ctx.get('tag')!r}; allowed: "
-                f"{ctx.get('expected_tags', '').replace(chr(39), '')}")
+        return (
+            f"unknown rule type {ctx.get('tag')!r}; allowed: "
+            f"{ctx.get('expected_tags', '').replace(chr(39), '')}"
+        )
     if kind == "union_tag_not_found":
         return "a rule needs a type, e.g. type: linear"
     if kind == "string_pattern_mismatch":
-        return (f"{got!r} is not a valid id: use letters, digits, _ or -, starting with a letter")
+        return f"{got!r} is not a valid id: use letters, digits, _ or -, starting with a letter"
     if kind == "literal_error":
         return f"{got!r} is not allowed; allowed: {ctx.get('expected', '')}"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
@@ -388,13 +439,18 @@ def _model_at(path: tuple[Any, ...], raw: Any) -> type[BaseModel] | None:
     from kaohe.rulespec import RULE_CLASSES
 
     value = _value_at(raw, path)
-    if isinstance(value, dict) and path and (
-        path[-1] == "rule" or (len(path) >= 2 and path[-2] == "category_rules")
+    if (
+        isinstance(value, dict)
+        and path
+        and (path[-1] == "rule" or (len(path) >= 2 and path[-2] == "category_rules"))
     ):
         return RULE_CLASSES.get(str(value.get("type")))
     top: dict[str, type[BaseModel]] = {
-        "categories": Category, "departments": Department, "units": Unit,
-        "dimensions": Dimension, "indicators": Indicator,
+        "categories": Category,
+        "departments": Department,
+        "units": Unit,
+        "dimensions": Dimension,
+        "indicators": Indicator,
     }
     if not path:
         return Scheme
@@ -402,7 +458,9 @@ def _model_at(path: tuple[Any, ...], raw: Any) -> type[BaseModel] | None:
     if head in top and len(path) == 2:
         return top[head]
     nested: dict[str, type[BaseModel]] = {
-        "ranking": Ranking, "grading": Grading, "period": Period,
+        "ranking": Ranking,
+        "grading": Grading,
+        "period": Period,
     }
     if head in nested and len(path) == 1:
         return nested[head]
@@ -454,13 +512,21 @@ def _check_ids(scheme: Scheme) -> list[Issue]:
     issues = []
     for iid in scheme.indicators:
         if iid in scheme.dimensions:
-            issues.append(Issue(f"id {iid!r} is used by a dimension too; ids must be unique",
-                                path=f"indicators.{iid}"))
+            issues.append(
+                Issue(
+                    f"id {iid!r} is used by a dimension too; ids must be unique",
+                    path=f"indicators.{iid}",
+                )
+            )
     for section in ("dimensions", "indicators"):
         for nid in getattr(scheme, section):
             if nid in RESERVED_IDS:
-                issues.append(Issue(f"{nid!r} is reserved for a results column; choose another id",
-                                    path=f"{section}.{nid}"))
+                issues.append(
+                    Issue(
+                        f"{nid!r} is reserved for a results column; choose another id",
+                        path=f"{section}.{nid}",
+                    )
+                )
     return issues
 
 
@@ -468,8 +534,9 @@ def _check_units(scheme: Scheme) -> list[Issue]:
     issues = []
     for uid, unit in scheme.units.items():
         if unit.category not in scheme.categories:
-            issues.append(_unknown("category", unit.category, scheme.categories,
-                                   f"units.{uid}.category"))
+            issues.append(
+                _unknown("category", unit.category, scheme.categories, f"units.{uid}.category")
+            )
     used = {u.category for u in scheme.units.values()}
     for cid in scheme.categories:
         if cid not in used:
@@ -491,23 +558,38 @@ def _check_tree(scheme: Scheme) -> list[Issue]:
     for section, table in (("dimensions", scheme.dimensions), ("indicators", scheme.indicators)):
         for nid, node in table.items():
             if node.parent is not None and node.parent not in scheme.dimensions:
-                issues.append(_unknown("parent dimension", node.parent, scheme.dimensions,
-                                       f"{section}.{nid}.parent"))
+                issues.append(
+                    _unknown(
+                        "parent dimension",
+                        node.parent,
+                        scheme.dimensions,
+                        f"{section}.{nid}.parent",
+                    )
+                )
     for did in scheme.dimensions:
         seen = {did}
         cur = nodes.get(did)
         while cur is not None and cur in nodes:
             if cur in seen:
-                issues.append(Issue("the parent chain loops back to this dimension",
-                                    path=f"dimensions.{did}.parent"))
+                issues.append(
+                    Issue(
+                        "the parent chain loops back to this dimension",
+                        path=f"dimensions.{did}.parent",
+                    )
+                )
                 break
             seen.add(cur)
             cur = nodes[cur]
-    has_child = {n.parent for n in (*scheme.dimensions.values(), *scheme.indicators.values())}
+    has_child = {d.parent for d in scheme.dimensions.values()}
+    has_child |= {i.parent for i in scheme.indicators.values()}
     for did in scheme.dimensions:
         if did not in has_child:
-            issues.append(Issue("this dimension has no indicators or dimensions under it",
-                                path=f"dimensions.{did}"))
+            issues.append(
+                Issue(
+                    "this dimension has no indicators or dimensions under it",
+                    path=f"dimensions.{did}",
+                )
+            )
     return issues
 
 
@@ -542,8 +624,12 @@ def _check_indicator(scheme: Scheme, iid: str, ind: Indicator) -> list[Issue]:
         if isinstance(vm, dict):
             for k in vm:
                 if k != "default" and k not in scheme.units and k not in scheme.categories:
-                    issues.append(Issue(f"{k!r} is neither a unit nor a category (nor 'default')",
-                                        path=f"{p}.{key}.{k}"))
+                    issues.append(
+                        Issue(
+                            f"{k!r} is neither a unit nor a category (nor 'default')",
+                            path=f"{p}.{key}.{k}",
+                        )
+                    )
     if issues:
         return issues
     kind = ind.effective_kind
@@ -552,20 +638,39 @@ def _check_indicator(scheme: Scheme, iid: str, ind: Indicator) -> list[Issue]:
     if (kind == "veto") != all(r.type == "veto" for r in rules) or (
         kind == "veto" and any(r.type != "veto" for r in rules)
     ):
-        issues.append(Issue("a veto rule needs kind veto, and kind veto needs a veto rule",
-                            path=f"{p}.kind" if ind.kind else f"{p}.rule"))
+        issues.append(
+            Issue(
+                "a veto rule needs kind veto, and kind veto needs a veto rule",
+                path=f"{p}.kind" if ind.kind else f"{p}.rule",
+            )
+        )
     if any(r.default_kind != ind.rule.default_kind for r in rules):
-        issues.append(Issue("category_rules must keep the kind of the main rule",
-                            path=f"{p}.category_rules"))
+        issues.append(
+            Issue("category_rules must keep the kind of the main rule", path=f"{p}.category_rules")
+        )
     if kind in ("bonus", "deduction") and agg != "sum":
-        issues.append(Issue(f"{kind} items add points, so their parent must aggregate by sum, "
-                            f"not {agg}", path=f"{p}.parent"))
+        issues.append(
+            Issue(
+                f"{kind} items add points, so their parent must aggregate by sum, not {agg}",
+                path=f"{p}.parent",
+            )
+        )
     if kind == "base" and agg == "sum" and ind.weights is None:
-        issues.append(Issue("the points (分值) of this indicator are missing: give weights, "
-                            "one number or one per category", path=f"{p}.weights"))
+        issues.append(
+            Issue(
+                "the points (分值) of this indicator are missing: give weights, "
+                "one number or one per category",
+                path=f"{p}.weights",
+            )
+        )
     if kind in ("bonus", "deduction", "veto") and ind.weights is not None:
-        issues.append(Issue(f"a {kind} item has no full marks; remove weights (use categories "
-                            "to limit where it applies)", path=f"{p}.weights"))
+        issues.append(
+            Issue(
+                f"a {kind} item has no full marks; remove weights (use categories "
+                "to limit where it applies)",
+                path=f"{p}.weights",
+            )
+        )
     for idx, rule in enumerate(rules):
         rp = f"{p}.rule" if idx == 0 else f"{p}.category_rules"
         issues += _check_rule_inputs(scheme, ind, rule, rp)
@@ -579,35 +684,54 @@ def _check_rule_inputs(scheme: Scheme, ind: Indicator, rule: RuleBase, path: str
     issues = []
     for need in rule.inputs():
         vm = getattr(ind, need)
-        missing = [uid for uid, u in scheme.units.items()
-                   if ind.applies_to(u.category) and resolve_value(vm, uid, u.category) is None]
+        missing = [
+            uid
+            for uid, u in scheme.units.items()
+            if ind.applies_to(u.category) and resolve_value(vm, uid, u.category) is None
+        ]
         if missing:
             shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
-            issues.append(Issue(f"rule {rule.type} needs a {need} for every unit it applies to; "
-                                f"missing for {shown}", path=path.rsplit(".", 1)[0] + f".{need}"))
-    rtype = rule.type  # type: ignore[attr-defined]
-    if rtype == "time_progress":
-        if rule.as_of is None and scheme.period.as_of is None:  # type: ignore[attr-defined]
-            issues.append(Issue("time_progress needs as_of (on the rule or in period.as_of)",
-                                path=path))
+            issues.append(
+                Issue(
+                    f"rule {rule.type} needs a {need} for every unit it applies to; "
+                    f"missing for {shown}",
+                    path=path.rsplit(".", 1)[0] + f".{need}",
+                )
+            )
+    if isinstance(rule, TimeProgress):
+        if rule.as_of is None and scheme.period.as_of is None:
+            issues.append(
+                Issue("time_progress needs as_of (on the rule or in period.as_of)", path=path)
+            )
         if ind.direction != "higher":
-            issues.append(Issue("time_progress measures cumulative progress: direction must be "
-                                "higher", path=path.rsplit(".", 1)[0] + ".direction"))
-    if rtype in ("proportional",) and ind.target is not None:
-        bad = [uid for uid, u in scheme.units.items()
-               if ind.applies_to(u.category)
-               and (resolve_value(ind.target, uid, u.category) or 0.0) <= 0]
+            issues.append(
+                Issue(
+                    "time_progress measures cumulative progress: direction must be higher",
+                    path=path.rsplit(".", 1)[0] + ".direction",
+                )
+            )
+    if rule.type == "proportional" and ind.target is not None:
+        bad = [
+            uid
+            for uid, u in scheme.units.items()
+            if ind.applies_to(u.category)
+            and (resolve_value(ind.target, uid, u.category) or 0.0) <= 0
+        ]
         if bad:
-            issues.append(Issue(f"proportional needs targets > 0; not so for {', '.join(bad[:6])}",
-                                path=path.rsplit(".", 1)[0] + ".target"))
+            issues.append(
+                Issue(
+                    f"proportional needs targets > 0; not so for {', '.join(bad[:6])}",
+                    path=path.rsplit(".", 1)[0] + ".target",
+                )
+            )
     return issues
 
 
 def _check_rule_refs(scheme: Scheme, rule: RuleBase, path: str) -> list[Issue]:
-    if rule.type == "veto" and rule.max_grade is not None:  # type: ignore[attr-defined]
+    if isinstance(rule, Veto) and rule.max_grade is not None:
         grades = [g.id for g in scheme.grading.grades] if scheme.grading else []
-        if rule.max_grade not in grades:  # type: ignore[attr-defined]
-            return [_unknown("grade", rule.max_grade, grades, f"{path}.max_grade")]  # type: ignore[attr-defined]
+        if rule.max_grade not in grades:
+            return [_unknown("grade", rule.max_grade, grades, f"{path}.max_grade")]
     return []
 
 
@@ -634,32 +758,52 @@ def _check_grading(scheme: Scheme) -> list[Issue]:
     last = g.grades[-1]
     n = len(g.grades) - 1
     if last.quota is not None or last.min_score is not None or last.min_share is not None:
-        issues.append(Issue("the last grade takes every unit not placed above it: it can have "
-                            "no quota and no minimum", path=f"grading.grades.{n}"))
+        issues.append(
+            Issue(
+                "the last grade takes every unit not placed above it: it can have "
+                "no quota and no minimum",
+                path=f"grading.grades.{n}",
+            )
+        )
     for i, gr in enumerate(g.grades):
         if gr.quota is not None and isinstance(gr.quota.count, dict):
             if g.scope != "category":
-                issues.append(Issue("counts per category need grading.scope: category",
-                                    path=f"grading.grades.{i}.quota.count"))
+                issues.append(
+                    Issue(
+                        "counts per category need grading.scope: category",
+                        path=f"grading.grades.{i}.quota.count",
+                    )
+                )
             for cid in gr.quota.count:
                 if cid not in scheme.categories:
-                    issues.append(_unknown("category", cid, scheme.categories,
-                                           f"grading.grades.{i}.quota.count.{cid}"))
+                    issues.append(
+                        _unknown(
+                            "category",
+                            cid,
+                            scheme.categories,
+                            f"grading.grades.{i}.quota.count.{cid}",
+                        )
+                    )
     for i, gate in enumerate(g.gates):
         gp = f"grading.gates.{i}"
         if gate.max_grade not in ids:
             issues.append(_unknown("grade", gate.max_grade, ids, f"{gp}.max_grade"))
         for iid in gate.require_target_met:
             if iid not in scheme.indicators:
-                issues.append(_unknown("indicator", iid, scheme.indicators,
-                                       f"{gp}.require_target_met"))
+                issues.append(
+                    _unknown("indicator", iid, scheme.indicators, f"{gp}.require_target_met")
+                )
             elif scheme.indicators[iid].target is None:
-                issues.append(Issue(f"indicator {iid!r} has no target to meet",
-                                    path=f"{gp}.require_target_met"))
+                issues.append(
+                    Issue(
+                        f"indicator {iid!r} has no target to meet", path=f"{gp}.require_target_met"
+                    )
+                )
         for iid in gate.require_min_points:
             if iid not in scheme.indicators:
-                issues.append(_unknown("indicator", iid, scheme.indicators,
-                                       f"{gp}.require_min_points.{iid}"))
+                issues.append(
+                    _unknown("indicator", iid, scheme.indicators, f"{gp}.require_min_points.{iid}")
+                )
     for section, keys in (("grading", g.tie_break), ("ranking", scheme.ranking.tie_break)):
         for j, key in enumerate(keys):
             problem = tie_break_problem(scheme, key)
@@ -669,7 +813,8 @@ def _check_grading(scheme: Scheme) -> list[Issue]:
 
 
 def tie_break_problem(scheme: Scheme, key: str) -> str | None:
-    """Why a tie-break key is invalid, or None. Keys: id, name, indicator:X, value:X, dimension:X."""
+    """Why a tie-break key is invalid, or None (keys: id, name, indicator:X, value:X,
+    dimension:X)."""
     if key in ("id", "name"):
         return None
     kind, _, ref = key.partition(":")
@@ -677,8 +822,10 @@ def tie_break_problem(scheme: Scheme, key: str) -> str | None:
         return None
     if kind == "dimension" and ref in scheme.dimensions:
         return None
-    return (f"unknown tie-break {key!r}; use id, name, indicator:<id> (points), value:<id> "
-            "(raw value, in the indicator's direction) or dimension:<id> (subtotal)")
+    return (
+        f"unknown tie-break {key!r}; use id, name, indicator:<id> (points), value:<id> "
+        "(raw value, in the indicator's direction) or dimension:<id> (subtotal)"
+    )
 
 
 def is_close(a: float, b: float) -> bool:

@@ -73,8 +73,9 @@ class IndicatorTrace:
         return None
 
 
-def score_indicator(plan: Plan, data: Dataset, j: int, points: Vec,
-                    flags: NDArray[np.int16]) -> IndicatorTrace:
+def score_indicator(
+    plan: Plan, data: Dataset, j: int, points: Vec, flags: NDArray[np.int16]
+) -> IndicatorTrace:
     """Fill column ``j`` of ``points`` and ``flags``; return the trace of the arithmetic."""
     scheme = plan.scheme
     iid = plan.indicators[j]
@@ -89,24 +90,33 @@ def score_indicator(plan: Plan, data: Dataset, j: int, points: Vec,
         peers_scope = getattr(rule, "peers", None) or scheme.peers
         groups = plan.cat_index if peers_scope == "category" else np.zeros_like(plan.cat_index)
         inp = RuleInput(
-            indicator=iid, x=data.values[:, j], valid=present, full=plan.leaf_full[:, j],
-            direction=1 if ind.direction == "higher" else -1, groups=groups,
-            target=plan.target[:, j], baseline=plan.baseline[:, j],
-            previous=plan.previous[:, j], kind=kind, as_of=scheme.period.as_of,
-            items=data.items.get(iid), item_points=_item_points(rule), unit_ids=plan.units,
+            indicator=iid,
+            x=data.values[:, j],
+            valid=present,
+            full=plan.leaf_full[:, j],
+            direction=1 if ind.direction == "higher" else -1,
+            groups=groups,
+            target=plan.target[:, j],
+            baseline=plan.baseline[:, j],
+            previous=plan.previous[:, j],
+            kind=kind,
+            as_of=scheme.period.as_of,
+            items=data.items.get(iid),
+            item_points=_item_points(rule),
+            unit_ids=plan.units,
         )
-        out = REGISTRY[rule.type].compute(rule, inp)  # type: ignore[attr-defined]
+        out = REGISTRY[rule.type].compute(rule, inp)
         lo = np.broadcast_to(np.asarray(out.lo, dtype=np.float64), col.shape)
         hi = np.broadcast_to(np.asarray(out.hi, dtype=np.float64), col.shape)
         use = users & present
-        if rule.type == "judgement":  # type: ignore[attr-defined]
+        if rule.type == "judgement":
             use = users & applies & (status != NOT_APPLICABLE)  # an empty cell: no deduction
         clamped = np.minimum(np.maximum(out.raw, lo), hi)
         col = np.where(use, clamped, col)
         flags[:, j] |= np.where(use & (out.raw > hi), CAPPED, 0).astype(np.int16)
         flags[:, j] |= np.where(use & (out.raw < lo), FLOORED, 0).astype(np.int16)
         segments.append(Segment(rule, users & applies, out.raw, lo, hi, out.terms))
-        if rule.type == "veto":  # type: ignore[attr-defined]
+        if rule.type == "veto":
             hit = use & (out.terms["triggered"] > 0)
             flags[:, j] |= np.where(hit, VETO_TRIGGERED, 0).astype(np.int16)
     if kind == "base":
@@ -144,11 +154,14 @@ def _fill_gaps(plan: Plan, data: Dataset, j: int, col: Vec, flags: NDArray[np.in
     applies = plan.applies[:, j]
     status = data.status[:, j]
     avg = np.full(col.shape, np.nan)
+    gaps: list[tuple[int, str, int]]
     if ind.rule.type == "judgement":
         gaps = [(NOT_APPLICABLE, ind.not_applicable, NOT_APPLICABLE_VALUE)]
     else:
-        gaps = [(MISSING, ind.missing_policy, MISSING_VALUE),
-                (NOT_APPLICABLE, ind.not_applicable, NOT_APPLICABLE_VALUE)]
+        gaps = [
+            (MISSING, ind.missing_policy, MISSING_VALUE),
+            (NOT_APPLICABLE, ind.not_applicable, NOT_APPLICABLE_VALUE),
+        ]
     scored = applies & ~np.isnan(col)
     for state, policy, bit in gaps:
         hole = applies & (status == state)
@@ -157,8 +170,12 @@ def _fill_gaps(plan: Plan, data: Dataset, j: int, col: Vec, flags: NDArray[np.in
         flags[:, j] |= np.where(hole, bit, 0).astype(np.int16)
         if policy == "error":
             names = [plan.units[i] for i in np.flatnonzero(hole)]
-            raise DataError(Issue(f"missing value for {', '.join(names[:6])}; the scheme "
-                                  "requires one", path=f"indicators.{plan.indicators[j]}"))
+            raise DataError(
+                Issue(
+                    f"missing value for {', '.join(names[:6])}; the scheme requires one",
+                    path=f"indicators.{plan.indicators[j]}",
+                )
+            )
         if policy == "zero":
             col[hole] = 0.0
             flags[:, j] |= np.where(hole, FILLED_ZERO, 0).astype(np.int16)
@@ -167,9 +184,13 @@ def _fill_gaps(plan: Plan, data: Dataset, j: int, col: Vec, flags: NDArray[np.in
                 same = plan.cat_index == c
                 donors = same & scored
                 if not donors.any():
-                    raise DataError(Issue(
-                        f"no unit of category {plan.categories[c]} has a value to average "
-                        "for the units missing one", path=f"indicators.{plan.indicators[j]}"))
+                    raise DataError(
+                        Issue(
+                            f"no unit of category {plan.categories[c]} has a value to average "
+                            "for the units missing one",
+                            path=f"indicators.{plan.indicators[j]}",
+                        )
+                    )
                 avg[same & hole] = float(np.mean(col[donors]))
             col[hole] = avg[hole]
             flags[:, j] |= np.where(hole, FILLED_PEER_AVERAGE, 0).astype(np.int16)

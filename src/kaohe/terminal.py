@@ -35,14 +35,15 @@ def print_ranking(console: Console, results: Results, language: str | None = Non
         table.add_column(t("rank", language), justify="right")
         if s.grading is not None:
             table.add_column(t("grade", language))
-        mine = sorted((r for r in rows if r["category"] == cid),
-                      key=lambda r: (r["rank_in_category"], r["unit"]))
+        mine = sorted(
+            (r for r in rows if r["category"] == cid),
+            key=lambda r: (r["rank_in_category"], r["unit"]),
+        )
         for r in mine:
             name = Text(r["name"])
             if r["vetoed"]:
                 name.append(" ✗", style="red")
-            cells: list[str | Text] = [str(r["rank_in_category"]), name,
-                                       _num(r["score"], dec)]
+            cells: list[str | Text] = [str(r["rank_in_category"]), name, _num(r["score"], dec)]
             cells += [_num(r[d], dec) for d in top_dims]
             cells.append(str(r["rank"]))
             if s.grading is not None:
@@ -51,31 +52,45 @@ def print_ranking(console: Console, results: Results, language: str | None = Non
         console.print(table)
 
 
-def print_explanation(console: Console, results: Results, e: UnitExplanation,
-                      language: str | None = None) -> None:
+def print_explanation(
+    console: Console, results: Results, e: UnitExplanation, language: str | None = None
+) -> None:
     dec = results.scheme.decimals
-    head = (f"[bold]{e.name}[/] ({e.unit}) · {e.category_name} · "
-            f"{t('score', language)} {_num(e.score, dec)} / {fmt(e.full_marks)}"
-            f"{t('void', language) if e.void else ''} · "
-            f"{t('rank_in_category', language)} {e.rank_in_category} · "
-            f"{t('rank', language)} {e.rank}")
+    head = (
+        f"[bold]{e.name}[/] ({e.unit}) · {e.category_name} · "
+        f"{t('score', language)} {_num(e.score, dec)} / {fmt(e.full_marks)}"
+        f"{t('void', language) if e.void else ''} · "
+        f"{t('rank_in_category', language)} {e.rank_in_category} · "
+        f"{t('rank', language)} {e.rank}"
+    )
     if e.grade_name:
         head += f" · {t('grade', language)} [bold]{e.grade_name}[/]"
     console.print(head)
     table = Table(header_style="bold", show_lines=False)
     for key in ("indicator", "value", "target", "points", "arithmetic"):
-        table.add_column(t(key, language), overflow="fold",
-                         justify="right" if key in ("value", "target", "points") else "left")
+        table.add_column(
+            t(key, language),
+            overflow="fold",
+            justify="right" if key in ("value", "target", "points") else "left",
+        )
     for ind in e.indicators:
-        value = fmt(ind.value) if ind.value is not None else (
-            ", ".join(f"{k}×{fmt(v)}" for k, v in ind.items.items()) if ind.items else "—")
+        value = (
+            fmt(ind.value)
+            if ind.value is not None
+            else (", ".join(f"{k}×{fmt(v)}" for k, v in ind.items.items()) if ind.items else "—")
+        )
         pts = "—" if ind.points is None else f"{ind.points:.{dec}f}"
         full = f" / {fmt(ind.full)}" if ind.full else ""
         name = " › ".join([*ind.path, ind.name])
         flags = f" [{', '.join(ind.flags)}]" if ind.flags else ""
         note = f"  ({t('note', language)}: {ind.note})" if ind.note else ""
-        table.add_row(name, value, "—" if ind.target is None else fmt(ind.target), pts + full,
-                      ind.arithmetic + flags + note)
+        table.add_row(
+            name,
+            value,
+            "—" if ind.target is None else fmt(ind.target),
+            pts + full,
+            ind.arithmetic + flags + note,
+        )
     console.print(table)
     dims = Table(header_style="bold")
     dims.add_column(t("dimension", language))
@@ -83,23 +98,30 @@ def print_explanation(console: Console, results: Results, e: UnitExplanation,
     dims.add_column(t("full_marks", language), justify="right")
     dims.add_column("")
     for d in e.dimensions:
-        note = []
+        marks: list[str] = []
         if d.renormalised_by:
-            note.append(f"renormalised ×{fmt(d.renormalised_by)}")
+            marks.append(f"renormalised ×{fmt(d.renormalised_by)}")
         if d.capped:
-            note.append("capped")
+            marks.append("capped")
         if d.floored:
-            note.append("floored")
-        dims.add_row(d.name, _num(d.value, dec), fmt(d.full), ", ".join(note))
+            marks.append("floored")
+        dims.add_row(d.name, _num(d.value, dec), fmt(d.full), ", ".join(marks))
     console.print(dims)
     if e.grade_decision is not None and results.decisions is not None:
         i = results.unit_index(e.unit)
-        console.print(f"[bold]{t('grade_decision', language)}[/]: "
-                      f"{decision_summary(results, results.decisions[i])}")
+        console.print(
+            f"[bold]{t('grade_decision', language)}[/]: "
+            f"{decision_summary(results, results.decisions[i])}"
+        )
 
 
-def print_issues(console: Console, issues: Sequence[Issue], key: str,
-                 language: str | None = None, style: str = "red") -> None:
+def print_issues(
+    console: Console,
+    issues: Sequence[Issue],
+    key: str,
+    language: str | None = None,
+    style: str = "red",
+) -> None:
     console.print(f"[{style}]{t(key, language, n=len(issues))}[/]")
     for issue in issues:
         console.print(Text(f"  {issue}"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kaohe.errors import Issue
+from kaohe.rulespec import RankStep, RankTable
 from kaohe.scheme import Scheme, _weight, is_close
 
 ROOT = "__total__"
@@ -94,7 +95,9 @@ def full_marks(scheme: Scheme, tree: Tree, category: str) -> dict[str, float]:
             base = [c for c in kids if not _is_extra(scheme, c)]
             w = [node_weight(scheme, c, category) for c in base]
             total = sum(w)
-            full[node] = sum(wi * full[c] for wi, c in zip(w, base, strict=True)) / total if total else 0.0
+            full[node] = (
+                sum(wi * full[c] for wi, c in zip(w, base, strict=True)) / total if total else 0.0
+            )
         if node != ROOT:
             cap = scheme.dimensions[node].cap
             if cap is not None:
@@ -113,25 +116,34 @@ def full_marks_issues(scheme: Scheme) -> list[Issue]:
     for cid, cat in scheme.categories.items():
         full = full_marks(scheme, tree, cid)
         if cat.full_marks is not None and not is_close(full[ROOT], cat.full_marks):
-            top = ", ".join(
-                f"{c} {_fmt(full[c])}" for c in tree.children[ROOT] if full.get(c, 0.0)
+            top = ", ".join(f"{c} {_fmt(full[c])}" for c in tree.children[ROOT] if full.get(c, 0.0))
+            issues.append(
+                Issue(
+                    f"the indicators that apply to {cat.name} are worth {_fmt(full[ROOT])} in all "
+                    f"({top}), but full_marks says {_fmt(cat.full_marks)}",
+                    path=f"categories.{cid}.full_marks",
+                )
             )
-            issues.append(Issue(
-                f"the indicators that apply to {cat.name} are worth {_fmt(full[ROOT])} in all "
-                f"({top}), but full_marks says {_fmt(cat.full_marks)}",
-                path=f"categories.{cid}.full_marks"))
         for did, dim in scheme.dimensions.items():
-            parent_agg = (scheme.aggregation if dim.parent is None
-                          else scheme.dimensions[dim.parent].aggregation)
+            parent_agg = (
+                scheme.aggregation
+                if dim.parent is None
+                else scheme.dimensions[dim.parent].aggregation
+            )
             if parent_agg != "sum" or dim.weights is None:
                 continue
             stated = _weight(dim.weights, cid)
-            applies = full.get(did, 0.0) > 0 or (isinstance(dim.weights, dict)
-                                                 and cid in dim.weights)
+            applies = full.get(did, 0.0) > 0 or (
+                isinstance(dim.weights, dict) and cid in dim.weights
+            )
             if applies and not is_close(stated, full[did]):
-                issues.append(Issue(
-                    f"{dim.name} is stated as {_fmt(stated)} points for {cat.name}, but its "
-                    f"indicators add up to {_fmt(full[did])}", path=f"dimensions.{did}.weights"))
+                issues.append(
+                    Issue(
+                        f"{dim.name} is stated as {_fmt(stated)} points for {cat.name}, but its "
+                        f"indicators add up to {_fmt(full[did])}",
+                        path=f"dimensions.{did}.weights",
+                    )
+                )
         for iid, ind in scheme.indicators.items():
             if ind.effective_kind != "base" or not ind.applies_to(cid):
                 continue
@@ -142,15 +154,19 @@ def full_marks_issues(scheme: Scheme) -> list[Issue]:
 def _rule_bound_issues(scheme: Scheme, iid: str, cid: str, full: float) -> list[Issue]:
     rule = scheme.indicators[iid].rule_for(cid)
     top: float | None = None
-    if rule.type == "rank_table" and rule.points is not None:  # type: ignore[attr-defined]
-        top = max(rule.points)  # type: ignore[attr-defined]
-    elif rule.type == "rank_step" and rule.top is not None:  # type: ignore[attr-defined]
-        top = rule.top  # type: ignore[attr-defined]
+    if isinstance(rule, RankTable) and rule.points is not None:
+        top = max(rule.points)
+    elif isinstance(rule, RankStep) and rule.top is not None:
+        top = rule.top
     if top is not None and top > full + 1e-9 and full > 0:
         where = "category_rules" if cid in scheme.indicators[iid].category_rules else "rule"
-        return [Issue(f"the rule gives up to {_fmt(top)} points, more than the indicator's "
-                      f"{_fmt(full)} in {scheme.categories[cid].name}",
-                      path=f"indicators.{iid}.{where}")]
+        return [
+            Issue(
+                f"the rule gives up to {_fmt(top)} points, more than the indicator's "
+                f"{_fmt(full)} in {scheme.categories[cid].name}",
+                path=f"indicators.{iid}.{where}",
+            )
+        ]
     return []
 
 

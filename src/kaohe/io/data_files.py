@@ -31,10 +31,10 @@ def read_tables(path: str | Path) -> tuple[list[Table], list[Issue]]:
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(path)
     if suffix == ".xls":
-        raise DataError(Issue("the old .xls format is not read; save the file as .xlsx",
-                              file=str(path)))
-    raise DataError(Issue(f"unknown data file type {suffix!r}; use .csv or .xlsx",
-                          file=str(path)))
+        raise DataError(
+            Issue("the old .xls format is not read; save the file as .xlsx", file=str(path))
+        )
+    raise DataError(Issue(f"unknown data file type {suffix!r}; use .csv or .xlsx", file=str(path)))
 
 
 def load_data(scheme: Scheme, path: str | Path) -> tuple[Dataset, list[Issue]]:
@@ -53,10 +53,14 @@ def _read_csv(path: Path) -> tuple[list[Table], list[Issue]]:
         try:
             text = raw.decode("gb18030")
         except UnicodeDecodeError as exc:
-            raise DataError(Issue(f"not UTF-8 text (byte {exc.start}); save the file as "
-                                  "CSV UTF-8", file=str(path))) from None
-        warnings.append(Issue("read as GB18030 (not UTF-8); prefer saving as CSV UTF-8",
-                              file=str(path)))
+            raise DataError(
+                Issue(
+                    f"not UTF-8 text (byte {exc.start}); save the file as CSV UTF-8", file=str(path)
+                )
+            ) from None
+        warnings.append(
+            Issue("read as GB18030 (not UTF-8); prefer saving as CSV UTF-8", file=str(path))
+        )
     if not text.strip():
         raise DataError(Issue("the file is empty", file=str(path)))
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff(text)
@@ -90,9 +94,18 @@ def _read_xlsx(path: Path) -> list[Table]:
                 continue
             header = [_text(c) for c in rows[start]]
             body: list[tuple[int, list[Any]]] = [
-                (start + 2 + n, r) for n, r in enumerate(rows[start + 1:])]
-            tables.append(Table(f"{path.name}[{ws.title}]", header, body, file=str(path),
-                                sheet=ws.title, header_row=start + 1))
+                (start + 2 + n, r) for n, r in enumerate(rows[start + 1 :])
+            ]
+            tables.append(
+                Table(
+                    f"{path.name}[{ws.title}]",
+                    header,
+                    body,
+                    file=str(path),
+                    sheet=ws.title,
+                    header_row=start + 1,
+                )
+            )
     finally:
         wb.close()
     if not tables:

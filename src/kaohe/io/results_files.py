@@ -51,8 +51,10 @@ def explain_document(results: Results) -> dict[str, Any]:
         "generator": f"kaohe {__version__}",
         "scheme": s.name,
         "period": s.period.label,
-        "categories": {cid: {"name": c.name, "full_marks": _full(results, cid)}
-                       for cid, c in s.categories.items()},
+        "categories": {
+            cid: {"name": c.name, "full_marks": _full(results, cid)}
+            for cid, c in s.categories.items()
+        },
         "units": [e.to_dict() for e in results.explain_all()],
     }
 
@@ -82,9 +84,13 @@ def write_xlsx(results: Results, path: Path, language: str | None = None) -> Non
     _results_sheet(ws, results, rows, language, t("results_title", language))
     for cid, cat in results.scheme.categories.items():
         sheet = wb.create_sheet(_sheet_title(cat.name))
-        mine = sorted((r for r in rows if r["category"] == cid),
-                      key=lambda r: (r["rank_in_category"], r["unit"]))
-        _results_sheet(sheet, results, mine, language, f"{cat.name} · {t('results_title', language)}")
+        mine = sorted(
+            (r for r in rows if r["category"] == cid),
+            key=lambda r: (r["rank_in_category"], r["unit"]),
+        )
+        _results_sheet(
+            sheet, results, mine, language, f"{cat.name} · {t('results_title', language)}"
+        )
     _points_sheet(wb.create_sheet(t("indicator_points", language)), results, language)
     wb.save(path)
 
@@ -119,14 +125,28 @@ def _print_setup(ws: Any, header_row: int, ncols: int) -> None:
         ws.column_dimensions[get_column_letter(c)].width = 12 if c > 2 else 14
 
 
-def _results_sheet(ws: Any, results: Results, rows: list[dict[str, Any]],
-                   language: str | None, title: str) -> None:
+def _results_sheet(
+    ws: Any, results: Results, rows: list[dict[str, Any]], language: str | None, title: str
+) -> None:
     from openpyxl.styles import Font
 
     s = results.scheme
     dims = list(results.dimensions)
-    heads = [t(k, language) for k in ("unit_id", "name", "category", "score", "full_marks",
-                                      "share", "rank_in_category", "rank", "grade", "vetoed")]
+    heads = [
+        t(k, language)
+        for k in (
+            "unit_id",
+            "name",
+            "category",
+            "score",
+            "full_marks",
+            "share",
+            "rank_in_category",
+            "rank",
+            "grade",
+            "vetoed",
+        )
+    ]
     heads += [s.dimensions[d].name for d in dims]
     ws.cell(row=1, column=1, value=f"{s.name} — {title}").font = Font(bold=True, size=13)
     ws.append([])
@@ -135,9 +155,19 @@ def _results_sheet(ws: Any, results: Results, rows: list[dict[str, Any]],
     numfmt = "0." + "0" * s.decimals if s.decimals else "0"
     for r in rows:
         vetoes = "、".join(s.indicators[v].name for v in r["vetoed"].split(";") if v)
-        line = [r["unit"], r["name"], s.categories[r["category"]].name, r["score"],
-                r["full_marks"], r["share"], r["rank_in_category"], r["rank"],
-                r["grade_name"] or "", vetoes, *[r[d] for d in dims]]
+        line = [
+            r["unit"],
+            r["name"],
+            s.categories[r["category"]].name,
+            r["score"],
+            r["full_marks"],
+            r["share"],
+            r["rank_in_category"],
+            r["rank"],
+            r["grade_name"] or "",
+            vetoes,
+            *[r[d] for d in dims],
+        ]
         ws.append(line)
         n = ws.max_row
         for c in (4, 5, *range(11, 11 + len(dims))):

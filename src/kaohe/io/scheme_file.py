@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kaohe.errors import SchemeError
+from kaohe.errors import Issue, SchemeError
 from kaohe.io.yamlfile import read_yaml
 from kaohe.scheme import Scheme, build_scheme
 
@@ -28,8 +28,9 @@ def load_scheme(path: str | Path) -> Scheme:
         raise SchemeError(located) from None
 
 
-def _top_level_issue(raw: object) -> "Issue":
+def _top_level_issue(raw: object) -> Issue:
     from kaohe.errors import Issue
 
-    return Issue(f"a scheme must be a mapping of keys (name, categories, units, …), "
-                 f"got {type(raw).__name__}")
+    return Issue(
+        f"a scheme must be a mapping of keys (name, categories, units, …), got {type(raw).__name__}"
+    )

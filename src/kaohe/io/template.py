@@ -117,25 +117,38 @@ def _validation(ind: Indicator, kind: str, first: str) -> Any:
         dv = DataValidation(type="list", formula1='"否,是"', allow_blank=True)
         dv.error = "请选择 是 或 否"
     elif kind == "count":
-        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
-                            allow_blank=True)
+        dv = DataValidation(
+            type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True
+        )
         dv.error = "请填写不小于 0 的整数（次数/项数）"
     else:
         lo, hi = ind.range if ind.range is not None else (None, None)
         if ind.rule.type == "judgement":
             lo = 0.0 if lo is None else lo
         if lo is not None and hi is not None:
-            dv = DataValidation(type="decimal", operator="between", formula1=f"{lo:g}",
-                                formula2=f"{hi:g}", allow_blank=True)
+            dv = DataValidation(
+                type="decimal",
+                operator="between",
+                formula1=f"{lo:g}",
+                formula2=f"{hi:g}",
+                allow_blank=True,
+            )
         elif lo is not None:
-            dv = DataValidation(type="decimal", operator="greaterThanOrEqual",
-                                formula1=f"{lo:g}", allow_blank=True)
+            dv = DataValidation(
+                type="decimal", operator="greaterThanOrEqual", formula1=f"{lo:g}", allow_blank=True
+            )
         elif hi is not None:
-            dv = DataValidation(type="decimal", operator="lessThanOrEqual", formula1=f"{hi:g}",
-                                allow_blank=True)
+            dv = DataValidation(
+                type="decimal", operator="lessThanOrEqual", formula1=f"{hi:g}", allow_blank=True
+            )
         else:
-            dv = DataValidation(type="decimal", operator="between", formula1="-1E+300",
-                                formula2="1E+300", allow_blank=True)
+            dv = DataValidation(
+                type="decimal",
+                operator="between",
+                formula1="-1E+300",
+                formula2="1E+300",
+                allow_blank=True,
+            )
         dv.error = f"请填写数值{'' if ind.range is None else f'，范围 {lo:g} 至 {hi:g}'}"
     dv.errorTitle = "数据不符合要求"
     dv.showErrorMessage = True
@@ -180,9 +193,17 @@ def _instructions(ws: Any, scheme: Scheme) -> None:
     for iid, ind in scheme.indicators.items():
         cats = "、".join(c.name for cid, c in scheme.categories.items() if ind.applies_to(cid))
         owner = scheme.departments[ind.owner].name if ind.owner in scheme.departments else ""
-        ws.append([iid, ind.name, ind.unit_of_measure,
-                   "越高越好" if ind.direction == "higher" else "越低越好", owner, cats,
-                   ind.description])
+        ws.append(
+            [
+                iid,
+                ind.name,
+                ind.unit_of_measure,
+                "越高越好" if ind.direction == "higher" else "越低越好",
+                owner,
+                cats,
+                ind.description,
+            ]
+        )
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 28
     ws.column_dimensions["F"].width = 30

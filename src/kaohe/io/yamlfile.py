@@ -28,7 +28,11 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
 
 
 _Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")]
+    k: [
+        (tag, rx)
+        for tag, rx in v
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")
+    ]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -88,8 +92,9 @@ def load_yaml(text: str, name: str) -> tuple[Any, LineMap, list[Issue]]:
     return value, lm, issues
 
 
-def _build(node: yaml.Node, path: tuple[Any, ...], lm: LineMap, issues: list[Issue],
-           loader: Any) -> Any:
+def _build(
+    node: yaml.Node, path: tuple[Any, ...], lm: LineMap, issues: list[Issue], loader: Any
+) -> Any:
     lm.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -97,8 +102,14 @@ def _build(node: yaml.Node, path: tuple[Any, ...], lm: LineMap, issues: list[Iss
         for knode, vnode in node.value:
             key = loader.construct_object(knode, deep=True)
             if not isinstance(key, str | int | float):
-                issues.append(Issue("keys must be text or numbers", file=lm.file,
-                                    line=knode.start_mark.line + 1, path=_dotted(path)))
+                issues.append(
+                    Issue(
+                        "keys must be text or numbers",
+                        file=lm.file,
+                        line=knode.start_mark.line + 1,
+                        path=_dotted(path),
+                    )
+                )
                 continue
             if isinstance(key, bool):
                 key = str(key).lower()
@@ -106,9 +117,14 @@ def _build(node: yaml.Node, path: tuple[Any, ...], lm: LineMap, issues: list[Iss
                 key = str(key)
             sub = (*path, key)
             if key in out:
-                issues.append(Issue(f"duplicate key {key!r} (first on line {lm.lines[sub]})",
-                                    file=lm.file, line=knode.start_mark.line + 1,
-                                    path=_dotted(sub)))
+                issues.append(
+                    Issue(
+                        f"duplicate key {key!r} (first on line {lm.lines[sub]})",
+                        file=lm.file,
+                        line=knode.start_mark.line + 1,
+                        path=_dotted(sub),
+                    )
+                )
                 continue
             lm.lines[sub] = knode.start_mark.line + 1
             out[key] = _build(vnode, sub, lm, issues, loader)
@@ -128,6 +144,9 @@ def read_yaml(path: Path) -> tuple[Any, LineMap, list[Issue]]:
     except FileNotFoundError:
         return None, LineMap(str(path)), [Issue("file not found", file=str(path))]
     except UnicodeDecodeError as exc:
-        return None, LineMap(str(path)), [
-            Issue(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=str(path))]
+        return (
+            None,
+            LineMap(str(path)),
+            [Issue(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=str(path))],
+        )
     return load_yaml(text, str(path))

@@ -3,5 +3,13 @@
 from kaohe.rules import items, normalise, peer, target
 from kaohe.rules.base import REGISTRY, RuleImpl, RuleInput, RuleOutput
 
-__all__ = ["REGISTRY", "RuleImpl", "RuleInput", "RuleOutput", "items", "normalise", "peer",
-           "target"]
+__all__ = [
+    "REGISTRY",
+    "RuleImpl",
+    "RuleInput",
+    "RuleOutput",
+    "items",
+    "normalise",
+    "peer",
+    "target",
+]

@@ -90,8 +90,7 @@ def fmt(x: float) -> str:
     return "0" if s in ("-0", "") else s.replace("-", "−")
 
 
-def peer_stat(x: Vec, valid: Mask, groups: NDArray[np.int64],
-              stat: Callable[[Vec], float]) -> Vec:
+def peer_stat(x: Vec, valid: Mask, groups: NDArray[np.int64], stat: Callable[[Vec], float]) -> Vec:
     """For each unit, ``stat`` of the valid values in its peer group (NaN for an empty group)."""
     out = np.full(x.shape, np.nan)
     for g in np.unique(groups):
@@ -105,8 +104,7 @@ def peer_count(valid: Mask, groups: NDArray[np.int64]) -> Vec:
     return peer_stat(valid.astype(np.float64), np.ones_like(valid), groups, np.sum)
 
 
-def group_rank(score: Vec, valid: Mask, groups: NDArray[np.int64],
-               ties: str = "min") -> Vec:
+def group_rank(score: Vec, valid: Mask, groups: NDArray[np.int64], ties: str = "min") -> Vec:
     """Rank (1 = highest ``score``) within each group among valid units; NaN elsewhere.
 
     ``ties='min'`` gives tied units the best rank they share (1, 2, 2, 4); ``'average'`` the mean

@@ -19,15 +19,19 @@ def _item_total(r: CountDeduction | BonusItems, inp: RuleInput) -> tuple[Vec, Ve
 
 
 def _items_text(r: CountDeduction | BonusItems, t: dict[str, float]) -> str:
-    parts = [f"{fmt(t[f'n:{k}'])} × {fmt(p)}" for k, p in (r.item_points() or {}).items()
-             if t.get(f"n:{k}", 0.0)]
+    parts = [
+        f"{fmt(t[f'n:{k}'])} × {fmt(p)}"
+        for k, p in (r.item_points() or {}).items()
+        if t.get(f"n:{k}", 0.0)
+    ]
     if not parts and isinstance(r, CountDeduction) and r.per_count is not None:
         parts = [f"{fmt(t['count'])} × {fmt(r.per_count)}"] if t["count"] else []
     return " + ".join(parts) if parts else "0"
 
 
-def _item_terms(r: CountDeduction | BonusItems, inp: RuleInput, total: Vec,
-                count: Vec) -> dict[str, Vec]:
+def _item_terms(
+    r: CountDeduction | BonusItems, inp: RuleInput, total: Vec, count: Vec
+) -> dict[str, Vec]:
     terms = {"total": total, "count": count}
     if inp.items is not None:
         for j, k in enumerate(r.item_points() or {}):
@@ -78,8 +82,11 @@ def bonus_items(r: BonusItems, inp: RuleInput) -> RuleOutput:
 def _f_veto(r: Veto, t: dict[str, float]) -> str:
     if not t["triggered"]:
         return "not triggered"
-    effect = {"void": "the score is void", "bar_top": "cannot be rated in the top grade",
-              "max_grade": f"graded at most {r.max_grade}"}[r.effect]
+    effect = {
+        "void": "the score is void",
+        "bar_top": "cannot be rated in the top grade",
+        "max_grade": f"graded at most {r.max_grade}",
+    }[r.effect]
     return f"triggered: {effect}"
 
 

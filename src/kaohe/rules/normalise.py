@@ -23,8 +23,9 @@ from kaohe.rules.base import (
 from kaohe.rulespec import DistanceToTarget, Goalposts, MinMax, RankPercentile, ZScore
 
 
-def _onto(frac: Vec, to: tuple[float, float] | None, inp: RuleInput,
-          bounded: bool = True) -> RuleOutput:
+def _onto(
+    frac: Vec, to: tuple[float, float] | None, inp: RuleInput, bounded: bool = True
+) -> RuleOutput:
     lo = np.full(frac.shape, to[0]) if to else np.zeros(frac.shape)
     hi = np.full(frac.shape, to[1]) if to else inp.full
     raw = lo + (hi - lo) * frac
@@ -35,8 +36,7 @@ def _onto(frac: Vec, to: tuple[float, float] | None, inp: RuleInput,
 
 
 def _onto_text(t: dict[str, float]) -> str:
-    return (f"{fmt(t['l'])} + ({fmt(t['u'])} − {fmt(t['l'])}) × {fmt(t['frac'])} = "
-            f"{fmt(t['raw'])}")
+    return f"{fmt(t['l'])} + ({fmt(t['u'])} − {fmt(t['l'])}) × {fmt(t['frac'])} = {fmt(t['raw'])}"
 
 
 # ----------------------------------------------------------------------- minmax
@@ -67,8 +67,10 @@ def minmax(r: MinMax, inp: RuleInput) -> RuleOutput:
 
 def _f_zscore(r: ZScore, t: dict[str, float]) -> str:
     sign = "" if t["direction"] > 0 else "−"
-    return (f"z = {sign}({fmt(t['x'])} − {fmt(t['mean'])}) / {fmt(t['sd'])} = {fmt(t['z'])}; "
-            f"{fmt(r.mean)} + {fmt(r.sd)} × {fmt(t['z'])} = {fmt(t['raw'])}")
+    return (
+        f"z = {sign}({fmt(t['x'])} − {fmt(t['mean'])}) / {fmt(t['sd'])} = {fmt(t['z'])}; "
+        f"{fmt(r.mean)} + {fmt(r.sd)} × {fmt(t['z'])} = {fmt(t['raw'])}"
+    )
 
 
 def _sample_sd(v: Vec) -> float:
@@ -109,8 +111,10 @@ def goalposts(r: Goalposts, inp: RuleInput) -> RuleOutput:
 
 def _f_distance(r: DistanceToTarget, t: dict[str, float]) -> str:
     cap = ", capped at 1" if r.cap else ""
-    return (f"fraction ({fmt(t['x'])} − {fmt(t['worst'])}) / ({fmt(t['target'])} − "
-            f"{fmt(t['worst'])}){cap} = {fmt(t['frac'])}; {_onto_text(t)}")
+    return (
+        f"fraction ({fmt(t['x'])} − {fmt(t['worst'])}) / ({fmt(t['target'])} − "
+        f"{fmt(t['worst'])}){cap} = {fmt(t['frac'])}; {_onto_text(t)}"
+    )
 
 
 @rule("distance_to_target", _f_distance)
@@ -129,8 +133,10 @@ def distance_to_target(r: DistanceToTarget, inp: RuleInput) -> RuleOutput:
 
 
 def _f_rank_percentile(r: RankPercentile, t: dict[str, float]) -> str:
-    return (f"{fmt(t['below'])} of the other {fmt(t['peers'] - 1)} peers are below: "
-            f"fraction {fmt(t['frac'])}; {_onto_text(t)}")
+    return (
+        f"{fmt(t['below'])} of the other {fmt(t['peers'] - 1)} peers are below: "
+        f"fraction {fmt(t['frac'])}; {_onto_text(t)}"
+    )
 
 
 @rule("rank_percentile", _f_rank_percentile)

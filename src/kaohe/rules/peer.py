@@ -30,15 +30,19 @@ def peer_rank(inp: RuleInput, ties: str = "min") -> Vec:
 def _f_rank_table(r: RankTable, t: dict[str, float]) -> str:
     rank = fmt(t["rank"])
     if r.ties == "average" and t["tied"] > 1:
-        return (f"rank {rank} of {fmt(t['peers'])}, tied with {fmt(t['tied'] - 1)} other(s): "
-                f"average of their table entries = {fmt(t['raw'])}")
+        return (
+            f"rank {rank} of {fmt(t['peers'])}, tied with {fmt(t['tied'] - 1)} other(s): "
+            f"average of their table entries = {fmt(t['raw'])}"
+        )
     table = r.points if r.points is not None else r.shares
     assert table is not None
     if t["rank"] > len(table):
         return f"rank {rank} of {fmt(t['peers'])}: beyond the table → {fmt(t['raw'])}"
     if r.shares is not None:
-        return (f"rank {rank} of {fmt(t['peers'])} → {fmt(r.shares[int(t['rank']) - 1])} × "
-                f"{fmt(t['F'])} = {fmt(t['raw'])}")
+        return (
+            f"rank {rank} of {fmt(t['peers'])} → {fmt(r.shares[int(t['rank']) - 1])} × "
+            f"{fmt(t['F'])} = {fmt(t['raw'])}"
+        )
     return f"rank {rank} of {fmt(t['peers'])} → table entry {fmt(t['raw'])}"
 
 
@@ -75,8 +79,10 @@ def rank_table(r: RankTable, inp: RuleInput) -> RuleOutput:
 
 
 def _f_rank_step(r: RankStep, t: dict[str, float]) -> str:
-    return (f"rank {fmt(t['rank'])} of {fmt(t['peers'])}: {fmt(t['top'])} − "
-            f"{fmt(r.step)} × ({fmt(t['rank'])} − 1) = {fmt(t['raw'])}")
+    return (
+        f"rank {fmt(t['rank'])} of {fmt(t['peers'])}: {fmt(t['top'])} − "
+        f"{fmt(r.step)} × ({fmt(t['rank'])} − 1) = {fmt(t['raw'])}"
+    )
 
 
 @rule("rank_step", _f_rank_step)
@@ -84,16 +90,22 @@ def rank_step(r: RankStep, inp: RuleInput) -> RuleOutput:
     rank = peer_rank(inp)
     top = inp.full if r.top is None else np.full(inp.x.shape, r.top)
     raw = top - r.step * (rank - 1.0)
-    return RuleOutput(raw, lo=r.floor, terms={"rank": rank, "top": top,
-                                              "peers": peer_count(inp.valid, inp.groups)})
+    return RuleOutput(
+        raw,
+        lo=r.floor,
+        terms={"rank": rank, "top": top, "peers": peer_count(inp.valid, inp.groups)},
+    )
 
 
 # ----------------------------------------------------------------------- ratio_to_best
 
 
 def _f_ratio_to_best(r: RatioToBest, t: dict[str, float]) -> str:
-    frac = (f"{fmt(t['x'])} / {fmt(t['best'])}" if t["direction"] > 0
-            else f"{fmt(t['best'])} / {fmt(t['x'])}")
+    frac = (
+        f"{fmt(t['x'])} / {fmt(t['best'])}"
+        if t["direction"] > 0
+        else f"{fmt(t['best'])} / {fmt(t['x'])}"
+    )
     return f"best among peers {fmt(t['best'])}; {fmt(t['F'])} × {frac} = {fmt(t['raw'])}"
 
 
@@ -118,9 +130,11 @@ def ratio_to_best(r: RatioToBest, inp: RuleInput) -> RuleOutput:
 
 def _f_efficacy(r: Efficacy, t: dict[str, float]) -> str:
     top = r.base + r.span
-    return (f"score = {fmt(r.base)} + {fmt(r.span)} × ({fmt(t['x'])} − {fmt(t['unacceptable'])}) / "
-            f"({fmt(t['satisfactory'])} − {fmt(t['unacceptable'])}) = {fmt(t['score'])}; "
-            f"{fmt(t['F'])} × {fmt(t['score'])} / {fmt(top)} = {fmt(t['raw'])}")
+    return (
+        f"score = {fmt(r.base)} + {fmt(r.span)} × ({fmt(t['x'])} − {fmt(t['unacceptable'])}) / "
+        f"({fmt(t['satisfactory'])} − {fmt(t['unacceptable'])}) = {fmt(t['score'])}; "
+        f"{fmt(t['F'])} × {fmt(t['score'])} / {fmt(top)} = {fmt(t['raw'])}"
+    )
 
 
 @rule("efficacy", _f_efficacy)
@@ -131,8 +145,12 @@ def efficacy(r: Efficacy, inp: RuleInput) -> RuleOutput:
     ratio = np.where(span != 0, safe_div(inp.x - una, span), 1.0)
     score = r.base + r.span * ratio
     top = r.base + r.span
-    return RuleOutput(inp.full * score / top, lo=inp.full * r.base / top, hi=inp.full,
-                      terms={"satisfactory": sat, "unacceptable": una, "score": score})
+    return RuleOutput(
+        inp.full * score / top,
+        lo=inp.full * r.base / top,
+        hi=inp.full,
+        terms={"satisfactory": sat, "unacceptable": una, "score": score},
+    )
 
 
 # ----------------------------------------------------------------------- rank_improvement
@@ -141,10 +159,14 @@ def efficacy(r: Efficacy, inp: RuleInput) -> RuleOutput:
 def _f_rank_improvement(r: RankImprovement, t: dict[str, float]) -> str:
     gained = t["gained"]
     if gained >= 0:
-        return (f"rank last year {fmt(t['previous_rank'])}, now {fmt(t['rank'])}: "
-                f"{fmt(gained)} place(s) up × {fmt(r.rate)} = {fmt(t['raw'])}")
-    return (f"rank last year {fmt(t['previous_rank'])}, now {fmt(t['rank'])}: "
-            f"{fmt(-gained)} place(s) down × −{fmt(r.fall_rate)} = {fmt(t['raw'])}")
+        return (
+            f"rank last year {fmt(t['previous_rank'])}, now {fmt(t['rank'])}: "
+            f"{fmt(gained)} place(s) up × {fmt(r.rate)} = {fmt(t['raw'])}"
+        )
+    return (
+        f"rank last year {fmt(t['previous_rank'])}, now {fmt(t['rank'])}: "
+        f"{fmt(-gained)} place(s) down × −{fmt(r.fall_rate)} = {fmt(t['raw'])}"
+    )
 
 
 @rule("rank_improvement", _f_rank_improvement)
@@ -156,5 +178,6 @@ def rank_improvement(r: RankImprovement, inp: RuleInput) -> RuleOutput:
     raw = np.where(gained > 0, gained * r.rate, gained * r.fall_rate)
     hi = r.cap if r.cap is not None else (inp.full if inp.kind == "base" else np.inf)
     lo = r.floor if r.floor is not None else (0.0 if r.fall_rate == 0 else -np.inf)
-    return RuleOutput(raw, lo=lo, hi=hi, terms={"rank": rank, "previous_rank": previous_rank,
-                                               "gained": gained})
+    return RuleOutput(
+        raw, lo=lo, hi=hi, terms={"rank": rank, "previous_rank": previous_rank, "gained": gained}
+    )

@@ -19,8 +19,10 @@ def _met(x: Vec, t: Vec, d: int) -> Vec:
 
 def _f_target_met(r: TargetMet, t: dict[str, float]) -> str:
     met = "met" if t["met"] else "not met"
-    return (f"value {fmt(t['x'])} vs target {fmt(t['target'])}: {met} → "
-            f"{fmt(t['F']) if t['met'] else fmt(r.else_points)}")
+    return (
+        f"value {fmt(t['x'])} vs target {fmt(t['target'])}: {met} → "
+        f"{fmt(t['F']) if t['met'] else fmt(r.else_points)}"
+    )
 
 
 @rule("target_met", _f_target_met)
@@ -41,18 +43,24 @@ def _completion(x: Vec, t: Vec, d: int) -> Vec:
 
 
 def _f_proportional(r: Proportional, t: dict[str, float]) -> str:
-    ratio = (f"{fmt(t['x'])} / {fmt(t['target'])}" if t["direction"] > 0
-             else f"{fmt(t['target'])} / {fmt(t['x'])}")
-    return (f"ratio = {ratio} = {fmt(t['ratio'])}, capped at {fmt(r.cap_ratio)}; "
-            f"{fmt(t['F'])} × {fmt(min(max(t['ratio'], 0.0), r.cap_ratio))} = {fmt(t['raw'])}")
+    ratio = (
+        f"{fmt(t['x'])} / {fmt(t['target'])}"
+        if t["direction"] > 0
+        else f"{fmt(t['target'])} / {fmt(t['x'])}"
+    )
+    return (
+        f"ratio = {ratio} = {fmt(t['ratio'])}, capped at {fmt(r.cap_ratio)}; "
+        f"{fmt(t['F'])} × {fmt(min(max(t['ratio'], 0.0), r.cap_ratio))} = {fmt(t['raw'])}"
+    )
 
 
 @rule("proportional", _f_proportional)
 def proportional(r: Proportional, inp: RuleInput) -> RuleOutput:
     ratio = _completion(inp.x, inp.target, inp.direction)
     raw = inp.full * np.clip(ratio, 0.0, r.cap_ratio)
-    return RuleOutput(raw, lo=r.floor, hi=inp.full * r.cap_ratio,
-                      terms={"target": inp.target, "ratio": ratio})
+    return RuleOutput(
+        raw, lo=r.floor, hi=inp.full * r.cap_ratio, terms={"target": inp.target, "ratio": ratio}
+    )
 
 
 # ----------------------------------------------------------------------- linear / baseline
@@ -70,9 +78,11 @@ def _f_linear(r: Linear, t: dict[str, float]) -> str:
     rate = r.rate_above if n > 0 else r.rate_below
     sign = "+" if n >= 0 else "−"
     whole = " (whole steps)" if r.steps == "whole" else ""
-    return (f"reference {fmt(t['reference'])} ({ref}); Δ = {delta} = {fmt(t['delta'])}; "
-            f"steps = Δ / {fmt(r.step)} = {fmt(n)}{whole}; "
-            f"{fmt(t['base'])} {sign} {fmt(abs(n))} × {fmt(rate)} = {fmt(t['raw'])}")
+    return (
+        f"reference {fmt(t['reference'])} ({ref}); Δ = {delta} = {fmt(t['delta'])}; "
+        f"steps = Δ / {fmt(r.step)} = {fmt(n)}{whole}; "
+        f"{fmt(t['base'])} {sign} {fmt(abs(n))} × {fmt(rate)} = {fmt(t['raw'])}"
+    )
 
 
 def _linear(r: Linear, inp: RuleInput) -> RuleOutput:
@@ -91,8 +101,12 @@ def _linear(r: Linear, inp: RuleInput) -> RuleOutput:
         n = np.trunc(n)
     base = inp.full if r.base is None else np.full(inp.x.shape, r.base)
     raw = base + np.where(n > 0, n * r.rate_above, n * r.rate_below)
-    return RuleOutput(raw, lo=r.floor, hi=inp.full + r.bonus_max,
-                      terms={"reference": ref, "delta": delta, "steps": n, "base": base})
+    return RuleOutput(
+        raw,
+        lo=r.floor,
+        hi=inp.full + r.bonus_max,
+        terms={"reference": ref, "delta": delta, "steps": n, "base": base},
+    )
 
 
 rule("linear", _f_linear)(_linear)
@@ -114,7 +128,7 @@ def _f_bands(r: Bands, t: dict[str, float]) -> str:
     if i < 0:
         return f"{what} {fmt(t['measure'])} is in no band → {fmt(r.else_points)}"
     b = r.bands[i]
-    edge = f"≥ {fmt(b.min)}" if b.min is not None else f"≤ {fmt(b.max)}"
+    edge = f"≥ {fmt(b.min)}" if b.min is not None else f"≤ {fmt(b.max or 0.0)}"
     pts = fmt(b.points) if b.points is not None else f"{fmt(b.share or 0.0)} × {fmt(t['F'])}"
     return f"{what} {fmt(t['measure'])} {edge} → band {i + 1}: {pts} = {fmt(t['raw'])}"
 
@@ -124,8 +138,10 @@ def bands(r: Bands, inp: RuleInput) -> RuleOutput:
     m = _band_measure(r, inp)
     use_min = r.bands[0].min is not None
     # try the most demanding band first; the first one reached wins
-    order = sorted(range(len(r.bands)),
-                   key=lambda i: -(r.bands[i].min or 0.0) if use_min else (r.bands[i].max or 0.0))
+    order = sorted(
+        range(len(r.bands)),
+        key=lambda i: -(r.bands[i].min or 0.0) if use_min else (r.bands[i].max or 0.0),
+    )
     band = np.full(m.shape, -1.0)
     raw = np.full(m.shape, r.else_points, dtype=np.float64)
     for i in reversed(order):
@@ -153,24 +169,30 @@ def _f_judgement(r: Judgement, t: dict[str, float]) -> str:
 def judgement(r: Judgement, inp: RuleInput) -> RuleOutput:
     ded = np.where(np.isnan(inp.x), 0.0, inp.x)
     max_ded = inp.full if r.max_deduction is None else np.full(inp.x.shape, r.max_deduction)
-    return RuleOutput(inp.full - ded, lo=np.maximum(inp.full - max_ded, 0.0), hi=inp.full,
-                      terms={"deduction": ded})
+    return RuleOutput(
+        inp.full - ded,
+        lo=np.maximum(inp.full - max_ded, 0.0),
+        hi=inp.full,
+        terms={"deduction": ded},
+    )
 
 
 # ----------------------------------------------------------------------- time_progress
 
 
 def elapsed_share(r: TimeProgress, as_of: Any) -> float:
-    """Share of the period elapsed on ``as_of`` (0 before the start, 1 after the end)."""
-    total = (r.end - r.start).days
-    done = (as_of - r.start).days
+    """Share of the period's days elapsed by the end of ``as_of`` (both ends inclusive)."""
+    total = (r.end - r.start).days + 1
+    done = (as_of - r.start).days + 1
     return float(min(max(done / total, 0.0), 1.0))
 
 
 def _f_time_progress(r: TimeProgress, t: dict[str, float]) -> str:
-    head = (f"elapsed {fmt(t['elapsed'])} of the period; expected by now "
-            f"{fmt(t['target'])} × {fmt(t['elapsed'])} = {fmt(t['expected'])}; "
-            f"progress {fmt(t['x'])} / {fmt(t['expected'])} = {fmt(t['ratio'])}")
+    head = (
+        f"elapsed {fmt(t['elapsed'])} of the period; expected by now "
+        f"{fmt(t['target'])} × {fmt(t['elapsed'])} = {fmt(t['expected'])}; "
+        f"progress {fmt(t['x'])} / {fmt(t['expected'])} = {fmt(t['ratio'])}"
+    )
     if r.scoring == "met":
         return head + (f" ≥ 1 → {fmt(t['F'])}" if t["ratio"] >= 1 else f" < 1 → {fmt(t['raw'])}")
     ratio = min(max(t["ratio"], 0.0), r.cap_ratio)
@@ -189,9 +211,17 @@ def time_progress(r: TimeProgress, inp: RuleInput) -> RuleOutput:
     else:
         raw = inp.full * np.clip(ratio, 0.0, r.cap_ratio)
         hi = inp.full * r.cap_ratio
-    return RuleOutput(raw, lo=0.0, hi=hi,
-                      terms={"target": inp.target, "elapsed": np.full(inp.x.shape, e),
-                             "expected": expected, "ratio": ratio})
+    return RuleOutput(
+        raw,
+        lo=0.0,
+        hi=hi,
+        terms={
+            "target": inp.target,
+            "elapsed": np.full(inp.x.shape, e),
+            "expected": expected,
+            "ratio": ratio,
+        },
+    )
 
 
 # ----------------------------------------------------------------------- rescale
@@ -202,7 +232,7 @@ def _f_rescale(r: Rescale, t: dict[str, float]) -> str:
     frac = f"({fmt(t['x'])} − {fmt(lo_s)}) / ({fmt(hi_s)} − {fmt(lo_s)})"
     if t["direction"] < 0:
         frac = f"1 − {frac}"
-    return (f"{fmt(t['B'])} + ({fmt(t['A'])} − {fmt(t['B'])}) × {frac} = {fmt(t['raw'])}")
+    return f"{fmt(t['B'])} + ({fmt(t['A'])} − {fmt(t['B'])}) × {frac} = {fmt(t['raw'])}"
 
 
 @rule("rescale", _f_rescale)
@@ -214,5 +244,4 @@ def rescale(r: Rescale, inp: RuleInput) -> RuleOutput:
     b = np.full(inp.x.shape, r.to[0]) if r.to else np.zeros(inp.x.shape)
     a = np.full(inp.x.shape, r.to[1]) if r.to else inp.full
     raw = b + (a - b) * frac
-    return RuleOutput(raw, lo=np.minimum(a, b), hi=np.maximum(a, b),
-                      terms={"A": a, "B": b})
+    return RuleOutput(raw, lo=np.minimum(a, b), hi=np.maximum(a, b), terms={"A": a, "B": b})
