@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kaohe.rulespec import Kind
-from kaohe.scheme import Scheme, resolve_value
+from kaohe.scheme import Scheme
 from kaohe.tree import ROOT, Tree, build_tree, full_marks, node_weight
 
 Vec = NDArray[np.float64]
@@ -78,14 +78,19 @@ def compile_plan(scheme: Scheme) -> Plan:
 
     def per_unit(key: str) -> Vec:
         out = np.full((len(units), len(inds)), np.nan)
+        pos = {u: i for i, u in enumerate(units)}
         for j, iid in enumerate(inds):
             vm = getattr(scheme.indicators[iid], key)
             if vm is None:
                 continue
-            for i, uid in enumerate(units):
-                v = resolve_value(vm, uid, scheme.units[uid].category)
-                if v is not None:
-                    out[i, j] = v
+            if not isinstance(vm, dict):
+                out[:, j] = float(vm)
+                continue
+            by_cat = [vm.get(c, vm.get("default", np.nan)) for c in cats]
+            out[:, j] = np.asarray(by_cat, dtype=np.float64)[cat_of]
+            for k, v in vm.items():
+                if k in pos:
+                    out[pos[k], j] = v
         return out
 
     arrays = [

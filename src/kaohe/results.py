@@ -178,6 +178,7 @@ class Results:
         return explain_unit(self, self.unit_index(unit))
 
     def explain_all(self) -> list[UnitExplanation]:
-        from kaohe.explanation import explain_unit
+        """Every unit's explanation, in scheme order."""
+        from kaohe.explanation import explain_all
 
-        return [explain_unit(self, i) for i in range(len(self.units))]
+        return explain_all(self)

@@ -8,6 +8,7 @@ explanation needs. Clamping and flagging are done once, here, for every rule.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -80,14 +81,16 @@ def rule(name: str, formula: Formula) -> Callable[[Compute], Compute]:
 # --------------------------------------------------------------------------- helpers
 
 
-def fmt(x: float) -> str:
+def fmt(x: float | None) -> str:
     """A number as a person writes it: no trailing zeros, at most 6 decimals."""
-    if x is None or (isinstance(x, float) and np.isnan(x)):
+    if x is None or x != x:
         return "—"
-    if np.isinf(x):
+    if x in (math.inf, -math.inf):
         return "∞" if x > 0 else "−∞"
     s = f"{x:.6f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s.replace("-", "−")
+    if s[0] == "-":
+        return "0" if s == "-0" else "−" + s[1:]
+    return s
 
 
 def peer_stat(x: Vec, valid: Mask, groups: NDArray[np.int64], stat: Callable[[Vec], float]) -> Vec:
