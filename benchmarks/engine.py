@@ -19,6 +19,7 @@ memory under 500 MB.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -117,7 +118,7 @@ def main() -> None:
             f"{r['max_s']:>6.3f} s {r['peak_rss_mb']:>6.0f} MB {render:>11} {after:>9}",
             flush=True,
         )
-    for a, b in zip(rows, rows[1:], strict=False):
+    for a, b in itertools.pairwise(rows):
         print(
             f"  {int(a['units']):,} → {int(b['units']):,} units: time × "
             f"{b['median_s'] / a['median_s']:.1f} for units × {b['units'] / a['units']:.0f}"

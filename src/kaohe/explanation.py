@@ -129,7 +129,7 @@ def _static(res: Results) -> _Static:
                 dumps[id(rule)] = rule.model_dump(mode="json", by_alias=True)
         cached = _Static(paths, dumps)
         object.__setattr__(res, "_explain_static", cached)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def explain_all(res: Results) -> list[UnitExplanation]:
