@@ -49,15 +49,16 @@ def _f_proportional(r: Proportional, t: dict[str, float]) -> str:
         else f"{fmt(t['target'])} / {fmt(t['x'])}"
     )
     return (
-        f"ratio = {ratio} = {fmt(t['ratio'])}, capped at {fmt(r.cap_ratio)}; "
-        f"{fmt(t['F'])} × {fmt(min(max(t['ratio'], 0.0), r.cap_ratio))} = {fmt(t['raw'])}"
+        f"ratio = {ratio} = {fmt(t['ratio'])}; {fmt(t['F'])} × {fmt(t['ratio'])} = {fmt(t['raw'])}"
     )
 
 
 @rule("proportional", _f_proportional)
 def proportional(r: Proportional, inp: RuleInput) -> RuleOutput:
     ratio = _completion(inp.x, inp.target, inp.direction)
-    raw = inp.full * np.clip(ratio, 0.0, r.cap_ratio)
+    with np.errstate(invalid="ignore"):
+        # clamped (and flagged) at F × cap_ratio by the caller; 0 × ∞ is 0 here, not NaN
+        raw = np.where(inp.full == 0, 0.0, inp.full * ratio)
     return RuleOutput(
         raw, lo=r.floor, hi=inp.full * r.cap_ratio, terms={"target": inp.target, "ratio": ratio}
     )
@@ -98,7 +99,8 @@ def _linear(r: Linear, inp: RuleInput) -> RuleOutput:
     delta = inp.direction * delta
     n = delta / r.step
     if r.steps == "whole":
-        n = np.trunc(n)
+        # −0.3 / 0.1 is −2.9999999999999996 in binary: round away the noise before truncating
+        n = np.trunc(np.round(n, 9))
     base = inp.full if r.base is None else np.full(inp.x.shape, r.base)
     raw = base + np.where(n > 0, n * r.rate_above, n * r.rate_below)
     return RuleOutput(
@@ -195,8 +197,7 @@ def _f_time_progress(r: TimeProgress, t: dict[str, float]) -> str:
     )
     if r.scoring == "met":
         return head + (f" ≥ 1 → {fmt(t['F'])}" if t["ratio"] >= 1 else f" < 1 → {fmt(t['raw'])}")
-    ratio = min(max(t["ratio"], 0.0), r.cap_ratio)
-    return head + f"; {fmt(t['F'])} × {fmt(ratio)} = {fmt(t['raw'])}"
+    return head + f"; {fmt(t['F'])} × {fmt(t['ratio'])} = {fmt(t['raw'])}"
 
 
 @rule("time_progress", _f_time_progress)
@@ -209,7 +210,9 @@ def time_progress(r: TimeProgress, inp: RuleInput) -> RuleOutput:
         raw = np.where(ratio >= 1.0, inp.full, np.minimum(r.else_points, inp.full))
         hi: Vec | float = np.inf
     else:
-        raw = inp.full * np.clip(ratio, 0.0, r.cap_ratio)
+        with np.errstate(invalid="ignore"):
+            # clamped (and flagged) at F × cap_ratio by the caller; 0 × ∞ is 0 here, not NaN
+            raw = np.where(inp.full == 0, 0.0, inp.full * ratio)
         hi = inp.full * r.cap_ratio
     return RuleOutput(
         raw,
