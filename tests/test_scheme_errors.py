@@ -607,10 +607,11 @@ def test_it_reads_1e3_as_a_number() -> None:
     assert value["b"] == -0.25
 
 
-def test_it_reads_a_target_written_1e3_as_a_thousand(tmp_path: Path) -> None:
-    text = variant(("    target: 6.5\n", "    target: 1e3\n"))
+def test_it_reads_1e1_as_a_number_where_a_whole_number_is_wanted(tmp_path: Path) -> None:
+    # YAML 1.1 reads `1e1` as the text '1e1', which is no whole number; YAML 1.2 reads 10.0
+    text = variant(("name: 示例考核方案\n", "name: 示例考核方案\ndecimals: 1e1\n"))
     scheme = load_scheme(write_text(tmp_path / "scheme.yaml", text))
-    assert scheme.indicators["gdp_growth"].target == 1000.0
+    assert scheme.decimals == 10
 
 
 # --------------------------------------------------------------------------- all at once
