@@ -29,6 +29,7 @@ from io_helpers import (
 )
 from kaohe import assess, load_scheme
 from kaohe.cli import main
+from kaohe.errors import OutputError
 from kaohe.io.atomic import atomic_dir
 from kaohe.io.data_files import load_data
 
@@ -517,7 +518,7 @@ def test_atomic_dir_replaces_the_old_folder_on_success(tmp_path: Path) -> None:
 
 def test_atomic_dir_refuses_a_path_that_is_a_file(tmp_path: Path) -> None:
     target = write_text(tmp_path / "out", "a file")
-    with pytest.raises(NotADirectoryError), atomic_dir(target):
+    with pytest.raises(OutputError, match="not a folder"), atomic_dir(target):
         pass
     assert target.read_text() == "a file"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

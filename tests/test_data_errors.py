@@ -486,7 +486,7 @@ def test_it_rejects_conflicting_values_for_one_cell_across_sheets(
     issue = only(data_issues(scheme, path))
     assert (issue.sheet, issue.row, issue.column) == ("市林草局", 3, "C (gdp_growth)")
     assert "a second value for fengzhen / gdp_growth" in issue.message
-    assert "市统计局 row 3 column B (gdp_growth)" in issue.message
+    assert "[市统计局] row 3, column B (gdp_growth)" in issue.message
 
 
 def test_it_skips_the_instruction_sheet_and_underscore_sheets(

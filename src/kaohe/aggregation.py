@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from kaohe.errors import ComputationError, Issue
 from kaohe.plan import Plan
-from kaohe.tree import ROOT
+from kaohe.tree import ROOT, extra_nodes
 
 Vec = NDArray[np.float64]
 
@@ -33,6 +33,7 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
     capped = np.zeros((n_units, n_nodes), dtype=bool)
     floored = np.zeros((n_units, n_nodes), dtype=bool)
     col_of = {iid: j for j, iid in enumerate(plan.indicators)}
+    extra_dims = extra_nodes(scheme, plan.tree)
     node_of = {nid: k for k, nid in enumerate(plan.nodes)}
 
     def child(c: str) -> tuple[Vec, Vec, Vec, str]:
@@ -41,14 +42,17 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
             j = col_of[c]
             return points[:, j], plan.leaf_full[:, j], plan.leaf_weight[:, j], plan.kinds[j]
         k = node_of[c]
-        return values[:, k], plan.node_full[:, k], plan.node_weight[:, k], "base"
+        kind = "bonus" if c in extra_dims else "base"
+        return values[:, k], plan.node_full[:, k], plan.node_weight[:, k], kind
 
     for k, node in enumerate(plan.nodes):
         agg = scheme.aggregation if node == ROOT else scheme.dimensions[node].aggregation
         kids = [child(c) for c in plan.tree.children[node]]
         base = [kd for kd in kids if kd[3] == "base"]
         extra = [kd for kd in kids if kd[3] in ("bonus", "deduction")]
-        if agg == "sum":
+        if not base and not extra:  # e.g. a dimension holding only vetoes: no points at all
+            val = np.full(n_units, np.nan)
+        elif agg == "sum":
             val, sc = _sum(base, extra)
             scale[:, k] = sc
         else:

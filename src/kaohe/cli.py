@@ -26,7 +26,10 @@ LANG = click.option(
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:  # piped or captured: rich would assume 80 columns and crop
+        console = Console(highlight=False, soft_wrap=False, width=max(console.width, 160))
+    return console
 
 
 def _err_console() -> Console:

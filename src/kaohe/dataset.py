@@ -47,6 +47,21 @@ class CellRef:
             message, path=path, file=self.file, sheet=self.sheet, row=self.row, column=self.column
         )
 
+    def where(self, seen_from: CellRef | None = None) -> str:
+        """e.g. ``data.xlsx[市统计局] row 5, column D (gdp_growth)``; the file is left out when
+        ``seen_from`` is in the same file."""
+        same_file = seen_from is not None and seen_from.file == self.file
+        return Issue(
+            "",
+            file=None if same_file else self.file,
+            sheet=self.sheet,
+            row=self.row,
+            column=self.column,
+        ).where()
+
+    def same_table(self, other: CellRef) -> bool:
+        return (self.file, self.sheet) == (other.file, other.sheet)
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -189,7 +204,9 @@ def parse_number(raw: Any, boolean: bool = False) -> tuple[float | None, int, st
     if raw is None:
         return None, MISSING, None
     if isinstance(raw, bool):
-        return float(raw), PRESENT, None
+        if boolean:
+            return float(raw), PRESENT, None
+        return None, MISSING, f"a yes/no value ({raw}) in a number cell; enter the number"
     if isinstance(raw, int | float):
         if math.isnan(raw):
             return None, MISSING, None
@@ -241,8 +258,10 @@ class _Builder:
                 self.items[iid] = np.full((len(self.units), len(pts)), np.nan)
         self.notes: dict[tuple[str, str], str] = {}
         self.sources: dict[tuple[str, str], CellRef] = {}
-        self.unit_rows: dict[str, CellRef] = {}
-        self.columns_seen: dict[str, CellRef] = {}
+        self.unit_rows: dict[str, list[CellRef]] = {}  # every row of a unit, one per table
+        self.columns_seen: dict[str, list[CellRef]] = {}  # every column of an indicator
+        self.bad: set[tuple[str, str]] = set()  # cells already reported as bad
+        self.files: list[str] = []
         self.errors: list[Issue] = []
         self.warnings: list[Issue] = []
         self.resolver = ColumnResolver(scheme)
@@ -277,6 +296,7 @@ class _Builder:
         value, status, problem = parse_number(raw, boolean=boolean)
         if problem:
             self.errors.append(ref.issue(problem))
+            self.bad.add((uid, iid))
             return
         category = self.scheme.units[uid].category
         if not ind.applies_to(category):
@@ -293,6 +313,7 @@ class _Builder:
             problem = self._check_value(iid, col, value)
             if problem:
                 self.errors.append(ref.issue(problem))
+                self.bad.add((uid, iid))
                 return
         self._store(uid, iid, col, value, status, ref)
 
@@ -331,10 +352,10 @@ class _Builder:
             if not same or status == NOT_APPLICABLE:
                 self.errors.append(
                     ref.issue(
-                        f"a second value for {uid} / {key[1]}; the first is at {prev.sheet or ''} "
-                        f"row {prev.row} column {prev.column}"
+                        f"a second value for {uid} / {key[1]}; the first is at {prev.where(ref)}"
                     )
                 )
+                self.bad.add((uid, iid))
                 return
         if status == MISSING and key in self.sources:
             return
@@ -367,26 +388,35 @@ class _Builder:
         unit_col = next(k for k, c in enumerate(cols) if c is not None and c.role == "unit")
         for k, c in enumerate(cols):
             if c is not None and c.indicator is not None and c.role in ("value", "item"):
-                self.columns_seen.setdefault(c.indicator, table.ref(None, _col_name(k, table)))
+                self.columns_seen.setdefault(c.indicator, []).append(
+                    table.ref(None, _col_name(k, table))
+                )
         for rownum, cells in table.rows:
             if _blank(cells):
                 continue
+            for k in range(len(cells)):
+                if (k >= len(cols) or (cols[k] is None and _blank_header(table, k))) and not _blank(
+                    [cells[k]]
+                ):
+                    self.errors.append(
+                        table.ref(rownum, _col_name(k, table)).issue(
+                            f"a value ({cells[k]!r}) in a column without a header; name the column "
+                            "or clear the cell"
+                        )
+                    )
             uid = self.unit(_get(cells, unit_col), table.ref(rownum, _col_name(unit_col, table)))
             if uid is None:
                 continue
-            if (
-                uid in self.unit_rows
-                and self.unit_rows[uid].sheet == table.sheet
-                and self.unit_rows[uid].file == (table.file or table.name)
-            ):
-                first = self.unit_rows[uid]
+            here = table.ref(rownum)
+            first = next((r for r in self.unit_rows.get(uid, []) if r.same_table(here)), None)
+            if first is not None:
                 self.errors.append(
                     table.ref(rownum, _col_name(unit_col, table)).issue(
                         f"unit {uid} appears twice in this sheet (first on row {first.row})"
                     )
                 )
                 continue
-            self.unit_rows.setdefault(uid, table.ref(rownum))
+            self.unit_rows.setdefault(uid, []).append(here)
             for k, c in enumerate(cols):
                 if c is None or c.indicator is None:
                     continue
@@ -409,9 +439,11 @@ class _Builder:
                 continue
             if uid is None:
                 continue
-            self.unit_rows.setdefault(uid, table.ref(rownum))
+            if not any(r.same_table(ind_ref) for r in self.unit_rows.get(uid, [])):
+                self.unit_rows.setdefault(uid, []).append(table.ref(rownum))
             assert col.indicator is not None
-            self.columns_seen.setdefault(col.indicator, ind_ref)
+            if not any(r.same_table(ind_ref) for r in self.columns_seen.get(col.indicator, [])):
+                self.columns_seen.setdefault(col.indicator, []).append(table.ref())
             self.put(
                 uid,
                 col,
@@ -453,9 +485,15 @@ class _Builder:
                     self.errors.append(ref.issue(f"{why} ({iid}:note)"))
 
     def _check_missing(self) -> None:
-        no_row = [u for u in self.units if u not in self.unit_rows]
-        for uid in no_row:
-            self.errors.append(Issue(f"no data for unit {self.scheme.units[uid].name} ({uid})"))
+        files = ", ".join(dict.fromkeys(self.files)) or None
+        for uid in self.units:
+            if uid not in self.unit_rows:
+                self.errors.append(
+                    Issue(
+                        f"no data for unit {self.scheme.units[uid].name} ({uid}): add a row for it",
+                        file=files,
+                    )
+                )
         for iid, ind in self.scheme.indicators.items():
             if ind.missing_policy != "error" or ind.rule.type == "judgement":
                 continue
@@ -466,6 +504,7 @@ class _Builder:
                 if u in self.unit_rows
                 and ind.applies_to(self.scheme.units[u].category)
                 and self.status[i, j] == MISSING
+                and (u, iid) not in self.bad
             ]
             if not need:
                 continue
@@ -475,26 +514,29 @@ class _Builder:
                 self.errors.append(
                     Issue(
                         f"no column for indicator {ind.name} ({iid}); "
-                        f"a value is required for {names}{more}"
+                        f"a value is required for {names}{more}",
+                        file=files,
                     )
                 )
                 continue
-            col = self.columns_seen[iid]
             for i in need:
-                row = self.unit_rows[self.units[i]]
-                ref = (
-                    CellRef(row.file, row.sheet, row.row, col.column)
-                    if (row.file, row.sheet) == (col.file, col.sheet)
-                    else row
-                )
-                unit_name = self.scheme.units[self.units[i]].name
+                uid = self.units[i]
                 self.errors.append(
-                    ref.issue(
-                        f"missing value for {ind.name} ({iid}) of {unit_name}"
+                    self._where_missing(uid, iid).issue(
+                        f"missing value for {ind.name} ({iid}) of {self.scheme.units[uid].name}"
                         "; the scheme requires one (set missing: zero, peer_average or renormalise "
                         "to allow a gap, or write N/A if it does not apply)"
                     )
                 )
+
+    def _where_missing(self, uid: str, iid: str) -> CellRef:
+        """The empty cell: the unit's row in a table that has the indicator's column."""
+        rows, cols = self.unit_rows[uid], self.columns_seen[iid]
+        for col in cols:
+            for row in rows:
+                if row.same_table(col) and col.column is not None:
+                    return CellRef(row.file, row.sheet, row.row, col.column)
+        return CellRef(cols[0].file, cols[0].sheet)  # long format: the table, no such row
 
     def dataset(self) -> Dataset:
         return Dataset(
@@ -504,6 +546,11 @@ class _Builder:
 
 def _get(cells: Sequence[Any], k: int) -> Any:
     return cells[k] if k < len(cells) else None
+
+
+def _blank_header(table: Table, k: int) -> bool:
+    head = table.header[k] if k < len(table.header) else None
+    return head is None or (isinstance(head, str) and not head.strip())
 
 
 def _blank(cells: Sequence[Any]) -> bool:
@@ -528,6 +575,7 @@ def dataset_from_tables(scheme: Scheme, tables: Iterable[Table]) -> tuple[Datase
     """
     b = _Builder(scheme)
     for table in tables:
+        b.files.append(table.file or table.name)
         cols: list[Column | None] = []
         header_ok = True
         for k, h in enumerate(table.header):

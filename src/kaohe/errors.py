@@ -70,5 +70,9 @@ class ComputationError(KaoheError):
     """Valid inputs for which a rule cannot give a defined result (e.g. a geometric mean of 0)."""
 
 
+class OutputError(KaoheError):
+    """Results cannot be written where asked (a file in the way, a folder holding other files)."""
+
+
 class UnknownUnitError(KaoheError):
     """A unit id or name that the scheme does not know was asked for."""

@@ -217,6 +217,11 @@ def decision_summary(res: Results, d: GradeDecision) -> str:
     """One paragraph saying why the grade is what it is."""
     grades = {g.id: g.name for g in (res.scheme.grading.grades if res.scheme.grading else [])}
     where = "overall" if d.group == "all" else f"in {res.scheme.categories[d.group].name}"
+    if d.basis_value == -math.inf:
+        return (
+            f"score void (一票否决): placed last, {d.position} of {d.group_size} {where} "
+            f"→ {grades.get(d.grade, d.grade)}"
+        )
     basis = (
         f"{fmt(d.basis_value * 100)}% of full marks"
         if d.basis == "share"
@@ -226,8 +231,14 @@ def decision_summary(res: Results, d: GradeDecision) -> str:
     if d.tied_with:
         how = f", ordered by {d.tie_break}" if d.tie_break else ""
         parts.append(f"tied with {', '.join(d.tied_with)}{how}")
+    # grades passed over for the same reason are named together
+    runs: list[tuple[list[str], str]] = []
     for gr, why in d.skipped:
-        parts.append(f"not {grades.get(gr, gr)}: {why}")
+        if runs and runs[-1][1] == why:
+            runs[-1][0].append(grades.get(gr, gr))
+        else:
+            runs.append(([grades.get(gr, gr)], why))
+    parts += [f"not {'/'.join(names)}: {why}" for names, why in runs]
     said = " ".join(why for _, why in d.skipped)
     for h in d.gates:
         if h.reason not in said:
@@ -307,6 +318,7 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
             col.full[i],
             col.peer_average[i],
             direction,
+            plan.kinds[j],
         )
         out[i] = IndicatorExplanation(
             indicator=iid,
@@ -344,6 +356,7 @@ class _Cell:
     full: float
     peer_average: float
     direction: float
+    kind: str
 
 
 def _path(res: Results, iid: str) -> list[str]:
@@ -380,6 +393,8 @@ def _arithmetic(
         return f"{what} → 0 points (policy zero)"
     if bits & RENORMALISED:
         return f"{what} → left out; the weights of the rest are renormalised in the dimension"
+    if cell.status == MISSING and cell.kind != "base":
+        return "none reported → 0"
     if cell.status != PRESENT and rule.type not in ITEM_RULES:
         return what
     t = dict(terms)

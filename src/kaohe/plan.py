@@ -128,7 +128,8 @@ def compile_plan(scheme: Scheme) -> Plan:
 def _node_applies(scheme: Scheme, tree: Tree, node: str, category: str) -> bool:
     for child in tree.children[node]:
         if child in scheme.indicators:
-            if scheme.indicators[child].applies_to(category):
+            ind = scheme.indicators[child]
+            if ind.applies_to(category) and ind.effective_kind != "veto":
                 return True
         elif _node_applies(scheme, tree, child, category):
             return True

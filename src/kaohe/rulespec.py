@@ -51,6 +51,14 @@ class RuleBase(BaseModel):
         return self.needs
 
 
+def _check_item_keys(*tables: dict[str, float] | None) -> None:
+    """Item keys name data columns (``indicator:item``): any text but ``:`` and ``note``."""
+    for table in tables:
+        for key in table or {}:
+            if not key.strip() or ":" in key or key == "note":
+                raise ValueError(f"item key {key!r}: use any text without ':' (and not 'note')")
+
+
 def _per_unit_inputs(*refs: object) -> tuple[str, ...]:
     return tuple(r for r in refs if r in ("target", "baseline", "previous"))
 
@@ -233,6 +241,7 @@ class CountDeduction(RuleBase):
             raise ValueError("give exactly one of levels (counts per level) or per_count")
         if self.multipliers and self.levels is None:
             raise ValueError("multipliers need levels")
+        _check_item_keys(self.levels, self.multipliers)
         return self
 
     def item_points(self) -> dict[str, float] | None:
@@ -254,6 +263,12 @@ class BonusItems(RuleBase):
     levels: dict[str, NonNeg] = Field(min_length=1)
     cap: NonNeg | None = None
     evidence_required: bool = False
+
+    @model_validator(mode="after")
+    def _keys(self) -> Self:
+        _check_item_keys(self.levels)
+        return self
+
     default_kind: ClassVar[Kind] = "bonus"
 
     def item_points(self) -> dict[str, float]:

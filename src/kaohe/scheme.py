@@ -262,7 +262,7 @@ class Scheme(_Model):
 # --------------------------------------------------------------------------- building
 
 
-def build_scheme(raw: Any) -> Scheme:
+def build_scheme(raw: Any, check: bool = True) -> Scheme:
     """Validate a plain mapping (e.g. parsed YAML) into a :class:`Scheme`.
 
     Raises :class:`SchemeError` listing every problem, each with its dotted field path.
@@ -270,8 +270,11 @@ def build_scheme(raw: Any) -> Scheme:
     try:
         scheme = Scheme.model_validate(raw)
     except ValidationError as exc:
-        raise SchemeError(_issues_from_pydantic(exc, raw)) from None
-    issues = check_scheme(scheme)
+        issues = _issues_from_pydantic(exc, raw)
+        reported = {i.path for i in issues}
+        issues += [i for i in _raw_reference_issues(raw) if i.path not in reported]
+        raise SchemeError(issues) from None
+    issues = check_scheme(scheme) if check else []
     if issues:
         raise SchemeError(issues)
     return scheme
@@ -307,7 +310,9 @@ def _issues_from_pydantic(exc: ValidationError, raw: Any) -> list[Issue]:
         found.append((_clean_loc(tuple(err["loc"]), raw, err["type"]), err))
     keep: list[tuple[tuple[Any, ...], Any]] = []
     seen_paths: set[tuple[Any, ...]] = set()
-    for path, err in found:
+    for k, (path, err) in enumerate(found):
+        if err["type"] == "union_tag_invalid" and isinstance(_value_at(raw, path), dict):
+            found[k] = (path := (*path, "type"), err)
         if err["type"] in _TYPE_ERRORS:
             deeper = any(len(p) > len(path) and p[: len(path)] == path for p, _ in found)
             if deeper or path in seen_paths:
@@ -317,6 +322,39 @@ def _issues_from_pydantic(exc: ValidationError, raw: Any) -> list[Issue]:
     return [
         Issue(_message(err, path, raw), path=".".join(str(p) for p in path)) for path, err in keep
     ]
+
+
+def _raw_reference_issues(raw: Any) -> list[Issue]:
+    """References checked on the raw mapping, so they are reported with structural errors."""
+    if not isinstance(raw, dict):
+        return []
+
+    def keys(section: str) -> dict[str, Any]:
+        value = raw.get(section)
+        return value if isinstance(value, dict) else {}
+
+    cats, deps, dims = keys("categories"), keys("departments"), keys("dimensions")
+    issues: list[Issue] = []
+
+    def ref(value: Any, known: dict[str, Any], what: str, path: str) -> None:
+        if isinstance(value, str) and value not in known:
+            issues.append(_unknown(what, value, known, path))
+
+    for uid, unit in keys("units").items():
+        if isinstance(unit, dict) and cats:
+            ref(unit.get("category"), cats, "category", f"units.{uid}.category")
+    for section in ("dimensions", "indicators"):
+        for nid, node in keys(section).items():
+            if not isinstance(node, dict):
+                continue
+            ref(node.get("parent"), dims, "parent dimension", f"{section}.{nid}.parent")
+            if section == "indicators":
+                ref(node.get("owner"), deps, "department", f"{section}.{nid}.owner")
+            weights = node.get("weights")
+            if isinstance(weights, dict) and cats:
+                for cid in weights:
+                    ref(cid, cats, "category", f"{section}.{nid}.weights.{cid}")
+    return issues
 
 
 def _clean_loc(loc: tuple[Any, ...], raw: Any, kind: str) -> tuple[Any, ...]:
@@ -499,10 +537,13 @@ def check_scheme(scheme: Scheme) -> list[Issue]:
     issues: list[Issue] = []
     issues += _check_ids(scheme)
     issues += _check_units(scheme)
-    issues += _check_tree(scheme)
-    if not issues:
-        issues += _check_indicators(scheme)
-    if not issues:
+    tree = _check_tree(scheme)
+    issues += tree
+    indicators = _check_indicators(scheme)
+    issues += indicators
+    if not tree:
+        issues += _check_extra_dimensions(scheme)
+    if not tree and not indicators:
         issues += full_marks_issues(scheme)
     issues += _check_grading(scheme)
     return issues
@@ -539,7 +580,7 @@ def _check_units(scheme: Scheme) -> list[Issue]:
             )
     used = {u.category for u in scheme.units.values()}
     for cid in scheme.categories:
-        if cid not in used:
+        if cid not in used and not issues:  # a mistyped category explains an empty one
             issues.append(Issue("no unit is in this category", path=f"categories.{cid}"))
     return issues
 
@@ -593,6 +634,24 @@ def _check_tree(scheme: Scheme) -> list[Issue]:
     return issues
 
 
+def _check_extra_dimensions(scheme: Scheme) -> list[Issue]:
+    """A dimension of bonus/deduction items adds points, so its parent must be a sum."""
+    from kaohe.tree import build_tree, extra_nodes
+
+    issues = []
+    for did in sorted(extra_nodes(scheme, build_tree(scheme))):
+        agg = _parent_aggregation(scheme, scheme.dimensions[did].parent)
+        if agg != "sum":
+            issues.append(
+                Issue(
+                    f"this dimension holds only bonus/deduction items, which add "
+                    f"points: its parent must aggregate by sum, not {agg}",
+                    path=f"dimensions.{did}.parent",
+                )
+            )
+    return issues
+
+
 def _check_indicators(scheme: Scheme) -> list[Issue]:
     issues: list[Issue] = []
     for iid, ind in scheme.indicators.items():
@@ -601,7 +660,9 @@ def _check_indicators(scheme: Scheme) -> list[Issue]:
 
 
 def _parent_aggregation(scheme: Scheme, parent: str | None) -> Aggregation:
-    return scheme.aggregation if parent is None else scheme.dimensions[parent].aggregation
+    if parent is None or parent not in scheme.dimensions:
+        return scheme.aggregation  # an unknown parent is reported by the tree check
+    return scheme.dimensions[parent].aggregation
 
 
 def _check_indicator(scheme: Scheme, iid: str, ind: Indicator) -> list[Issue]:
@@ -715,7 +776,8 @@ def _check_rule_inputs(scheme: Scheme, ind: Indicator, rule: RuleBase, path: str
             uid
             for uid, u in scheme.units.items()
             if ind.applies_to(u.category)
-            and (resolve_value(ind.target, uid, u.category) or 0.0) <= 0
+            and (v := resolve_value(ind.target, uid, u.category)) is not None
+            and v <= 0
         ]
         if bad:
             issues.append(

@@ -157,6 +157,11 @@ def _fill_gaps(plan: Plan, data: Dataset, j: int, col: Vec, flags: NDArray[np.in
     gaps: list[tuple[int, str, int]]
     if ind.rule.type == "judgement":
         gaps = [(NOT_APPLICABLE, ind.not_applicable, NOT_APPLICABLE_VALUE)]
+    elif ind.missing is None and ind.effective_kind != "base":
+        # bonus, deduction and veto items: an empty cell means none reported — 0, not a gap
+        none = plan.applies[:, j] & (status == MISSING)
+        col[none] = 0.0
+        gaps = [(NOT_APPLICABLE, ind.not_applicable, NOT_APPLICABLE_VALUE)]
     else:
         gaps = [
             (MISSING, ind.missing_policy, MISSING_VALUE),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -23,18 +24,24 @@ def print_ranking(console: Console, results: Results, language: str | None = Non
     """One table per category, units in rank order, with subtotals of the top dimensions."""
     s = results.scheme
     top_dims = [d for d, dim in s.dimensions.items() if dim.parent is None]
+    longest = max((cell_len(u.name) for u in s.units.values()), default=4)
+    fixed = 12 + max(longest, 8) + 10 + 10 + 8 + 8  # rank, name, score, overall rank, grade
+    wide = fixed + sum(max(cell_len(s.dimensions[d].name), 7) + 3 for d in top_dims)
+    if wide > console.width:  # subtotals do not fit: keep the names and scores readable
+        top_dims = []
     rows = results.rows()
     dec = s.decimals
     for cid, cat in s.categories.items():
         table = Table(title=f"{cat.name}（{cid}）", title_justify="left", header_style="bold")
-        table.add_column(t("rank_in_category", language), justify="right")
-        table.add_column(t("unit", language))
-        table.add_column(t("score", language), justify="right")
+        # names and numbers are never cut: names wrap, numbers keep their width
+        table.add_column(t("rank_in_category", language), justify="right", no_wrap=True)
+        table.add_column(t("unit", language), overflow="fold", min_width=6)
+        table.add_column(t("score", language), justify="right", no_wrap=True, min_width=6)
         for d in top_dims:
-            table.add_column(s.dimensions[d].name, justify="right")
-        table.add_column(t("rank", language), justify="right")
+            table.add_column(s.dimensions[d].name, justify="right", no_wrap=True, min_width=5)
+        table.add_column(t("rank", language), justify="right", no_wrap=True)
         if s.grading is not None:
-            table.add_column(t("grade", language))
+            table.add_column(t("grade", language), no_wrap=True, min_width=4)
         mine = sorted(
             (r for r in rows if r["category"] == cid),
             key=lambda r: (r["rank_in_category"], r["unit"]),

@@ -59,6 +59,24 @@ def build_tree(scheme: Scheme) -> Tree:
     )
 
 
+def extra_nodes(scheme: Scheme, tree: Tree) -> frozenset[str]:
+    """Dimensions holding only bonus/deduction items (and vetoes): like those items, their
+    subtotal is added outside full marks and never renormalised."""
+    extra: set[str] = set()
+    for node in tree.nodes[:-1]:  # bottom-up, so children are decided first
+        kinds = []
+        for c in tree.children[node]:
+            if c in scheme.indicators:
+                k = scheme.indicators[c].effective_kind
+                if k != "veto":
+                    kinds.append(k != "base")
+            else:
+                kinds.append(c in extra)
+        if kinds and all(kinds):
+            extra.add(node)
+    return frozenset(extra)
+
+
 def leaf_full(scheme: Scheme, indicator: str, category: str) -> float:
     """Full marks of an indicator for units of a category (0 where it does not apply)."""
     ind = scheme.indicators[indicator]
@@ -80,9 +98,11 @@ def node_weight(scheme: Scheme, node: str, category: str) -> float:
 def full_marks(scheme: Scheme, tree: Tree, category: str) -> dict[str, float]:
     """Full marks of every node (and leaf) for a category; the root under :data:`ROOT`."""
     full: dict[str, float] = {iid: leaf_full(scheme, iid, category) for iid in scheme.indicators}
-    applies: dict[str, bool] = {
-        iid: scheme.indicators[iid].applies_to(category) for iid in scheme.indicators
+    applies: dict[str, bool] = {  # vetoes carry no points: they make no node apply
+        iid: ind.applies_to(category) and ind.effective_kind != "veto"
+        for iid, ind in scheme.indicators.items()
     }
+    extra = extra_nodes(scheme, tree)
     for node in tree.nodes:
         kids = [c for c in tree.children[node] if applies[c]]
         applies[node] = bool(kids)
@@ -92,7 +112,7 @@ def full_marks(scheme: Scheme, tree: Tree, category: str) -> dict[str, float]:
         elif agg == "sum":
             full[node] = sum(full[c] for c in kids)
         else:
-            base = [c for c in kids if not _is_extra(scheme, c)]
+            base = [c for c in kids if not _is_extra(scheme, c) and c not in extra]
             w = [node_weight(scheme, c, category) for c in base]
             total = sum(w)
             full[node] = (

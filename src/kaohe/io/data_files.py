@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def _read_xlsx(path: Path) -> list[Table]:
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise DataError(Issue(f"not a readable .xlsx workbook: {exc}", file=str(path))) from None
     tables = []
     try:

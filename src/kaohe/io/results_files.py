@@ -18,11 +18,13 @@ from kaohe.i18n import t
 from kaohe.io.atomic import atomic_dir
 from kaohe.results import RESULT_COLUMNS, Results
 
+OUTPUT_FILES = ("results.csv", "results.xlsx", "explain.json")
+
 
 def write_results(results: Results, out: str | Path, language: str | None = None) -> Path:
     """Write every results file into the folder ``out`` atomically; return its path."""
     out = Path(out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, OUTPUT_FILES) as tmp:
         write_csv(results, tmp / "results.csv")
         write_xlsx(results, tmp / "results.xlsx", language)
         write_explain(results, tmp / "explain.json")

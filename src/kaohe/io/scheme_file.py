@@ -17,20 +17,21 @@ def load_scheme(path: str | Path) -> Scheme:
     """
     path = Path(path)
     raw, lines, issues = read_yaml(path)
-    if issues:
+    if raw is None and issues:  # unreadable: nothing more can be checked
         raise SchemeError(issues)
     if not isinstance(raw, dict):
-        raise SchemeError([lines.locate(_top_level_issue(raw))])
+        raise SchemeError([*issues, lines.locate(_top_level_issue(raw))])
     try:
-        return build_scheme(raw)
+        # with duplicate keys a definition was dropped: checks of meaning would only mislead
+        scheme = build_scheme(raw, check=not issues)
     except SchemeError as exc:
-        located = sorted((lines.locate(i) for i in exc.issues), key=lambda i: i.line or 0)
-        raise SchemeError(located) from None
+        issues += [lines.locate(i) for i in exc.issues]
+    if issues:  # e.g. duplicate keys, reported together with every other problem
+        raise SchemeError(sorted(issues, key=lambda i: i.line or 0))
+    return scheme
 
 
 def _top_level_issue(raw: object) -> Issue:
-    from kaohe.errors import Issue
-
     return Issue(
         f"a scheme must be a mapping of keys (name, categories, units, …), got {type(raw).__name__}"
     )

@@ -95,7 +95,8 @@ def _department_sheet(ws: Any, scheme: Scheme, iids: list[str]) -> None:
     for k, (iid, kind) in enumerate(kinds):
         col = get_column_letter(4 + k)
         ind = scheme.indicators[iid]
-        dv = _validation(ind, kind, f"{col}2")
+        rows = [r for r, (_, u) in enumerate(units, start=2) if ind.applies_to(u.category)]
+        dv = _validation(ind, kind, f"{col}{rows[0]}") if rows else None
         if dv is not None:
             ws.add_data_validation(dv)
         for r, (_, unit) in enumerate(units, start=2):
@@ -108,7 +109,8 @@ def _department_sheet(ws: Any, scheme: Scheme, iids: list[str]) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{last}"
 
 
-def _validation(ind: Indicator, kind: str, first: str) -> Any:
+def _validation(ind: Indicator, kind: str, anchor: str) -> Any:
+    """Excel validation for one column; ``anchor`` is its first validated cell (e.g. ``D3``)."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     if kind == "note":
@@ -125,34 +127,30 @@ def _validation(ind: Indicator, kind: str, first: str) -> Any:
         lo, hi = ind.range if ind.range is not None else (None, None)
         if ind.rule.type == "judgement":
             lo = 0.0 if lo is None else lo
-        if lo is not None and hi is not None:
-            dv = DataValidation(
-                type="decimal",
-                operator="between",
-                formula1=f"{lo:g}",
-                formula2=f"{hi:g}",
-                allow_blank=True,
-            )
-        elif lo is not None:
-            dv = DataValidation(
-                type="decimal", operator="greaterThanOrEqual", formula1=f"{lo:g}", allow_blank=True
-            )
-        elif hi is not None:
-            dv = DataValidation(
-                type="decimal", operator="lessThanOrEqual", formula1=f"{hi:g}", allow_blank=True
-            )
-        else:
-            dv = DataValidation(
-                type="decimal",
-                operator="between",
-                formula1="-1E+300",
-                formula2="1E+300",
-                allow_blank=True,
-            )
-        dv.error = f"请填写数值{'' if ind.range is None else f'，范围 {lo:g} 至 {hi:g}'}"
+        # a number in range, or N/A / 不适用 (not applicable): a custom formula, relative to
+        # the anchor cell, since Excel's decimal validation would refuse the text
+        tests = [f"ISNUMBER({anchor})"]
+        if lo is not None:
+            tests.append(f"{anchor}>={lo:g}")
+        if hi is not None:
+            tests.append(f"{anchor}<={hi:g}")
+        number = f"AND({','.join(tests)})" if len(tests) > 1 else tests[0]
+        formula = f'OR({number},{anchor}="N/A",{anchor}="不适用")'
+        dv = DataValidation(type="custom", formula1=formula, allow_blank=True)
+        dv.error = f"请填写数值{_range_text(lo, hi)}；不适用请填 N/A"
     dv.errorTitle = "数据不符合要求"
     dv.showErrorMessage = True
     return dv
+
+
+def _range_text(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"，范围 {lo:g} 至 {hi:g}"
+    if lo is not None:
+        return f"，不小于 {lo:g}"
+    if hi is not None:
+        return f"，不大于 {hi:g}"
+    return ""
 
 
 def _describe(scheme: Scheme, ind: Indicator) -> str:

@@ -121,7 +121,8 @@ def _f_distance(r: DistanceToTarget, t: dict[str, float]) -> str:
 def distance_to_target(r: DistanceToTarget, inp: RuleInput) -> RuleOutput:
     worst = reference_values("peer_worst", inp)
     den = inp.target - worst
-    frac = np.where(den != 0, safe_div(inp.x - worst, den), 1.0)
+    # a target no better than the worst peer is met by every peer: fraction 1
+    frac = np.where(inp.direction * den > 0, safe_div(inp.x - worst, den), 1.0)
     if r.cap:
         frac = np.minimum(frac, 1.0)
     out = _onto(frac, r.to, inp, bounded=r.cap)

@@ -158,15 +158,14 @@ def efficacy(r: Efficacy, inp: RuleInput) -> RuleOutput:
 
 def _f_rank_improvement(r: RankImprovement, t: dict[str, float]) -> str:
     gained = t["gained"]
-    if gained >= 0:
-        return (
-            f"rank last year {fmt(t['previous_rank'])}, now {fmt(t['rank'])}: "
-            f"{fmt(gained)} place(s) up × {fmt(r.rate)} = {fmt(t['raw'])}"
-        )
-    return (
-        f"rank last year {fmt(t['previous_rank'])}, now {fmt(t['rank'])}: "
-        f"{fmt(-gained)} place(s) down × −{fmt(r.fall_rate)} = {fmt(t['raw'])}"
-    )
+    head = f"rank last year {fmt(t['previous_rank'])}, now {fmt(t['rank'])}: "
+    if gained > 0:
+        return head + f"{fmt(gained)} place(s) up × {fmt(r.rate)} = {fmt(t['raw'])}"
+    if gained == 0:
+        return head + "no change = 0"
+    if r.fall_rate == 0:
+        return head + f"{fmt(-gained)} place(s) down, which costs nothing = 0"
+    return head + f"{fmt(-gained)} place(s) down × −{fmt(r.fall_rate)} = {fmt(t['raw'])}"
 
 
 @rule("rank_improvement", _f_rank_improvement)
