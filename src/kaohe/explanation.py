@@ -414,6 +414,8 @@ def _arithmetic(
         text += f"; floored at {fmt(lo)}"
     if bits & ZERO_WEIGHT and cell.full == 0:
         text += "; weight 0 in this category → 0 points"
+    if fmt(cell.points) == fmt(raw) and not bits & (CAPPED | FLOORED | ZERO_WEIGHT):
+        return text  # the formula already ends with the points
     return f"{text} → {fmt(cell.points)}"
 
 

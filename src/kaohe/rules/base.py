@@ -170,6 +170,6 @@ def fail(inp: RuleInput, mask: Mask, message: str) -> None:
 
 
 def safe_div(a: Vec, b: Vec | float) -> Vec:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out: Vec = np.divide(a, b)
     return out
