@@ -70,6 +70,13 @@ def test_it_ranks_within_category_on_points_and_overall_on_the_basis(
     assert by_unit(res, res.rank) == overall
 
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sentences asserted here are the English ones (Chinese is checked separately)."""
+    monkeypatch.setenv("KAOHE_LANG", "en")
+
+
 def test_it_shares_ranks_one_two_two_four() -> None:
     scores = {"u1": ("c", 90), "u2": ("c", 80), "u3": ("c", 80), "u4": ("c", 70)}
     res = run(*score_scheme(scores, {"c": 100}))
@@ -618,3 +625,19 @@ def test_it_records_the_units_tied_with_it_and_the_key_that_ordered_them() -> No
     assert set(d["tied_with"]) == {"u1", "u4"}
     assert d["tie_break"] == "id"
     assert res.explain("u2").grade_decision["tied_with"] == ()  # type: ignore[index]
+
+
+def test_it_explains_the_quota_and_the_grade_in_chinese_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("KAOHE_LANG")
+    res = run(*score_scheme(ladder(11), {"c": 100},
+                            grading={"grades": two_grades({"share": 0.3})}))
+    d = res.explain("u005").grade_decision
+    assert d is not None
+    assert d["quotas"][0]["rule"] == "11 × 30% = 3.3 → 向下取整 → 3"
+    assert d["skipped"][0][1] == "名额 3 个已由排名在前的单位占满"
+    assert "第 6 名（共 11 个" in d["summary"]
+    english = res.explain("u005", lang="en").grade_decision
+    assert english is not None
+    assert english["quotas"][0]["rule"] == "30% of 11 = 3.3 → floor → 3"

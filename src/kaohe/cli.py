@@ -41,10 +41,12 @@ def reports_errors(fn: F) -> F:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kaohe.i18n import language
         from kaohe.terminal import print_issues
 
         try:
-            return fn(*args, **kwargs)
+            with language(kwargs.get("lang")):  # --lang, else KAOHE_LANG, else Chinese
+                return fn(*args, **kwargs)
         except KaoheError as exc:
             print_issues(_err_console(), exc.issues, "errors_found", kwargs.get("lang"))
             sys.exit(1)

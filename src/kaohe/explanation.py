@@ -16,6 +16,7 @@ import numpy as np
 
 from kaohe.dataset import MISSING, NOT_APPLICABLE, PRESENT
 from kaohe.grading import GradeDecision
+from kaohe.i18n import language, say
 from kaohe.rules.base import REGISTRY, fmt
 from kaohe.scoring import (
     CAPPED,
@@ -132,9 +133,10 @@ def _static(res: Results) -> _Static:
     return cached
 
 
-def explain_all(res: Results) -> list[UnitExplanation]:
-    """Every unit's explanation, built indicator by indicator (much faster than unit by unit)."""
-    with _gc_paused():
+def explain_all(res: Results, lang: str | None = None) -> list[UnitExplanation]:
+    """Every unit's explanation, built indicator by indicator (much faster than unit by unit),
+    its sentences in ``lang`` (default: the language in force)."""
+    with _gc_paused(), language(lang):
         cells = [
             explain_cells(res, j, np.flatnonzero(res.plan.applies[:, j]).tolist())
             for j in range(len(res.plan.indicators))
@@ -206,45 +208,72 @@ def explain_unit(
 
 
 def _decision_dict(res: Results, d: GradeDecision) -> dict[str, Any]:
-    out = asdict(d)
+    """The decision as plain data, its sentences rendered in the language in force."""
     grades = {g.id: g.name for g in (res.scheme.grading.grades if res.scheme.grading else [])}
-    out["grade_name"] = grades.get(d.grade)
-    out["summary"] = decision_summary(res, d)
-    return out
+    return {
+        "grade": d.grade,
+        "grade_name": grades.get(d.grade),
+        "group": d.group,
+        "position": d.position,
+        "group_size": d.group_size,
+        "basis": d.basis,
+        "basis_value": d.basis_value,
+        "quotas": tuple(
+            {"grade": q.grade, "limit": q.limit, "rule": str(q.rule)} for q in d.quotas
+        ),
+        "gates": tuple(
+            {"source": h.source, "name": h.name, "max_grade": h.max_grade, "reason": str(h.reason)}
+            for h in d.gates
+        ),
+        "skipped": tuple((gr, str(why)) for gr, why in d.skipped),
+        "tied_with": d.tied_with,
+        "tie_break": d.tie_break,
+        "summary": decision_summary(res, d),
+    }
 
 
 def decision_summary(res: Results, d: GradeDecision) -> str:
-    """One paragraph saying why the grade is what it is."""
+    """One paragraph saying why the grade is what it is (in the language in force)."""
     grades = {g.id: g.name for g in (res.scheme.grading.grades if res.scheme.grading else [])}
-    where = "overall" if d.group == "all" else f"in {res.scheme.categories[d.group].name}"
-    if d.basis_value == -math.inf:
-        return (
-            f"score void (一票否决): placed last, {d.position} of {d.group_size} {where} "
-            f"→ {grades.get(d.grade, d.grade)}"
-        )
-    basis = (
-        f"{fmt(d.basis_value * 100)}% of full marks"
-        if d.basis == "share"
-        else f"{fmt(d.basis_value)} points"
+    where = (
+        say("sum.overall")
+        if d.group == "all"
+        else say("sum.in", cat=res.scheme.categories[d.group].name)
     )
-    parts = [f"placed {d.position} of {d.group_size} {where} on {basis}"]
+    final = grades.get(d.grade, d.grade)
+    if d.basis_value == -math.inf:
+        return say("sum.void", where=where, p=d.position, n=d.group_size, g=final)
+    dec = res.scheme.decimals
+    basis = (
+        say("sum.share", v=f"{d.basis_value * 100:.{dec}f}")
+        if d.basis == "share"
+        else say("sum.points", v=f"{d.basis_value:.{dec}f}")
+    )
+    parts = [say("sum.placed", p=d.position, n=d.group_size, where=where, basis=basis)]
     if d.tied_with:
-        how = f", ordered by {d.tie_break}" if d.tie_break else ""
-        parts.append(f"tied with {', '.join(d.tied_with)}{how}")
+        how = say("sum.tied_how", key=d.tie_break) if d.tie_break else ""
+        parts.append(say("sum.tied", units=", ".join(d.tied_with), how=how))
     # grades passed over for the same reason are named together
     runs: list[tuple[list[str], str]] = []
     for gr, why in d.skipped:
-        if runs and runs[-1][1] == why:
+        text = str(why)
+        if runs and runs[-1][1] == text:
             runs[-1][0].append(grades.get(gr, gr))
         else:
-            runs.append(([grades.get(gr, gr)], why))
-    parts += [f"not {'/'.join(names)}: {why}" for names, why in runs]
-    said = " ".join(why for _, why in d.skipped)
+            runs.append(([grades.get(gr, gr)], text))
+    parts += [say("sum.not", grades="/".join(names), why=why) for names, why in runs]
+    said = " ".join(why for _, why in runs)
     for h in d.gates:
-        if h.reason not in said:
-            parts.append(f"{h.name}: {h.reason} (at most {grades.get(h.max_grade, h.max_grade)})")
-    parts.append(f"→ {grades.get(d.grade, d.grade)}")
-    return "; ".join(parts)
+        if str(h.reason) not in said:
+            parts.append(
+                say(
+                    "sum.gate",
+                    name=h.name,
+                    reason=str(h.reason),
+                    g=grades.get(h.max_grade, h.max_grade),
+                )
+            )
+    return say("sum.sep").join(parts) + f" → {final}"
 
 
 def explain_indicator(res: Results, i: int, j: int) -> IndicatorExplanation:
@@ -381,20 +410,17 @@ def _source_text(src: Any) -> str:
 def _arithmetic(
     cell: _Cell, rule: Any, terms: dict[str, float], raw: float, lo: float, hi: float
 ) -> str:
-    """The arithmetic that gave the points, as one readable line."""
+    """The arithmetic that gave the points, as one readable line (in the language in force)."""
     bits = cell.flags
-    what = "not applicable (N/A)" if cell.status == NOT_APPLICABLE else "no value"
+    what = say("na") if cell.status == NOT_APPLICABLE else say("no_value")
     if bits & FILLED_PEER_AVERAGE:
-        return (
-            f"{what} → the average points of its category's units with a value: "
-            f"{fmt(cell.peer_average)}"
-        )
+        return say("gap.peer_average", what=what, avg=fmt(cell.peer_average))
     if bits & FILLED_ZERO:
-        return f"{what} → 0 points (policy zero)"
+        return say("gap.zero", what=what)
     if bits & RENORMALISED:
-        return f"{what} → left out; the weights of the rest are renormalised in the dimension"
+        return say("gap.renormalised", what=what)
     if cell.status == MISSING and cell.kind != "base":
-        return "none reported → 0"
+        return say("none_reported")
     if cell.status != PRESENT and rule.type not in ITEM_RULES:
         return what
     t = dict(terms)
@@ -409,11 +435,11 @@ def _arithmetic(
     )
     text = REGISTRY[rule.type].formula(rule, t)
     if bits & CAPPED:
-        text += f"; capped at {fmt(hi)}"
+        text += say("capped_at", v=fmt(hi))
     if bits & FLOORED:
-        text += f"; floored at {fmt(lo)}"
+        text += say("floored_at", v=fmt(lo))
     if bits & ZERO_WEIGHT and cell.full == 0:
-        text += "; weight 0 in this category → 0 points"
+        text += say("zero_weight")
     if fmt(cell.points) == fmt(raw) and not bits & (CAPPED | FLOORED | ZERO_WEIGHT):
         return text  # the formula already ends with the points
     return f"{text} → {fmt(cell.points)}"

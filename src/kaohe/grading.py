@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from kaohe.i18n import Msg
 from kaohe.plan import Plan
 from kaohe.ranking import Standing, ordering, rank_key, tie_break_keys
 from kaohe.rules.base import fmt
@@ -28,14 +29,14 @@ class GateHit:
     source: str  # gate id, or the veto indicator's id
     name: str
     max_grade: str
-    reason: str
+    reason: Msg
 
 
 @dataclass(frozen=True)
 class Quota:
     grade: str
     limit: int | None  # None = no limit
-    rule: str  # how the limit was computed, e.g. "30% of 11 = 3.3 → floor → 3"
+    rule: Msg  # how the limit was computed, e.g. "30% of 11 = 3.3 → floor → 3"
 
 
 @dataclass(frozen=True)
@@ -50,18 +51,18 @@ class GradeDecision:
     basis_value: float
     quotas: tuple[Quota, ...]
     gates: tuple[GateHit, ...]
-    skipped: tuple[tuple[str, str], ...]  # (better grade, why not)
+    skipped: tuple[tuple[str, Msg], ...]  # (better grade, why not)
     tied_with: tuple[str, ...]
     tie_break: str | None
 
 
 def quota_limit(grade: Grade, n: int, rounding: str, category: str | None) -> Quota:
     if grade.quota is None:
-        return Quota(grade.id, None, "no quota")
+        return Quota(grade.id, None, Msg("quota.none"))
     q = grade.quota
     if q.count is not None:
         count = q.count.get(category or "", 0) if isinstance(q.count, dict) else q.count
-        return Quota(grade.id, count, f"{count} (fixed count)")
+        return Quota(grade.id, count, Msg("quota.count", count=count))
     assert q.share is not None
     exact = round(q.share * n, 9)  # 0.29 × 100 must be 29, not 28.999…
     if rounding == "floor":
@@ -72,9 +73,15 @@ def quota_limit(grade: Grade, n: int, rounding: str, category: str | None) -> Qu
         limit = math.floor(exact + 0.5)
     else:
         limit = round(exact)
-    return Quota(
-        grade.id, limit, f"{fmt(q.share * 100)}% of {n} = {fmt(exact)} → {rounding} → {limit}"
+    rule = Msg(
+        "quota.share",
+        pct=fmt(q.share * 100),
+        n=n,
+        exact=fmt(exact),
+        rounding=Msg(f"rounding.{rounding}"),
+        limit=limit,
     )
+    return Quota(grade.id, limit, rule)
 
 
 def gate_hits(plan: Plan, st: Standing, vetoes: list[tuple[str, int]]) -> list[list[GateHit]]:
@@ -88,23 +95,25 @@ def gate_hits(plan: Plan, st: Standing, vetoes: list[tuple[str, int]]) -> list[l
         rule = scheme.indicators[iid].rule_for(scheme.units[plan.units[i]].category)
         effect = rule.effect  # type: ignore[attr-defined]
         if effect == "void":
-            cap, why = last, "veto (一票否决): the score is void"
+            cap, why = last, Msg("gate.veto_void")
         elif effect == "bar_top":
-            cap, why = g.grades[min(1, len(g.grades) - 1)].id, "veto (一票否优): not the top grade"
+            cap, why = g.grades[min(1, len(g.grades) - 1)].id, Msg("gate.veto_bar_top")
         else:
-            cap, why = rule.max_grade, "veto: grade capped"  # type: ignore[attr-defined]
+            cap, why = rule.max_grade, Msg("gate.veto_max")  # type: ignore[attr-defined]
         hits[i].append(GateHit(iid, scheme.indicators[iid].name, cap, why))
     for gate in g.gates:
         for i in range(len(plan.units)):
             reasons = _gate_failures(plan, st, gate.require_target_met, gate.require_min_points, i)
             if reasons:
-                hits[i].append(GateHit(gate.id, gate.name, gate.max_grade, "; ".join(reasons)))
+                hits[i].append(
+                    GateHit(gate.id, gate.name, gate.max_grade, Msg("all", items=tuple(reasons)))
+                )
     return hits
 
 
 def _gate_failures(
     plan: Plan, st: Standing, targets: list[str], min_points: dict[str, float], i: int
-) -> list[str]:
+) -> list[Msg]:
     scheme = plan.scheme
     cat = scheme.units[plan.units[i]].category
     out = []
@@ -116,16 +125,16 @@ def _gate_failures(
         x, t = st.values[i, j], plan.target[i, j]
         d = 1.0 if ind.direction == "higher" else -1.0
         if np.isnan(x):
-            out.append(f"{ind.name}: no value, so the target is not met")
+            out.append(Msg("gate.no_value", name=ind.name))
         elif d * (x - t) < 0:
-            out.append(f"{ind.name}: {fmt(x)} does not meet the target {fmt(t)}")
+            out.append(Msg("gate.target", name=ind.name, x=fmt(x), t=fmt(t)))
     for iid, need in min_points.items():
         ind = scheme.indicators[iid]
         if not ind.applies_to(cat):
             continue
         p = st.points[i, plan.ind_index(iid)]
         if np.isnan(p) or p < need - 1e-9:
-            out.append(f"{ind.name}: {fmt(p)} points, below the required {fmt(need)}")
+            out.append(Msg("gate.points", name=ind.name, p=fmt(p), need=fmt(need)))
     return out
 
 
@@ -183,8 +192,8 @@ def _place(
     quotas: tuple[Quota, ...],
     used: list[int],
     hits: list[GateHit],
-) -> tuple[int, list[tuple[str, str]]]:
-    skipped: list[tuple[str, str]] = []
+) -> tuple[int, list[tuple[str, Msg]]]:
+    skipped: list[tuple[str, Msg]] = []
     last = len(g.grades) - 1
     for k, gr in enumerate(g.grades):
         if k == last:
@@ -192,25 +201,26 @@ def _place(
         if k < cap:
             ids = [x.id for x in g.grades]
             held = max(hits, key=lambda h: ids.index(h.max_grade))
-            skipped.append((gr.id, f"held below by {held.name}: {held.reason}"))
+            skipped.append((gr.id, Msg("skip.held", name=held.name, reason=held.reason)))
             continue
         if gr.min_score is not None and not st.score[i] >= gr.min_score - 1e-9:
             skipped.append(
-                (gr.id, f"score {fmt(st.score[i])} is below its minimum {fmt(gr.min_score)}")
+                (gr.id, Msg("skip.min_score", score=fmt(st.score[i]), min=fmt(gr.min_score)))
             )
             continue
         if gr.min_share is not None and not st.share[i] >= gr.min_share - 1e-12:
             skipped.append(
                 (
                     gr.id,
-                    f"{fmt(st.share[i] * 100)}% of full marks is below its "
-                    f"minimum {fmt(gr.min_share * 100)}%",
+                    Msg(
+                        "skip.min_share", share=fmt(st.share[i] * 100), min=fmt(gr.min_share * 100)
+                    ),
                 )
             )
             continue
         limit = quotas[k].limit
         if limit is not None and used[k] >= limit:
-            skipped.append((gr.id, f"its quota of {limit} is taken by units placed above"))
+            skipped.append((gr.id, Msg("skip.quota", limit=limit)))
             continue
         return k, skipped
     return last, skipped  # pragma: no cover - the loop always returns at the last grade

@@ -1,11 +1,18 @@
-"""Labels shown to people, in Chinese (default) and English.
+"""Words shown to people, in Chinese (default) and English.
 
-Set ``KAOHE_LANG=en`` (or pass ``--lang en`` on the command line) for English.
+Set ``KAOHE_LANG=en`` (or pass ``--lang en`` on the command line) for English. Labels are
+looked up with :func:`t`; sentences of explanations are :class:`Msg` records (a key and its
+values) rendered in the language current when they are turned into text, so the engine itself
+never decides the language.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
+from collections.abc import Iterator
+from typing import Any
 
 LABELS: dict[str, tuple[str, str]] = {
     "unit": ("考核对象", "Unit"),
@@ -53,15 +60,248 @@ LABELS: dict[str, tuple[str, str]] = {
     "template_written": ("填报模板已写入 {path}", "Data-entry template written to {path}"),
     "void": ("（得分无效）", " (score void)"),
     "instructions": ("填报说明", "Instructions"),
+    "renormalised": ("按比例折算 ×{v}", "renormalised ×{v}"),
+    "flag.missing": ("缺失", "missing"),
+    "flag.not_applicable": ("不适用", "not applicable"),
+    "flag.peer_average": ("按同类平均", "peer average"),
+    "flag.zero_filled": ("计零", "zero filled"),
+    "flag.renormalised": ("折算", "renormalised"),
+    "flag.capped": ("封顶", "capped"),
+    "flag.floored": ("保底", "floored"),
+    "flag.zero_weight": ("分值为零", "weight 0"),
+    "flag.vetoed": ("否决", "vetoed"),
 }
 
 
+_CURRENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("kaohe_lang", default=None)
+
+
 def lang() -> str:
+    """The language in force: set by :func:`language`, else ``KAOHE_LANG``, else Chinese."""
+    current = _CURRENT.get()
+    if current is not None:
+        return current
     value = os.environ.get("KAOHE_LANG", "zh").lower()
     return "en" if value.startswith("en") else "zh"
+
+
+@contextlib.contextmanager
+def language(code: str | None) -> Iterator[None]:
+    """Render in ``code`` (``zh`` or ``en``; None keeps the language in force)."""
+    token = _CURRENT.set(("en" if code.lower().startswith("en") else "zh") if code else lang())
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
 
 
 def t(key: str, language: str | None = None, **fmt: object) -> str:
     zh, en = LABELS[key]
     text = en if (language or lang()) == "en" else zh
     return text.format(**fmt) if fmt else text
+
+
+def say(key: str, /, **values: Any) -> str:
+    """A sentence of an explanation in the language in force."""
+    zh, en = MESSAGES[key]
+    return (en if lang() == "en" else zh).format(**values)
+
+
+class Msg:
+    """A sentence kept as its key and values, rendered when it is read (``str(msg)``)."""
+
+    __slots__ = ("key", "values")
+
+    def __init__(self, key: str, /, **values: Any) -> None:
+        if key not in MESSAGES:
+            raise KeyError(f"no message {key!r}")
+        self.key = key
+        self.values = values
+
+    def __str__(self) -> str:
+        return say(self.key, **{k: _text(v) for k, v in self.values.items()})
+
+    def __repr__(self) -> str:
+        return f"Msg({self.key!r}, {self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Msg) and (self.key, self.values) == (other.key, other.values)
+
+    def __hash__(self) -> int:
+        return hash((self.key, tuple(sorted(self.values))))
+
+    def __contains__(self, text: str) -> bool:
+        """``"85" in msg``: is the text in the rendered sentence?"""
+        return text in str(self)
+
+
+def _text(v: Any) -> Any:
+    if isinstance(v, Msg):
+        return str(v)
+    if isinstance(v, tuple | list) and v and all(isinstance(x, Msg) for x in v):
+        return say("sum.sep").join(str(x) for x in v)
+    return v
+
+
+#: Sentences of explanations: key → (Chinese, English) templates.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- rules
+    "met": ("完成", "met"),
+    "not_met": ("未完成", "not met"),
+    "f.target_met": (
+        "实际值 {x}，目标值 {t}：{met} → {pts}",
+        "value {x} vs target {t}: {met} → {pts}",
+    ),
+    "f.proportional": (
+        "完成比例 = {expr} = {ratio}；{F} × {ratio} = {raw}",
+        "ratio = {expr} = {ratio}; {F} × {ratio} = {raw}",
+    ),
+    "ref.target": ("目标值", "target"),
+    "ref.baseline": ("基数", "baseline"),
+    "ref.previous": ("上年值", "previous"),
+    "ref.peer_average": ("同类平均值", "peer_average"),
+    "ref.peer_median": ("同类中位数", "peer_median"),
+    "ref.peer_best": ("同类最优值", "peer_best"),
+    "ref.fixed": ("固定值", "fixed"),
+    "whole_steps": ("（按整档计）", " (whole steps)"),
+    "f.linear": (
+        "参照值 {ref}（{kind}）；差值 Δ = {delta_expr} = {delta}；档数 = Δ / {step} = {n}{whole}；"
+        "{base} {sign} {abs_n} × {rate} = {raw}",
+        "reference {ref} ({kind}); Δ = {delta_expr} = {delta}; steps = Δ / {step} = {n}"
+        "{whole}; {base} {sign} {abs_n} × {rate} = {raw}",
+    ),
+    "measure.completion": ("完成率%", "completion %"),
+    "measure.value": ("实际值", "value"),
+    "f.bands": (
+        "{what} {m} {edge} → 第 {k} 档：{pts} = {raw}",
+        "{what} {m} {edge} → band {k}: {pts} = {raw}",
+    ),
+    "f.bands_none": ("{what} {m} 未达任何档次 → {pts}", "{what} {m} is in no band → {pts}"),
+    "f.judgement_none": ("未扣分：得满分 {F}", "no deduction: full marks {F}"),
+    "f.judgement": ("{F} − 扣分 {d} = {raw}", "{F} − deduction {d} = {raw}"),
+    "f.time_progress": (
+        "时间进度 {e}；应完成 {t} × {e} = {exp}；完成进度 {x} / {exp} = {ratio}",
+        "elapsed {e} of the period; expected by now {t} × {e} = {exp}; "
+        "progress {x} / {exp} = {ratio}",
+    ),
+    "f.rank_table_avg": (
+        "第 {r} 名（共 {n} 个），与 {k} 个并列：取所占名次得分的平均值 = {raw}",
+        "rank {r} of {n}, tied with {k} other(s): average of their table entries = {raw}",
+    ),
+    "f.rank_table_beyond": (
+        "第 {r} 名（共 {n} 个）：超出名次表 → {raw}",
+        "rank {r} of {n}: beyond the table → {raw}",
+    ),
+    "f.rank_table_share": (
+        "第 {r} 名（共 {n} 个）→ {share} × {F} = {raw}",
+        "rank {r} of {n} → {share} × {F} = {raw}",
+    ),
+    "f.rank_table_points": (
+        "第 {r} 名（共 {n} 个）→ 名次表得分 {raw}",
+        "rank {r} of {n} → table entry {raw}",
+    ),
+    "f.rank_step": (
+        "第 {r} 名（共 {n} 个）：{top} − {step} × ({r} − 1) = {raw}",
+        "rank {r} of {n}: {top} − {step} × ({r} − 1) = {raw}",
+    ),
+    "f.ratio_to_best": (
+        "同类最优值 {best}；{F} × {frac} = {raw}",
+        "best among peers {best}; {F} × {frac} = {raw}",
+    ),
+    "f.efficacy": (
+        "功效分 = {base} + {span} × ({x} − {u}) / ({s} − {u}) = {score}；"
+        "{F} × {score} / {top} = {raw}",
+        "score = {base} + {span} × ({x} − {u}) / ({s} − {u}) = {score}; "
+        "{F} × {score} / {top} = {raw}",
+    ),
+    "f.rank_change": ("上年第 {p} 名，本年第 {r} 名：", "rank last year {p}, now {r}: "),
+    "f.rank_up": ("前进 {g} 位 × {rate} = {raw}", "{g} place(s) up × {rate} = {raw}"),
+    "f.rank_same": ("位次不变 = 0", "no change = 0"),
+    "f.rank_down_free": ("后退 {g} 位，不扣分 = 0", "{g} place(s) down, which costs nothing = 0"),
+    "f.rank_down": ("后退 {g} 位 × −{rate} = {raw}", "{g} place(s) down × −{rate} = {raw}"),
+    "f.veto_no": ("未触发", "not triggered"),
+    "f.veto_yes": ("触发：{effect}", "triggered: {effect}"),
+    "veto.void": ("得分无效（一票否决）", "the score is void"),
+    "veto.bar_top": ("不得评为最高等次（一票否优）", "cannot be rated in the top grade"),
+    "veto.max_grade": ("等次最高为 {g}", "graded at most {g}"),
+    "fraction": (
+        "标准化值 {expr}{note} = {frac}；{onto}",
+        "fraction {expr}{note} = {frac}; {onto}",
+    ),
+    "truncated": ("，截取于 [0, 1]", ", truncated to [0, 1]"),
+    "capped_at_1": ("，上限为 1", ", capped at 1"),
+    "f.rank_percentile": (
+        "同类其余 {n} 个中有 {below} 个低于本单位：百分位 {frac}；{onto}",
+        "{below} of the other {n} peers are below: fraction {frac}; {onto}",
+    ),
+    # --- gaps and clamps
+    "na": ("不适用（N/A）", "not applicable (N/A)"),
+    "no_value": ("无数据", "no value"),
+    "gap.peer_average": (
+        "{what} → 按同类有数据单位的平均得分：{avg}",
+        "{what} → the average points of its category's units with a value: {avg}",
+    ),
+    "gap.zero": ("{what} → 按规定计 0 分", "{what} → 0 points (policy zero)"),
+    "gap.renormalised": (
+        "{what} → 不计入，本维度其余指标按比例折算",
+        "{what} → left out; the weights of the rest are renormalised in the dimension",
+    ),
+    "none_reported": ("无 → 0", "none reported → 0"),
+    "capped_at": ("；封顶 {v}", "; capped at {v}"),
+    "floored_at": ("；保底 {v}", "; floored at {v}"),
+    "zero_weight": ("；本类别分值为 0 → 0 分", "; weight 0 in this category → 0 points"),
+    # --- grades
+    "quota.none": ("不限名额", "no quota"),
+    "quota.count": ("{count} 个（固定名额）", "{count} (fixed count)"),
+    "quota.share": (
+        "{n} × {pct}% = {exact} → {rounding} → {limit}",
+        "{pct}% of {n} = {exact} → {rounding} → {limit}",
+    ),
+    "rounding.floor": ("向下取整", "floor"),
+    "rounding.ceil": ("向上取整", "ceil"),
+    "rounding.half_up": ("四舍五入", "half_up"),
+    "rounding.half_even": ("四舍六入五成双", "half_even"),
+    "skip.held": ("受“{name}”限制：{reason}", "held below by {name}: {reason}"),
+    "skip.min_score": (
+        "得分 {score} 低于该等次最低分 {min}",
+        "score {score} is below its minimum {min}",
+    ),
+    "skip.min_share": (
+        "得分率 {share}% 低于该等次最低得分率 {min}%",
+        "{share}% of full marks is below its minimum {min}%",
+    ),
+    "skip.quota": (
+        "名额 {limit} 个已由排名在前的单位占满",
+        "its quota of {limit} is taken by units placed above",
+    ),
+    "gate.no_value": (
+        "{name}：无数据，视为未完成目标",
+        "{name}: no value, so the target is not met",
+    ),
+    "gate.target": ("{name}：{x} 未达到目标值 {t}", "{name}: {x} does not meet the target {t}"),
+    "gate.points": (
+        "{name}：得 {p} 分，低于要求的 {need} 分",
+        "{name}: {p} points, below the required {need}",
+    ),
+    "gate.veto_void": ("一票否决：得分无效", "veto (一票否决): the score is void"),
+    "gate.veto_bar_top": ("一票否优：不得评为最高等次", "veto (一票否优): not the top grade"),
+    "gate.veto_max": ("否决项：等次受限", "veto: grade capped"),
+    "sum.void": (
+        "得分无效（一票否决）：排在{where}最后（第 {p} 名，共 {n} 个）→ {g}",
+        "score void (一票否决): placed last, {p} of {n} {where} → {g}",
+    ),
+    "sum.overall": ("全部考核对象中", "overall"),
+    "sum.in": ("{cat}内", "in {cat}"),
+    "sum.share": ("得分率 {v}%", "{v}% of full marks"),
+    "sum.points": ("{v} 分", "{v} points"),
+    "sum.placed": (
+        "{where}第 {p} 名（共 {n} 个，{basis}）",
+        "placed {p} of {n} {where} on {basis}",
+    ),
+    "sum.tied": ("与 {units} 同分{how}", "tied with {units}{how}"),
+    "sum.tied_how": ("，按 {key} 排序", ", ordered by {key}"),
+    "sum.not": ("未评为{grades}：{why}", "not {grades}: {why}"),
+    "sum.gate": ("{name}：{reason}（最高 {g}）", "{name}: {reason} (at most {g})"),
+    "sum.sep": ("；", "; "),
+    "all": ("{items}", "{items}"),
+}

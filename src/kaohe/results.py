@@ -171,14 +171,17 @@ class Results:
 
     # ------------------------------------------------------------------ explanations
 
-    def explain(self, unit: str) -> UnitExplanation:
-        """The full explanation of one unit (by id or name)."""
+    def explain(self, unit: str, lang: str | None = None) -> UnitExplanation:
+        """The full explanation of one unit (by id or name), in ``lang`` (``zh`` or ``en``;
+        default: ``KAOHE_LANG``, else Chinese)."""
         from kaohe.explanation import explain_unit
+        from kaohe.i18n import language
 
-        return explain_unit(self, self.unit_index(unit))
+        with language(lang):
+            return explain_unit(self, self.unit_index(unit))
 
-    def explain_all(self) -> list[UnitExplanation]:
+    def explain_all(self, lang: str | None = None) -> list[UnitExplanation]:
         """Every unit's explanation, in scheme order."""
         from kaohe.explanation import explain_all
 
-        return explain_all(self)
+        return explain_all(self, lang)

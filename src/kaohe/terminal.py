@@ -89,7 +89,7 @@ def print_explanation(
         pts = "—" if ind.points is None else f"{ind.points:.{dec}f}"
         full = f" / {fmt(ind.full)}" if ind.full else ""
         name = " › ".join([*ind.path, ind.name])
-        flags = f" [{', '.join(ind.flags)}]" if ind.flags else ""
+        flags = f" [{', '.join(t('flag.' + f, language) for f in ind.flags)}]" if ind.flags else ""
         note = f"  ({t('note', language)}: {ind.note})" if ind.note else ""
         table.add_row(
             name,
@@ -107,11 +107,11 @@ def print_explanation(
     for d in e.dimensions:
         marks: list[str] = []
         if d.renormalised_by:
-            marks.append(f"renormalised ×{fmt(d.renormalised_by)}")
+            marks.append(t("renormalised", language, v=fmt(d.renormalised_by)))
         if d.capped:
-            marks.append("capped")
+            marks.append(t("flag.capped", language))
         if d.floored:
-            marks.append("floored")
+            marks.append(t("flag.floored", language))
         dims.add_row(d.name, _num(d.value, dec), fmt(d.full), ", ".join(marks))
     console.print(dims)
     if e.grade_decision is not None and results.decisions is not None:

@@ -27,7 +27,7 @@ def write_results(results: Results, out: str | Path, language: str | None = None
     with atomic_dir(out, OUTPUT_FILES) as tmp:
         write_csv(results, tmp / "results.csv")
         write_xlsx(results, tmp / "results.xlsx", language)
-        write_explain(results, tmp / "explain.json")
+        write_explain(results, tmp / "explain.json", language)
     return out
 
 
@@ -47,7 +47,7 @@ def write_csv(results: Results, path: Path) -> None:
             w.writerow(["" if row[c] is None else row[c] for c in columns])
 
 
-def explain_document(results: Results) -> dict[str, Any]:
+def explain_document(results: Results, language: str | None = None) -> dict[str, Any]:
     s = results.scheme
     return {
         "generator": f"kaohe {__version__}",
@@ -57,7 +57,7 @@ def explain_document(results: Results) -> dict[str, Any]:
             cid: {"name": c.name, "full_marks": _full(results, cid)}
             for cid, c in s.categories.items()
         },
-        "units": [e.to_dict() for e in results.explain_all()],
+        "units": [e.to_dict() for e in results.explain_all(language)],
     }
 
 
@@ -66,9 +66,11 @@ def _full(results: Results, cid: str) -> float | None:
     return float(results.full_marks[idx[0]]) if idx.size else None
 
 
-def write_explain(results: Results, path: Path) -> None:
+def write_explain(results: Results, path: Path, language: str | None = None) -> None:
     with path.open("w", encoding="utf-8") as fh:
-        json.dump(explain_document(results), fh, ensure_ascii=False, indent=1, allow_nan=False)
+        json.dump(
+            explain_document(results, language), fh, ensure_ascii=False, indent=1, allow_nan=False
+        )
         fh.write("\n")
 
 

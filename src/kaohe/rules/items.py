@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kaohe.i18n import say
 from kaohe.rules.base import RuleInput, RuleOutput, Vec, fmt, rule
 from kaohe.rulespec import BonusItems, CountDeduction, Veto
 
@@ -81,13 +82,9 @@ def bonus_items(r: BonusItems, inp: RuleInput) -> RuleOutput:
 
 def _f_veto(r: Veto, t: dict[str, float]) -> str:
     if not t["triggered"]:
-        return "not triggered"
-    effect = {
-        "void": "the score is void",
-        "bar_top": "cannot be rated in the top grade",
-        "max_grade": f"graded at most {r.max_grade}",
-    }[r.effect]
-    return f"triggered: {effect}"
+        return say("f.veto_no")
+    effect = say(f"veto.{r.effect}", g=r.max_grade)
+    return say("f.veto_yes", effect=effect)
 
 
 @rule("veto", _f_veto)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kaohe.i18n import say
 from kaohe.rules.base import (
     RuleInput,
     RuleOutput,
@@ -44,10 +45,10 @@ def _onto_text(t: dict[str, float]) -> str:
 
 def _f_minmax(r: MinMax, t: dict[str, float]) -> str:
     if t["direction"] > 0:
-        frac = f"({fmt(t['x'])} − {fmt(t['min'])}) / ({fmt(t['max'])} − {fmt(t['min'])})"
+        expr = f"({fmt(t['x'])} − {fmt(t['min'])}) / ({fmt(t['max'])} − {fmt(t['min'])})"
     else:
-        frac = f"({fmt(t['max'])} − {fmt(t['x'])}) / ({fmt(t['max'])} − {fmt(t['min'])})"
-    return f"fraction {frac} = {fmt(t['frac'])}; {_onto_text(t)}"
+        expr = f"({fmt(t['max'])} − {fmt(t['x'])}) / ({fmt(t['max'])} − {fmt(t['min'])})"
+    return say("fraction", expr=expr, note="", frac=fmt(t["frac"]), onto=_onto_text(t))
 
 
 @rule("minmax", _f_minmax)
@@ -90,11 +91,11 @@ def zscore(r: ZScore, inp: RuleInput) -> RuleOutput:
 
 def _f_goalposts(r: Goalposts, t: dict[str, float]) -> str:
     if t["direction"] > 0:
-        frac = f"({fmt(t['x'])} − {fmt(r.lower)}) / ({fmt(r.upper)} − {fmt(r.lower)})"
+        expr = f"({fmt(t['x'])} − {fmt(r.lower)}) / ({fmt(r.upper)} − {fmt(r.lower)})"
     else:
-        frac = f"({fmt(r.upper)} − {fmt(t['x'])}) / ({fmt(r.upper)} − {fmt(r.lower)})"
-    cut = ", truncated to [0, 1]" if r.truncate else ""
-    return f"fraction {frac}{cut} = {fmt(t['frac'])}; {_onto_text(t)}"
+        expr = f"({fmt(r.upper)} − {fmt(t['x'])}) / ({fmt(r.upper)} − {fmt(r.lower)})"
+    note = say("truncated") if r.truncate else ""
+    return say("fraction", expr=expr, note=note, frac=fmt(t["frac"]), onto=_onto_text(t))
 
 
 @rule("goalposts", _f_goalposts)
@@ -110,11 +111,9 @@ def goalposts(r: Goalposts, inp: RuleInput) -> RuleOutput:
 
 
 def _f_distance(r: DistanceToTarget, t: dict[str, float]) -> str:
-    cap = ", capped at 1" if r.cap else ""
-    return (
-        f"fraction ({fmt(t['x'])} − {fmt(t['worst'])}) / ({fmt(t['target'])} − "
-        f"{fmt(t['worst'])}){cap} = {fmt(t['frac'])}; {_onto_text(t)}"
-    )
+    expr = f"({fmt(t['x'])} − {fmt(t['worst'])}) / ({fmt(t['target'])} − {fmt(t['worst'])})"
+    note = say("capped_at_1") if r.cap else ""
+    return say("fraction", expr=expr, note=note, frac=fmt(t["frac"]), onto=_onto_text(t))
 
 
 @rule("distance_to_target", _f_distance)
@@ -134,9 +133,12 @@ def distance_to_target(r: DistanceToTarget, inp: RuleInput) -> RuleOutput:
 
 
 def _f_rank_percentile(r: RankPercentile, t: dict[str, float]) -> str:
-    return (
-        f"{fmt(t['below'])} of the other {fmt(t['peers'] - 1)} peers are below: "
-        f"fraction {fmt(t['frac'])}; {_onto_text(t)}"
+    return say(
+        "f.rank_percentile",
+        below=fmt(t["below"]),
+        n=fmt(t["peers"] - 1),
+        frac=fmt(t["frac"]),
+        onto=_onto_text(t),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kaohe.i18n import say
 from kaohe.rules.base import (
     RuleInput,
     RuleOutput,
@@ -28,22 +29,23 @@ def peer_rank(inp: RuleInput, ties: str = "min") -> Vec:
 
 
 def _f_rank_table(r: RankTable, t: dict[str, float]) -> str:
-    rank = fmt(t["rank"])
+    rank, n = fmt(t["rank"]), fmt(t["peers"])
     if r.ties == "average" and t["tied"] > 1:
-        return (
-            f"rank {rank} of {fmt(t['peers'])}, tied with {fmt(t['tied'] - 1)} other(s): "
-            f"average of their table entries = {fmt(t['raw'])}"
-        )
+        return say("f.rank_table_avg", r=rank, n=n, k=fmt(t["tied"] - 1), raw=fmt(t["raw"]))
     table = r.points if r.points is not None else r.shares
     assert table is not None
     if t["rank"] > len(table):
-        return f"rank {rank} of {fmt(t['peers'])}: beyond the table → {fmt(t['raw'])}"
+        return say("f.rank_table_beyond", r=rank, n=n, raw=fmt(t["raw"]))
     if r.shares is not None:
-        return (
-            f"rank {rank} of {fmt(t['peers'])} → {fmt(r.shares[int(t['rank']) - 1])} × "
-            f"{fmt(t['F'])} = {fmt(t['raw'])}"
+        return say(
+            "f.rank_table_share",
+            r=rank,
+            n=n,
+            share=fmt(r.shares[int(t["rank"]) - 1]),
+            F=fmt(t["F"]),
+            raw=fmt(t["raw"]),
         )
-    return f"rank {rank} of {fmt(t['peers'])} → table entry {fmt(t['raw'])}"
+    return say("f.rank_table_points", r=rank, n=n, raw=fmt(t["raw"]))
 
 
 def _table_points(r: RankTable, rank: Vec, full: Vec) -> Vec:
@@ -79,9 +81,13 @@ def rank_table(r: RankTable, inp: RuleInput) -> RuleOutput:
 
 
 def _f_rank_step(r: RankStep, t: dict[str, float]) -> str:
-    return (
-        f"rank {fmt(t['rank'])} of {fmt(t['peers'])}: {fmt(t['top'])} − "
-        f"{fmt(r.step)} × ({fmt(t['rank'])} − 1) = {fmt(t['raw'])}"
+    return say(
+        "f.rank_step",
+        r=fmt(t["rank"]),
+        n=fmt(t["peers"]),
+        top=fmt(t["top"]),
+        step=fmt(r.step),
+        raw=fmt(t["raw"]),
     )
 
 
@@ -106,7 +112,7 @@ def _f_ratio_to_best(r: RatioToBest, t: dict[str, float]) -> str:
         if t["direction"] > 0
         else f"{fmt(t['best'])} / {fmt(t['x'])}"
     )
-    return f"best among peers {fmt(t['best'])}; {fmt(t['F'])} × {frac} = {fmt(t['raw'])}"
+    return say("f.ratio_to_best", best=fmt(t["best"]), F=fmt(t["F"]), frac=frac, raw=fmt(t["raw"]))
 
 
 @rule("ratio_to_best", _f_ratio_to_best)
@@ -129,11 +135,17 @@ def ratio_to_best(r: RatioToBest, inp: RuleInput) -> RuleOutput:
 
 
 def _f_efficacy(r: Efficacy, t: dict[str, float]) -> str:
-    top = r.base + r.span
-    return (
-        f"score = {fmt(r.base)} + {fmt(r.span)} × ({fmt(t['x'])} − {fmt(t['unacceptable'])}) / "
-        f"({fmt(t['satisfactory'])} − {fmt(t['unacceptable'])}) = {fmt(t['score'])}; "
-        f"{fmt(t['F'])} × {fmt(t['score'])} / {fmt(top)} = {fmt(t['raw'])}"
+    return say(
+        "f.efficacy",
+        base=fmt(r.base),
+        span=fmt(r.span),
+        x=fmt(t["x"]),
+        u=fmt(t["unacceptable"]),
+        s=fmt(t["satisfactory"]),
+        score=fmt(t["score"]),
+        F=fmt(t["F"]),
+        top=fmt(r.base + r.span),
+        raw=fmt(t["raw"]),
     )
 
 
@@ -158,14 +170,14 @@ def efficacy(r: Efficacy, inp: RuleInput) -> RuleOutput:
 
 def _f_rank_improvement(r: RankImprovement, t: dict[str, float]) -> str:
     gained = t["gained"]
-    head = f"rank last year {fmt(t['previous_rank'])}, now {fmt(t['rank'])}: "
+    head = say("f.rank_change", p=fmt(t["previous_rank"]), r=fmt(t["rank"]))
     if gained > 0:
-        return head + f"{fmt(gained)} place(s) up × {fmt(r.rate)} = {fmt(t['raw'])}"
+        return head + say("f.rank_up", g=fmt(gained), rate=fmt(r.rate), raw=fmt(t["raw"]))
     if gained == 0:
-        return head + "no change = 0"
+        return head + say("f.rank_same")
     if r.fall_rate == 0:
-        return head + f"{fmt(-gained)} place(s) down, which costs nothing = 0"
-    return head + f"{fmt(-gained)} place(s) down × −{fmt(r.fall_rate)} = {fmt(t['raw'])}"
+        return head + say("f.rank_down_free", g=fmt(-gained))
+    return head + say("f.rank_down", g=fmt(-gained), rate=fmt(r.fall_rate), raw=fmt(t["raw"]))
 
 
 @rule("rank_improvement", _f_rank_improvement)

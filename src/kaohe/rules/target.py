@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from kaohe.i18n import say
 from kaohe.rules.base import RuleInput, RuleOutput, Vec, fail, fmt, reference_values, rule, safe_div
 from kaohe.rulespec import Bands, Judgement, Linear, Proportional, Rescale, TargetMet, TimeProgress
 
@@ -18,11 +19,9 @@ def _met(x: Vec, t: Vec, d: int) -> Vec:
 
 
 def _f_target_met(r: TargetMet, t: dict[str, float]) -> str:
-    met = "met" if t["met"] else "not met"
-    return (
-        f"value {fmt(t['x'])} vs target {fmt(t['target'])}: {met} → "
-        f"{fmt(t['F']) if t['met'] else fmt(r.else_points)}"
-    )
+    pts = fmt(t["F"]) if t["met"] else fmt(min(r.else_points, t["F"]))
+    met = say("met") if t["met"] else say("not_met")
+    return say("f.target_met", x=fmt(t["x"]), t=fmt(t["target"]), met=met, pts=pts)
 
 
 @rule("target_met", _f_target_met)
@@ -43,14 +42,12 @@ def _completion(x: Vec, t: Vec, d: int) -> Vec:
 
 
 def _f_proportional(r: Proportional, t: dict[str, float]) -> str:
-    ratio = (
+    expr = (
         f"{fmt(t['x'])} / {fmt(t['target'])}"
         if t["direction"] > 0
         else f"{fmt(t['target'])} / {fmt(t['x'])}"
     )
-    return (
-        f"ratio = {ratio} = {fmt(t['ratio'])}; {fmt(t['F'])} × {fmt(t['ratio'])} = {fmt(t['raw'])}"
-    )
+    return say("f.proportional", expr=expr, ratio=fmt(t["ratio"]), F=fmt(t["F"]), raw=fmt(t["raw"]))
 
 
 @rule("proportional", _f_proportional)
@@ -68,7 +65,7 @@ def proportional(r: Proportional, inp: RuleInput) -> RuleOutput:
 
 
 def _f_linear(r: Linear, t: dict[str, float]) -> str:
-    ref = r.reference if isinstance(r.reference, str) else "fixed"
+    kind = say(f"ref.{r.reference}") if isinstance(r.reference, str) else say("ref.fixed")
     if r.measure == "percent":
         delta = f"({fmt(t['x'])} / {fmt(t['reference'])} − 1) × 100"
     else:
@@ -76,13 +73,20 @@ def _f_linear(r: Linear, t: dict[str, float]) -> str:
     if t["direction"] < 0:
         delta = f"−({delta})"
     n = t["steps"]
-    rate = r.rate_above if n > 0 else r.rate_below
-    sign = "+" if n >= 0 else "−"
-    whole = " (whole steps)" if r.steps == "whole" else ""
-    return (
-        f"reference {fmt(t['reference'])} ({ref}); Δ = {delta} = {fmt(t['delta'])}; "
-        f"steps = Δ / {fmt(r.step)} = {fmt(n)}{whole}; "
-        f"{fmt(t['base'])} {sign} {fmt(abs(n))} × {fmt(rate)} = {fmt(t['raw'])}"
+    return say(
+        "f.linear",
+        ref=fmt(t["reference"]),
+        kind=kind,
+        delta_expr=delta,
+        delta=fmt(t["delta"]),
+        step=fmt(r.step),
+        n=fmt(n),
+        whole=say("whole_steps") if r.steps == "whole" else "",
+        base=fmt(t["base"]),
+        sign="+" if n >= 0 else "−",
+        abs_n=fmt(abs(n)),
+        rate=fmt(r.rate_above if n > 0 else r.rate_below),
+        raw=fmt(t["raw"]),
     )
 
 
@@ -125,14 +129,16 @@ def _band_measure(r: Bands, inp: RuleInput) -> Vec:
 
 
 def _f_bands(r: Bands, t: dict[str, float]) -> str:
-    what = "completion %" if r.measure == "completion" else "value"
+    what = say("measure.completion") if r.measure == "completion" else say("measure.value")
     i = int(t["band"])
     if i < 0:
-        return f"{what} {fmt(t['measure'])} is in no band → {fmt(r.else_points)}"
+        return say("f.bands_none", what=what, m=fmt(t["measure"]), pts=fmt(r.else_points))
     b = r.bands[i]
     edge = f"≥ {fmt(b.min)}" if b.min is not None else f"≤ {fmt(b.max or 0.0)}"
     pts = fmt(b.points) if b.points is not None else f"{fmt(b.share or 0.0)} × {fmt(t['F'])}"
-    return f"{what} {fmt(t['measure'])} {edge} → band {i + 1}: {pts} = {fmt(t['raw'])}"
+    return say(
+        "f.bands", what=what, m=fmt(t["measure"]), edge=edge, k=i + 1, pts=pts, raw=fmt(t["raw"])
+    )
 
 
 @rule("bands", _f_bands)
@@ -163,8 +169,8 @@ def bands(r: Bands, inp: RuleInput) -> RuleOutput:
 
 def _f_judgement(r: Judgement, t: dict[str, float]) -> str:
     if not t["deduction"]:
-        return f"no deduction: full marks {fmt(t['F'])}"
-    return f"{fmt(t['F'])} − deduction {fmt(t['deduction'])} = {fmt(t['raw'])}"
+        return say("f.judgement_none", F=fmt(t["F"]))
+    return say("f.judgement", F=fmt(t["F"]), d=fmt(t["deduction"]), raw=fmt(t["raw"]))
 
 
 @rule("judgement", _f_judgement)
@@ -190,14 +196,17 @@ def elapsed_share(r: TimeProgress, as_of: Any) -> float:
 
 
 def _f_time_progress(r: TimeProgress, t: dict[str, float]) -> str:
-    head = (
-        f"elapsed {fmt(t['elapsed'])} of the period; expected by now "
-        f"{fmt(t['target'])} × {fmt(t['elapsed'])} = {fmt(t['expected'])}; "
-        f"progress {fmt(t['x'])} / {fmt(t['expected'])} = {fmt(t['ratio'])}"
+    head = say(
+        "f.time_progress",
+        e=fmt(t["elapsed"]),
+        t=fmt(t["target"]),
+        exp=fmt(t["expected"]),
+        x=fmt(t["x"]),
+        ratio=fmt(t["ratio"]),
     )
     if r.scoring == "met":
         return head + (f" ≥ 1 → {fmt(t['F'])}" if t["ratio"] >= 1 else f" < 1 → {fmt(t['raw'])}")
-    return head + f"; {fmt(t['F'])} × {fmt(t['ratio'])} = {fmt(t['raw'])}"
+    return head + f"{say('sum.sep')}{fmt(t['F'])} × {fmt(t['ratio'])} = {fmt(t['raw'])}"
 
 
 @rule("time_progress", _f_time_progress)
