@@ -8,6 +8,7 @@ unit in order. Quotas are counts: a share is turned into a count with the scheme
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from kaohe.i18n import Msg
 from kaohe.plan import Plan
 from kaohe.ranking import Standing, ordering, rank_key, tie_break_keys
 from kaohe.rules.base import fmt
+from kaohe.rulespec import Veto
 from kaohe.scheme import Grade, Grading
 
 IntVec = NDArray[np.int64]
@@ -84,64 +86,218 @@ def quota_limit(grade: Grade, n: int, rounding: str, category: str | None) -> Qu
     return Quota(grade.id, limit, rule)
 
 
-def gate_hits(plan: Plan, st: Standing, vetoes: list[tuple[str, int]]) -> list[list[GateHit]]:
-    """For every unit, the gates and vetoes that cap its grade."""
+@dataclass(frozen=True)
+class _Gate:
+    """Which units fail one gate (or veto), and how to say why."""
+
+    source: str
+    name: str
+    max_grade: str
+    failing: NDArray[np.bool_]
+    reason: Callable[[int], Msg]
+
+
+def _gates(plan: Plan, st: Standing, vetoes: list[tuple[str, int]]) -> list[_Gate]:
+    """Every gate and veto, each with the units it holds down (vectorised over units)."""
     scheme = plan.scheme
     g = scheme.grading
     assert g is not None
-    hits: list[list[GateHit]] = [[] for _ in plan.units]
-    last = g.grades[-1].id
+    n = len(plan.units)
+    out: list[_Gate] = []
+    by_veto: dict[str, list[int]] = {}
     for iid, i in vetoes:
-        rule = scheme.indicators[iid].rule_for(scheme.units[plan.units[i]].category)
-        effect = rule.effect  # type: ignore[attr-defined]
-        if effect == "void":
-            cap, why = last, Msg("gate.veto_void")
-        elif effect == "bar_top":
-            cap, why = g.grades[min(1, len(g.grades) - 1)].id, Msg("gate.veto_bar_top")
-        else:
-            cap, why = rule.max_grade, Msg("gate.veto_max")  # type: ignore[attr-defined]
-        hits[i].append(GateHit(iid, scheme.indicators[iid].name, cap, why))
+        by_veto.setdefault(iid, []).append(i)
+    for iid, rows in by_veto.items():
+        ind = scheme.indicators[iid]
+        rules = [r for r in (ind.rule, *ind.category_rules.values()) if isinstance(r, Veto)]
+        for rule in {id(r): r for r in rules}.values():
+            users = np.zeros(n, dtype=bool)
+            for i in rows:
+                users[i] = ind.rule_for(scheme.units[plan.units[i]].category) is rule
+            if not users.any():
+                continue
+            effect = rule.effect
+            if effect == "void":
+                cap, why = g.grades[-1].id, Msg("gate.veto_void")
+            elif effect == "bar_top":
+                cap, why = g.grades[min(1, len(g.grades) - 1)].id, Msg("gate.veto_bar_top")
+            else:
+                cap, why = str(rule.max_grade), Msg("gate.veto_max")
+            out.append(_Gate(iid, ind.name, cap, users, _always(why)))
     for gate in g.gates:
-        for i in range(len(plan.units)):
-            reasons = _gate_failures(plan, st, gate.require_target_met, gate.require_min_points, i)
-            if reasons:
-                hits[i].append(
-                    GateHit(gate.id, gate.name, gate.max_grade, Msg("all", items=tuple(reasons)))
-                )
-    return hits
+        checks = _gate_checks(plan, st, gate.require_target_met, gate.require_min_points)
+        failing = np.zeros(n, dtype=bool)
+        for fails, _ in checks:
+            failing |= fails
+
+        def reason(
+            i: int, checks: list[tuple[NDArray[np.bool_], Callable[[int], Msg]]] = checks
+        ) -> Msg:
+            return Msg("all", items=tuple(say(i) for fails, say in checks if fails[i]))
+
+        out.append(_Gate(gate.id, gate.name, gate.max_grade, failing, reason))
+    return out
 
 
-def _gate_failures(
-    plan: Plan, st: Standing, targets: list[str], min_points: dict[str, float], i: int
-) -> list[Msg]:
+def _always(msg: Msg) -> Callable[[int], Msg]:
+    def reason(i: int) -> Msg:
+        return msg
+
+    return reason
+
+
+def _gate_checks(
+    plan: Plan, st: Standing, targets: list[str], min_points: dict[str, float]
+) -> list[tuple[NDArray[np.bool_], Callable[[int], Msg]]]:
+    """(failing units, the sentence for a failing unit) for each condition of a gate."""
     scheme = plan.scheme
-    cat = scheme.units[plan.units[i]].category
-    out = []
+    out: list[tuple[NDArray[np.bool_], Callable[[int], Msg]]] = []
     for iid in targets:
         ind = scheme.indicators[iid]
-        if not ind.applies_to(cat):
-            continue
         j = plan.ind_index(iid)
-        x, t = st.values[i, j], plan.target[i, j]
+        x, t = st.values[:, j], plan.target[:, j]
         d = 1.0 if ind.direction == "higher" else -1.0
-        if np.isnan(x):
-            out.append(Msg("gate.no_value", name=ind.name))
-        elif d * (x - t) < 0:
-            out.append(Msg("gate.target", name=ind.name, x=fmt(x), t=fmt(t)))
+        with np.errstate(invalid="ignore"):
+            fails = plan.applies[:, j] & (np.isnan(x) | (d * (x - t) < 0))
+
+        def say_target(
+            i: int, name: str = ind.name, x: NDArray[np.float64] = x, t: NDArray[np.float64] = t
+        ) -> Msg:
+            if np.isnan(x[i]):
+                return Msg("gate.no_value", name=name)
+            return Msg("gate.target", name=name, x=fmt(x[i]), t=fmt(t[i]))
+
+        out.append((fails, say_target))
     for iid, need in min_points.items():
         ind = scheme.indicators[iid]
-        if not ind.applies_to(cat):
-            continue
-        p = st.points[i, plan.ind_index(iid)]
-        if np.isnan(p) or p < need - 1e-9:
-            out.append(Msg("gate.points", name=ind.name, p=fmt(p), need=fmt(need)))
+        j = plan.ind_index(iid)
+        p = st.points[:, j]
+        with np.errstate(invalid="ignore"):
+            fails = plan.applies[:, j] & (np.isnan(p) | (p < need - 1e-9))
+
+        def say_points(
+            i: int, name: str = ind.name, p: NDArray[np.float64] = p, need: float = need
+        ) -> Msg:
+            return Msg("gate.points", name=name, p=fmt(p[i]), need=fmt(need))
+
+        out.append((fails, say_points))
     return out
+
+
+class Decisions:
+    """The grade decision of every unit, built on demand: ``decisions[i]`` is a
+    :class:`GradeDecision`. The engine keeps only arrays; the records cost nothing until read."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        st: Standing,
+        grading: Grading,
+        basis: str,
+        key: NDArray[np.float64],
+        tie_keys: list[NDArray[np.float64]],
+        order: IntVec,
+        groups: IntVec,
+        grade: IntVec,
+        cap: IntVec,
+        gates: list[_Gate],
+        quotas: dict[int, tuple[Quota, ...]],
+    ) -> None:
+        self._plan, self._st, self._g, self._basis = plan, st, grading, basis
+        self._key, self._tie_keys, self._groups = key, tie_keys, groups
+        self._grade, self._cap, self._gates, self._quotas = grade, cap, gates, quotas
+        self._members = {int(gid): order[groups[order] == gid] for gid in np.unique(groups)}
+        self._position = np.empty(len(plan.units), dtype=np.int64)
+        for members in self._members.values():
+            self._position[members] = np.arange(members.size)
+
+    def __len__(self) -> int:
+        return len(self._plan.units)
+
+    def __getitem__(self, i: int) -> GradeDecision:
+        g, plan = self._g, self._plan
+        gid = int(self._groups[i])
+        members = self._members[gid]
+        pos = int(self._position[i])
+        hits = tuple(
+            GateHit(h.source, h.name, h.max_grade, h.reason(i)) for h in self._gates if h.failing[i]
+        )
+        tied, decided = self._ties(members, pos)
+        return GradeDecision(
+            grade=g.grades[int(self._grade[i])].id,
+            group=plan.categories[gid] if g.scope == "category" else "all",
+            position=pos + 1,
+            group_size=int(members.size),
+            basis=self._basis,
+            basis_value=float(self._key[i]),
+            quotas=self._quotas[gid],
+            gates=hits,
+            skipped=tuple(self._skipped(i, members, pos, hits)),
+            tied_with=tied,
+            tie_break=decided,
+        )
+
+    def _skipped(
+        self, i: int, members: IntVec, pos: int, hits: tuple[GateHit, ...]
+    ) -> list[tuple[str, Msg]]:
+        """Why each better grade was not given (as a unit-by-unit allocation would say)."""
+        g, st = self._g, self._st
+        ids = [gr.id for gr in g.grades]
+        quotas = self._quotas[int(self._groups[i])]
+        out: list[tuple[str, Msg]] = []
+        for k in range(int(self._grade[i])):
+            gr = g.grades[k]
+            if k < self._cap[i]:
+                held = max(hits, key=lambda h: ids.index(h.max_grade))
+                out.append((gr.id, Msg("skip.held", name=held.name, reason=held.reason)))
+            elif gr.min_score is not None and not st.score[i] >= gr.min_score - 1e-9:
+                out.append(
+                    (gr.id, Msg("skip.min_score", score=fmt(st.score[i]), min=fmt(gr.min_score)))
+                )
+            elif gr.min_share is not None and not st.share[i] >= gr.min_share - 1e-12:
+                out.append(
+                    (
+                        gr.id,
+                        Msg(
+                            "skip.min_share",
+                            share=fmt(st.share[i] * 100),
+                            min=fmt(gr.min_share * 100),
+                        ),
+                    )
+                )
+            else:
+                out.append((gr.id, Msg("skip.quota", limit=quotas[k].limit)))
+        return out
+
+    def _ties(self, members: IntVec, pos: int) -> tuple[tuple[str, ...], str | None]:
+        """The units tied with this one on the basis, and the key that ordered it."""
+        values = self._key[members]
+        a, b = pos, pos + 1
+        while a > 0 and values[a - 1] == values[pos]:
+            a -= 1
+        while b < members.size and values[b] == values[pos]:
+            b += 1
+        if b - a == 1:
+            return (), None
+        i = members[pos]
+        others = tuple(self._plan.units[k] for k in members[a:b] if k != i)
+        nb = members[pos + 1] if pos + 1 < b else members[pos - 1]
+        decided = next(
+            (c for c, tk in zip(self._g.tie_break, self._tie_keys, strict=True) if tk[i] != tk[nb]),
+            None,
+        )
+        return others, decided
 
 
 def grade_units(
     plan: Plan, st: Standing, vetoes: list[tuple[str, int]]
-) -> tuple[IntVec, tuple[GradeDecision, ...]]:
-    """Grade index (0 = best) of every unit and the decision behind it."""
+) -> tuple[IntVec, Decisions]:
+    """Grade index (0 = best) of every unit, and the decisions behind them.
+
+    Grade by grade, best first: the first units in order that no gate holds below the grade,
+    that meet its minimum and that have no better grade, take its places up to the quota. This
+    is the same allocation as going unit by unit and giving each the best grade still open.
+    """
     g = plan.scheme.grading
     assert g is not None
     by_category = g.scope == "category"
@@ -150,102 +306,32 @@ def grade_units(
     key = rank_key(plan, st, basis)
     tie_keys = tie_break_keys(plan, st, g.tie_break)
     order = ordering(key, tie_keys, groups)
-    hits = gate_hits(plan, st, vetoes)
+    gates = _gates(plan, st, vetoes)
     index = {gr.id: k for k, gr in enumerate(g.grades)}
-    cap = np.array([max((index[h.max_grade] for h in hs), default=0) for hs in hits])
-    grade = np.zeros(len(plan.units), dtype=np.int64)
-    decisions: list[GradeDecision | None] = [None] * len(plan.units)
-    for gid in np.unique(groups):
-        members = order[groups[order] == gid]
-        name = plan.categories[gid] if by_category else "all"
-        quotas = tuple(
-            quota_limit(gr, members.size, g.rounding, name if by_category else None)
-            for gr in g.grades
-        )
-        used = [0] * len(g.grades)
-        ties = _ties(plan, key, tie_keys, g.tie_break, members)
-        for pos, i in enumerate(members):
-            k, skipped = _place(g, st, int(i), int(cap[i]), quotas, used, hits[i])
-            used[k] += 1
-            grade[i] = k
-            decisions[i] = GradeDecision(
-                grade=g.grades[k].id,
-                group=name,
-                position=pos + 1,
-                group_size=members.size,
-                basis=basis,
-                basis_value=float(key[i]),
-                quotas=quotas,
-                gates=tuple(hits[i]),
-                skipped=tuple(skipped),
-                tied_with=ties[int(i)][0],
-                tie_break=ties[int(i)][1],
-            )
-    return grade, tuple(d for d in decisions if d is not None)
-
-
-def _place(
-    g: Grading,
-    st: Standing,
-    i: int,
-    cap: int,
-    quotas: tuple[Quota, ...],
-    used: list[int],
-    hits: list[GateHit],
-) -> tuple[int, list[tuple[str, Msg]]]:
-    skipped: list[tuple[str, Msg]] = []
+    cap = np.zeros(len(plan.units), dtype=np.int64)
+    for h in gates:
+        cap = np.where(h.failing, np.maximum(cap, index[h.max_grade]), cap)
     last = len(g.grades) - 1
-    for k, gr in enumerate(g.grades):
-        if k == last:
-            return k, skipped
-        if k < cap:
-            ids = [x.id for x in g.grades]
-            held = max(hits, key=lambda h: ids.index(h.max_grade))
-            skipped.append((gr.id, Msg("skip.held", name=held.name, reason=held.reason)))
-            continue
-        if gr.min_score is not None and not st.score[i] >= gr.min_score - 1e-9:
-            skipped.append(
-                (gr.id, Msg("skip.min_score", score=fmt(st.score[i]), min=fmt(gr.min_score)))
-            )
-            continue
-        if gr.min_share is not None and not st.share[i] >= gr.min_share - 1e-12:
-            skipped.append(
-                (
-                    gr.id,
-                    Msg(
-                        "skip.min_share", share=fmt(st.share[i] * 100), min=fmt(gr.min_share * 100)
-                    ),
-                )
-            )
-            continue
-        limit = quotas[k].limit
-        if limit is not None and used[k] >= limit:
-            skipped.append((gr.id, Msg("skip.quota", limit=limit)))
-            continue
-        return k, skipped
-    return last, skipped  # pragma: no cover - the loop always returns at the last grade
-
-
-def _ties(
-    plan: Plan,
-    key: NDArray[np.float64],
-    tie_keys: list[NDArray[np.float64]],
-    chain: list[str],
-    members: IntVec,
-) -> dict[int, tuple[tuple[str, ...], str | None]]:
-    """For each unit: the units tied with it on the basis, and the key that ordered them."""
-    out: dict[int, tuple[tuple[str, ...], str | None]] = {}
-    values = key[members]
-    for v in np.unique(values):
-        run = members[values == v]
-        names = tuple(plan.units[i] for i in run)
-        for pos, i in enumerate(run):
-            others = tuple(n for n in names if n != plan.units[i])
-            decided: str | None = None
-            if others:
-                nb = run[pos + 1] if pos + 1 < run.size else run[pos - 1]
-                decided = next(
-                    (c for c, tk in zip(chain, tie_keys, strict=True) if tk[i] != tk[nb]), None
-                )
-            out[int(i)] = (others, decided)
-    return out
+    grade = np.full(len(plan.units), last, dtype=np.int64)
+    quotas: dict[int, tuple[Quota, ...]] = {}
+    for gid in np.unique(groups).tolist():
+        members = order[groups[order] == gid]
+        name = plan.categories[gid] if by_category else None
+        quotas[gid] = tuple(quota_limit(gr, members.size, g.rounding, name) for gr in g.grades)
+        open_ = np.ones(members.size, dtype=bool)
+        for k, gr in enumerate(g.grades[:-1]):
+            ok = open_ & (cap[members] <= k)
+            if gr.min_score is not None:
+                ok &= st.score[members] >= gr.min_score - 1e-9
+            if gr.min_share is not None:
+                ok &= st.share[members] >= gr.min_share - 1e-12
+            take = np.flatnonzero(ok)
+            limit = quotas[gid][k].limit
+            if limit is not None:
+                take = take[:limit]
+            grade[members[take]] = k
+            open_[take] = False
+    decisions = Decisions(
+        plan, st, g, basis, key, tie_keys, order, groups, grade, cap, gates, quotas
+    )
+    return grade, decisions

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from kaohe.aggregation import Aggregates
 from kaohe.dataset import Dataset
 from kaohe.errors import UnknownUnitError
-from kaohe.grading import GradeDecision
+from kaohe.grading import Decisions
 from kaohe.plan import Plan
 from kaohe.scheme import Scheme
 from kaohe.scoring import IndicatorTrace
@@ -54,7 +54,7 @@ class Results:
     rank_in_category: IntVec
     rank: IntVec
     grade_index: IntVec | None
-    decisions: tuple[GradeDecision, ...] | None
+    decisions: Decisions | None  # decisions[i] is the GradeDecision of unit i
     traces: tuple[IndicatorTrace, ...]
     vetoes: tuple[tuple[str, ...], ...]
 
