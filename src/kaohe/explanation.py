@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 STATUS = {PRESENT: "present", MISSING: "missing", NOT_APPLICABLE: "not_applicable"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class IndicatorExplanation:
+    """One indicator of one unit, explained (treat as read-only: records share some parts)."""
+
     indicator: str
     name: str
     path: list[str]  # names of the dimensions above, outermost first
