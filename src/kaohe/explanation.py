@@ -278,10 +278,6 @@ def decision_summary(res: Results, d: GradeDecision) -> str:
     return say("sum.sep").join(parts) + f" → {final}"
 
 
-def explain_indicator(res: Results, i: int, j: int) -> IndicatorExplanation:
-    return explain_cells(res, j, [i])[i]
-
-
 class _Column:
     """One indicator's arrays as Python lists (fast to index cell by cell)."""
 

@@ -66,12 +66,6 @@ class IndicatorTrace:
     segments: tuple[Segment, ...]
     peer_average: Vec  # the average used where FILLED_PEER_AVERAGE (NaN elsewhere)
 
-    def segment_of(self, unit: int) -> Segment | None:
-        for seg in self.segments:
-            if seg.units[unit]:
-                return seg
-        return None
-
 
 def score_indicator(
     plan: Plan, data: Dataset, j: int, points: Vec, flags: NDArray[np.int16]

@@ -1,0 +1,362 @@
+"""The meaning of a scheme: references resolve, the tree is sound, the full marks add up,
+rules have the inputs they read, grades and gates are consistent. Each problem is an
+:class:`~kaohe.errors.Issue` with the dotted path of the field, which the YAML loader turns into
+a line number.
+"""
+
+from __future__ import annotations
+
+from kaohe.errors import Issue
+from kaohe.messages import unknown_reference
+from kaohe.rulespec import RuleBase, TimeProgress, Veto
+from kaohe.scheme import RESERVED_IDS, Aggregation, Indicator, Scheme, resolve_value
+
+
+def check_scheme(scheme: Scheme) -> list[Issue]:
+    """Every problem of meaning in a structurally valid scheme (empty when it is sound)."""
+    from kaohe.tree import full_marks_issues
+
+    issues: list[Issue] = []
+    issues += _check_ids(scheme)
+    issues += _check_units(scheme)
+    tree = _check_tree(scheme)
+    issues += tree
+    indicators = _check_indicators(scheme)
+    issues += indicators
+    if not tree:
+        issues += _check_extra_dimensions(scheme)
+    if not tree and not indicators:
+        issues += full_marks_issues(scheme)
+    issues += _check_grading(scheme)
+    return issues
+
+
+def _check_ids(scheme: Scheme) -> list[Issue]:
+    issues = []
+    for iid in scheme.indicators:
+        if iid in scheme.dimensions:
+            issues.append(
+                Issue(
+                    f"id {iid!r} is used by a dimension too; ids must be unique",
+                    path=f"indicators.{iid}",
+                )
+            )
+    for section in ("dimensions", "indicators"):
+        for nid in getattr(scheme, section):
+            if nid in RESERVED_IDS:
+                issues.append(
+                    Issue(
+                        f"{nid!r} is reserved for a results column; choose another id",
+                        path=f"{section}.{nid}",
+                    )
+                )
+    return issues
+
+
+def _check_units(scheme: Scheme) -> list[Issue]:
+    issues = []
+    for uid, unit in scheme.units.items():
+        if unit.category not in scheme.categories:
+            issues.append(
+                unknown_reference(
+                    "category", unit.category, scheme.categories, f"units.{uid}.category"
+                )
+            )
+    used = {u.category for u in scheme.units.values()}
+    for cid in scheme.categories:
+        if cid not in used and not issues:  # a mistyped category explains an empty one
+            issues.append(Issue("no unit is in this category", path=f"categories.{cid}"))
+    return issues
+
+
+def _check_tree(scheme: Scheme) -> list[Issue]:
+    issues = []
+    nodes: dict[str, str | None] = {d: v.parent for d, v in scheme.dimensions.items()}
+    for section, table in (("dimensions", scheme.dimensions), ("indicators", scheme.indicators)):
+        for nid, node in table.items():
+            if node.parent is not None and node.parent not in scheme.dimensions:
+                issues.append(
+                    unknown_reference(
+                        "parent dimension",
+                        node.parent,
+                        scheme.dimensions,
+                        f"{section}.{nid}.parent",
+                    )
+                )
+    for did in scheme.dimensions:
+        seen = {did}
+        cur = nodes.get(did)
+        while cur is not None and cur in nodes:
+            if cur in seen:
+                issues.append(
+                    Issue(
+                        "the parent chain loops back to this dimension",
+                        path=f"dimensions.{did}.parent",
+                    )
+                )
+                break
+            seen.add(cur)
+            cur = nodes[cur]
+    has_child = {d.parent for d in scheme.dimensions.values()}
+    has_child |= {i.parent for i in scheme.indicators.values()}
+    for did in scheme.dimensions:
+        if did not in has_child:
+            issues.append(
+                Issue(
+                    "this dimension has no indicators or dimensions under it",
+                    path=f"dimensions.{did}",
+                )
+            )
+    return issues
+
+
+def _check_extra_dimensions(scheme: Scheme) -> list[Issue]:
+    """A dimension of bonus/deduction items adds points, so its parent must be a sum."""
+    from kaohe.tree import build_tree, extra_nodes
+
+    issues = []
+    for did in sorted(extra_nodes(scheme, build_tree(scheme))):
+        agg = _parent_aggregation(scheme, scheme.dimensions[did].parent)
+        if agg != "sum":
+            issues.append(
+                Issue(
+                    f"this dimension holds only bonus/deduction items, which add "
+                    f"points: its parent must aggregate by sum, not {agg}",
+                    path=f"dimensions.{did}.parent",
+                )
+            )
+    return issues
+
+
+def _check_indicators(scheme: Scheme) -> list[Issue]:
+    issues: list[Issue] = []
+    for iid, ind in scheme.indicators.items():
+        issues += _check_indicator(scheme, iid, ind)
+    return issues
+
+
+def _parent_aggregation(scheme: Scheme, parent: str | None) -> Aggregation:
+    if parent is None or parent not in scheme.dimensions:
+        return scheme.aggregation  # an unknown parent is reported by the tree check
+    return scheme.dimensions[parent].aggregation
+
+
+def _check_indicator(scheme: Scheme, iid: str, ind: Indicator) -> list[Issue]:
+    p = f"indicators.{iid}"
+    issues: list[Issue] = []
+    if ind.owner is not None and ind.owner not in scheme.departments:
+        issues.append(unknown_reference("department", ind.owner, scheme.departments, f"{p}.owner"))
+    if isinstance(ind.weights, dict):
+        for cid in ind.weights:
+            if cid not in scheme.categories:
+                issues.append(
+                    unknown_reference("category", cid, scheme.categories, f"{p}.weights.{cid}")
+                )
+    for cid in ind.categories or []:
+        if cid not in scheme.categories:
+            issues.append(unknown_reference("category", cid, scheme.categories, f"{p}.categories"))
+    for cid in ind.category_rules:
+        if cid not in scheme.categories:
+            issues.append(
+                unknown_reference("category", cid, scheme.categories, f"{p}.category_rules.{cid}")
+            )
+    for key in ("target", "baseline", "previous"):
+        vm = getattr(ind, key)
+        if isinstance(vm, dict):
+            for k in vm:
+                if k != "default" and k not in scheme.units and k not in scheme.categories:
+                    issues.append(
+                        Issue(
+                            f"{k!r} is neither a unit nor a category (nor 'default')",
+                            path=f"{p}.{key}.{k}",
+                        )
+                    )
+    if issues:
+        return issues
+    kind = ind.effective_kind
+    agg = _parent_aggregation(scheme, ind.parent)
+    rules = [ind.rule, *ind.category_rules.values()]
+    if (kind == "veto") != all(r.type == "veto" for r in rules) or (
+        kind == "veto" and any(r.type != "veto" for r in rules)
+    ):
+        issues.append(
+            Issue(
+                "a veto rule needs kind veto, and kind veto needs a veto rule",
+                path=f"{p}.kind" if ind.kind else f"{p}.rule",
+            )
+        )
+    if any(r.default_kind != ind.rule.default_kind for r in rules):
+        issues.append(
+            Issue("category_rules must keep the kind of the main rule", path=f"{p}.category_rules")
+        )
+    if kind in ("bonus", "deduction") and agg != "sum":
+        issues.append(
+            Issue(
+                f"{kind} items add points, so their parent must aggregate by sum, not {agg}",
+                path=f"{p}.parent",
+            )
+        )
+    if kind == "base" and agg == "sum" and ind.weights is None:
+        issues.append(
+            Issue(
+                "the points (分值) of this indicator are missing: give weights, "
+                "one number or one per category",
+                path=f"{p}.weights",
+            )
+        )
+    if kind in ("bonus", "deduction", "veto") and ind.weights is not None:
+        issues.append(
+            Issue(
+                f"a {kind} item has no full marks; remove weights (use categories "
+                "to limit where it applies)",
+                path=f"{p}.weights",
+            )
+        )
+    for idx, rule in enumerate(rules):
+        rp = f"{p}.rule" if idx == 0 else f"{p}.category_rules"
+        issues += _check_rule_inputs(scheme, ind, rule, rp)
+        issues += _check_rule_refs(scheme, rule, rp)
+    if ind.missing == "error" and kind != "base":
+        pass  # allowed: the office may insist on an explicit 0 for every unit
+    return issues
+
+
+def _check_rule_inputs(scheme: Scheme, ind: Indicator, rule: RuleBase, path: str) -> list[Issue]:
+    issues = []
+    for need in rule.inputs():
+        vm = getattr(ind, need)
+        missing = [
+            uid
+            for uid, u in scheme.units.items()
+            if ind.applies_to(u.category) and resolve_value(vm, uid, u.category) is None
+        ]
+        if missing:
+            shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
+            issues.append(
+                Issue(
+                    f"rule {rule.type} needs a {need} for every unit it applies to; "
+                    f"missing for {shown}",
+                    path=path.rsplit(".", 1)[0] + f".{need}",
+                )
+            )
+    if isinstance(rule, TimeProgress):
+        if rule.as_of is None and scheme.period.as_of is None:
+            issues.append(
+                Issue("time_progress needs as_of (on the rule or in period.as_of)", path=path)
+            )
+        if ind.direction != "higher":
+            issues.append(
+                Issue(
+                    "time_progress measures cumulative progress: direction must be higher",
+                    path=path.rsplit(".", 1)[0] + ".direction",
+                )
+            )
+    if rule.type == "proportional" and ind.target is not None:
+        bad = [
+            uid
+            for uid, u in scheme.units.items()
+            if ind.applies_to(u.category)
+            and (v := resolve_value(ind.target, uid, u.category)) is not None
+            and v <= 0
+        ]
+        if bad:
+            issues.append(
+                Issue(
+                    f"proportional needs targets > 0; not so for {', '.join(bad[:6])}",
+                    path=path.rsplit(".", 1)[0] + ".target",
+                )
+            )
+    return issues
+
+
+def _check_rule_refs(scheme: Scheme, rule: RuleBase, path: str) -> list[Issue]:
+    if isinstance(rule, Veto) and rule.max_grade is not None:
+        grades = [g.id for g in scheme.grading.grades] if scheme.grading else []
+        if rule.max_grade not in grades:
+            return [unknown_reference("grade", rule.max_grade, grades, f"{path}.max_grade")]
+    return []
+
+
+def _check_grading(scheme: Scheme) -> list[Issue]:
+    g = scheme.grading
+    if g is None:
+        return []
+    issues: list[Issue] = []
+    ids = [gr.id for gr in g.grades]
+    for dup in {i for i in ids if ids.count(i) > 1}:
+        issues.append(Issue(f"grade id {dup!r} appears more than once", path="grading.grades"))
+    last = g.grades[-1]
+    n = len(g.grades) - 1
+    if last.quota is not None or last.min_score is not None or last.min_share is not None:
+        issues.append(
+            Issue(
+                "the last grade takes every unit not placed above it: it can have "
+                "no quota and no minimum",
+                path=f"grading.grades.{n}",
+            )
+        )
+    for i, gr in enumerate(g.grades):
+        if gr.quota is not None and isinstance(gr.quota.count, dict):
+            if g.scope != "category":
+                issues.append(
+                    Issue(
+                        "counts per category need grading.scope: category",
+                        path=f"grading.grades.{i}.quota.count",
+                    )
+                )
+            for cid in gr.quota.count:
+                if cid not in scheme.categories:
+                    issues.append(
+                        unknown_reference(
+                            "category",
+                            cid,
+                            scheme.categories,
+                            f"grading.grades.{i}.quota.count.{cid}",
+                        )
+                    )
+    for i, gate in enumerate(g.gates):
+        gp = f"grading.gates.{i}"
+        if gate.max_grade not in ids:
+            issues.append(unknown_reference("grade", gate.max_grade, ids, f"{gp}.max_grade"))
+        for iid in gate.require_target_met:
+            if iid not in scheme.indicators:
+                issues.append(
+                    unknown_reference(
+                        "indicator", iid, scheme.indicators, f"{gp}.require_target_met"
+                    )
+                )
+            elif scheme.indicators[iid].target is None:
+                issues.append(
+                    Issue(
+                        f"indicator {iid!r} has no target to meet", path=f"{gp}.require_target_met"
+                    )
+                )
+        for iid in gate.require_min_points:
+            if iid not in scheme.indicators:
+                issues.append(
+                    unknown_reference(
+                        "indicator", iid, scheme.indicators, f"{gp}.require_min_points.{iid}"
+                    )
+                )
+    for section, keys in (("grading", g.tie_break), ("ranking", scheme.ranking.tie_break)):
+        for j, key in enumerate(keys):
+            problem = tie_break_problem(scheme, key)
+            if problem:
+                issues.append(Issue(problem, path=f"{section}.tie_break.{j}"))
+    return issues
+
+
+def tie_break_problem(scheme: Scheme, key: str) -> str | None:
+    """Why a tie-break key is invalid, or None (keys: id, name, indicator:X, value:X,
+    dimension:X)."""
+    if key in ("id", "name"):
+        return None
+    kind, _, ref = key.partition(":")
+    if kind in ("indicator", "value") and ref in scheme.indicators:
+        return None
+    if kind == "dimension" and ref in scheme.dimensions:
+        return None
+    return (
+        f"unknown tie-break {key!r}; use id, name, indicator:<id> (points), value:<id> "
+        "(raw value, in the indicator's direction) or dimension:<id> (subtotal)"
+    )
