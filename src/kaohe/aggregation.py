@@ -36,27 +36,53 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
     extra_dims = extra_nodes(scheme, plan.tree)
     node_of = {nid: k for k, nid in enumerate(plan.nodes)}
 
-    def child(c: str) -> tuple[Vec, Vec, Vec, str]:
-        """(value, full, weight, kind) of a child node or leaf, per unit."""
+    def child(c: str) -> Kid:
         if c in col_of:
             j = col_of[c]
-            return points[:, j], plan.leaf_full[:, j], plan.leaf_weight[:, j], plan.kinds[j]
+            return Kid(
+                points[:, j],
+                plan.leaf_full[:, j],
+                plan.leaf_weight[:, j],
+                plan.kinds[j],
+                plan.applies[:, j],
+            )
         k = node_of[c]
         kind = "bonus" if c in extra_dims else "base"
-        return values[:, k], plan.node_full[:, k], plan.node_weight[:, k], kind
+        return Kid(
+            values[:, k],
+            plan.node_full[:, k],
+            plan.node_weight[:, k],
+            kind,
+            plan.node_applies[:, k],
+        )
 
     for k, node in enumerate(plan.nodes):
-        agg = scheme.aggregation if node == ROOT else scheme.dimensions[node].aggregation
+        dim = None if node == ROOT else scheme.dimensions[node]
+        agg = scheme.aggregation if dim is None else dim.aggregation
         kids = [child(c) for c in plan.tree.children[node]]
-        base = [kd for kd in kids if kd[3] == "base"]
-        extra = [kd for kd in kids if kd[3] in ("bonus", "deduction")]
+        base = [kd for kd in kids if kd.kind == "base"]
+        extra = [kd for kd in kids if kd.kind in ("bonus", "deduction")]
         if not base and not extra:  # e.g. a dimension holding only vetoes: no points at all
             val = np.full(n_units, np.nan)
         elif agg == "sum":
             val, sc = _sum(base, extra)
             scale[:, k] = sc
+        elif agg == "copeland":
+            groups = plan.cat_index if scheme.peers == "category" else np.zeros_like(plan.cat_index)
+            val = copeland(
+                np.column_stack([kd.value for kd in base]),
+                np.column_stack([kd.weight for kd in base]),
+                groups,
+            )
         else:
-            val = _mean(base, geometric=agg == "geometric", node=node, plan=plan)
+            power = {"mean": 1.0, "geometric": 0.0, "harmonic": -1.0}.get(agg)
+            if power is None:
+                assert dim is not None
+                assert dim.power is not None
+                power = dim.power
+            val = _mean(base, power, node, plan)
+            if dim is not None and dim.min_share > 0:
+                val = np.where(_weight_share(base) >= dim.min_share - 1e-12, val, np.nan)
         val = np.where(plan.node_applies[:, k], val, np.nan)
         if node != ROOT:
             dim = scheme.dimensions[node]
@@ -70,16 +96,27 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
     return Aggregates(values, scale, capped, floored)
 
 
-def _sum(
-    base: list[tuple[Vec, Vec, Vec, str]], extra: list[tuple[Vec, Vec, Vec, str]]
-) -> tuple[Vec, Vec]:
+@dataclass(frozen=True)
+class Kid:
+    """A child of a node, per unit: its value (NaN: absent), full marks, weight, kind, and
+    whether it applies to the unit's category."""
+
+    value: Vec
+    full: Vec
+    weight: Vec
+    kind: str
+    applies: NDArray[np.bool_]
+
+
+def _sum(base: list[Kid], extra: list[Kid]) -> tuple[Vec, Vec]:
     """Sum of points; absent base children are renormalised over the full marks present."""
-    n = (base or extra)[0][0].shape[0]
+    n = (base or extra)[0].value.shape[0]
     total = np.zeros(n)
     full_all = np.zeros(n)
     full_present = np.zeros(n)
     any_present = np.zeros(n, dtype=bool)
-    for v, f, _, _ in base:
+    for kid in base:
+        v, f = kid.value, kid.full
         present = ~np.isnan(v)
         total += np.where(present, v, 0.0)
         full_all += np.where(np.isnan(f), 0.0, f)
@@ -91,7 +128,8 @@ def _sum(
         )
     val = total * scale
     extra_present = np.zeros(n, dtype=bool)
-    for v, _, _, _ in extra:
+    for kid in extra:
+        v = kid.value
         present = ~np.isnan(v)
         val = val + np.where(present, v, 0.0)
         extra_present |= present
@@ -102,34 +140,83 @@ def _sum(
     return np.where(absent, np.nan, val), scale
 
 
-def _mean(base: list[tuple[Vec, Vec, Vec, str]], geometric: bool, node: str, plan: Plan) -> Vec:
-    """Weighted mean of the children present (weights renormalised over them)."""
-    n = base[0][0].shape[0]
+def _mean(base: list[Kid], power: float, node: str, plan: Plan) -> Vec:
+    """Weighted power mean of the children present, weights renormalised over them:
+    (Σ w·v^p / Σ w)^(1/p) — arithmetic p = 1, harmonic p = −1, geometric the limit p → 0,
+    exp(Σ w·ln v / Σ w). Values ≤ 0 are refused where the mean is undefined for them."""
+    n = base[0].value.shape[0]
     acc = np.zeros(n)
     wsum = np.zeros(n)
-    for v, _, w, _ in base:
+    for kid in base:
+        v, w = kid.value, kid.weight
         present = ~np.isnan(v) & (w > 0)
-        if geometric:
-            bad = present & (v <= 0)
-            if bad.any():
-                units = ", ".join(plan.units[i] for i in np.flatnonzero(bad)[:6])
-                raise ComputationError(
-                    Issue(
-                        f"a geometric mean needs values > 0; a child of this node is ≤ 0 for "
-                        f"{units}. Use aggregation: mean, or a normalisation that keeps values "
-                        "above 0",
-                        path=_node_path(node),
-                    )
-                )
-            with np.errstate(divide="ignore", invalid="ignore"):
-                acc += np.where(present, w * np.log(np.where(present, v, 1.0)), 0.0)
-        else:
-            acc += np.where(present, w * v, 0.0)
+        if power <= 0 or not float(power).is_integer():
+            _refuse(present & ((v <= 0) if power <= 0 else (v < 0)), power, node, plan)
+        safe = np.where(present, v, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            term = np.log(safe) if power == 0 else (safe if power == 1 else safe**power)
+        acc += np.where(present, w * term, 0.0)
         wsum += np.where(present, w, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         mean = acc / wsum
-    out: Vec = np.exp(mean) if geometric else mean
-    return np.where(wsum > 0, out, np.nan)
+        if power == 0:
+            out = np.exp(mean)
+        elif power == 1:
+            out = mean
+        else:
+            out = mean ** (1.0 / power)
+    result: Vec = np.where(wsum > 0, out, np.nan)
+    return result
+
+
+def _refuse(bad: NDArray[np.bool_], power: float, node: str, plan: Plan) -> None:
+    if not bad.any():
+        return
+    units = ", ".join(plan.units[i] for i in np.flatnonzero(bad)[:6])
+    name = {0.0: "a geometric mean", -1.0: "a harmonic mean"}.get(
+        power, f"a power mean (p={power:g})"
+    )
+    need = "> 0" if power <= 0 else "≥ 0"
+    raise ComputationError(
+        Issue(
+            f"{name} needs values {need}; a child of this node is not, for {units}. Use "
+            "aggregation: mean, or a normalisation that keeps values above 0",
+            path=_node_path(node),
+        )
+    )
+
+
+def _weight_share(base: list[Kid]) -> Vec:
+    """Share of the children's weight (among those that apply) that is present."""
+    have = np.zeros(base[0].value.shape[0])
+    total = np.zeros_like(have)
+    for kid in base:
+        w = np.where(kid.applies, kid.weight, 0.0)
+        total += w
+        have += np.where(~np.isnan(kid.value), w, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share: Vec = np.where(total > 0, have / total, 0.0)
+    return share
+
+
+def copeland(values: Vec, weights: Vec, groups: NDArray[np.int64]) -> Vec:
+    """Copeland scores (non-compensatory outranking) within each group.
+
+    For units a and b, the weight of the children where a is better minus the weight where b
+    is better (children both have; a's weights) decides the pair: a wins if it is positive,
+    loses if it is negative. A unit's score is its wins minus its losses.
+    """
+    out = np.full(values.shape[0], np.nan)
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        v, w = values[idx], weights[idx]
+        both = ~np.isnan(v)[:, None, :] & ~np.isnan(v)[None, :, :]
+        with np.errstate(invalid="ignore"):
+            better = np.where(both, np.sign(v[:, None, :] - v[None, :, :]), 0.0)
+        margin = (better * w[:, None, :]).sum(axis=2)
+        score = np.sign(margin).sum(axis=1)
+        out[idx] = score
+    return out
 
 
 def _node_path(node: str) -> str:

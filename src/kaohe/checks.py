@@ -17,6 +17,14 @@ def check_scheme(scheme: Scheme) -> list[Issue]:
     from kaohe.tree import full_marks_issues
 
     issues: list[Issue] = []
+    if scheme.aggregation == "power":
+        issues.append(
+            Issue(
+                "a power mean needs its power: put the top dimensions under one "
+                "dimension with aggregation: power and power: p",
+                path="aggregation",
+            )
+        )
     issues += _check_ids(scheme)
     issues += _check_units(scheme)
     tree = _check_tree(scheme)

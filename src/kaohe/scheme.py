@@ -28,7 +28,7 @@ from kaohe.rulespec import Kind as Kind
 from kaohe.rulespec import NonNeg, PeerScope, Positive, Rule, RuleBase
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
-Aggregation = Literal["sum", "mean", "geometric"]
+Aggregation = Literal["sum", "mean", "geometric", "harmonic", "power", "copeland"]
 Weights = NonNeg | dict[str, NonNeg]
 #: A per-unit value: one number for all units, or a mapping whose keys are unit ids, category
 #: ids or ``default`` (a unit's own entry wins over its category's, which wins over ``default``).
@@ -77,11 +77,13 @@ class Department(_Model):
 
 
 class Unit(_Model):
-    """An assessed unit (考核对象), e.g. a county, with attributes usable as denominators."""
+    """An assessed unit (考核对象), e.g. a county, with attributes usable as denominators and
+    groups usable for imputation (e.g. a region, a size class)."""
 
     name: str
     category: Id
     attributes: dict[str, float] = Field(default_factory=dict)
+    groups: dict[str, str] = Field(default_factory=dict)
     description: str = ""
 
 
@@ -91,6 +93,8 @@ class Dimension(_Model):
     name: str
     parent: Id | None = None
     aggregation: Aggregation = "sum"
+    power: float | None = None
+    min_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     weights: Weights | None = None
     floor: float | None = None
     cap: float | None = None
@@ -100,6 +104,10 @@ class Dimension(_Model):
     def _bounds(self) -> Self:
         if self.floor is not None and self.cap is not None and self.floor > self.cap:
             raise ValueError(f"floor {self.floor} is above cap {self.cap}")
+        if (self.aggregation == "power") != (self.power is not None):
+            raise ValueError("aggregation power needs power: p (p ≠ 0), and power needs it")
+        if self.power == 0:
+            raise ValueError("power 0 is the geometric mean: write aggregation: geometric")
         return self
 
 
@@ -123,6 +131,10 @@ class Indicator(_Model):
     category_rules: dict[Id, Rule] = Field(default_factory=dict)
     missing: MissingPolicy | None = None
     not_applicable: NotApplicablePolicy = "renormalise"
+    denominator: str | None = None
+    denominator_scale: Positive = 1.0
+    impute: bool = True
+    treat: Treatment | Literal["none"] | None = None
 
     @model_validator(mode="after")
     def _range(self) -> Self:
@@ -164,6 +176,49 @@ def _weight(weights: Weights | None, category: str) -> float:
     if isinstance(weights, dict):
         return float(weights.get(category, 0.0))
     return float(weights)
+
+
+class Imputation(_Model):
+    """Fill missing values: the mean or median of the unit's group (by column) or of the unit's
+    other values (by row). Imputed cells are flagged; present values never change."""
+
+    method: Literal["mean", "median"] = "mean"
+    by: str | None = None  # None: all units; "category"; or a key of the units' groups
+    axis: Literal["column", "row"] = "column"
+
+
+class Screening(_Model):
+    """Drop units with too little data (their results are not computed)."""
+
+    min_share: Annotated[float, Field(ge=0, le=1)]
+    include: list[Id] = Field(default_factory=list)
+    exclude: list[Id] = Field(default_factory=list)
+
+
+class Treatment(_Model):
+    """Outlier treatment (the COINr procedure): winsorise the skewed side, then transform."""
+
+    method: Literal["winsorise", "none"] = "winsorise"
+    max_points: Annotated[int, Field(ge=0)] = 5
+    skew: Positive = 2.0
+    kurtosis: Positive = 3.5
+    fallback: Literal["log", "boxcox", "none"] = "log"
+    boxcox_lambda: float | None = None
+
+    @model_validator(mode="after")
+    def _lambda(self) -> Self:
+        if (self.fallback == "boxcox") != (self.boxcox_lambda is not None):
+            raise ValueError("fallback boxcox needs boxcox_lambda, and boxcox_lambda needs it")
+        return self
+
+
+class Preprocessing(_Model):
+    """Steps applied to the raw values before the rules, in this order: denominate (per
+    indicator), screen, impute, treat."""
+
+    screen: Screening | None = None
+    impute: Imputation | None = None
+    treat: Treatment | None = None
 
 
 class Period(_Model):
@@ -251,6 +306,7 @@ class Scheme(_Model):
     units: dict[Id, Unit] = Field(min_length=1)
     dimensions: dict[Id, Dimension] = Field(default_factory=dict)
     indicators: dict[Id, Indicator] = Field(min_length=1)
+    preprocessing: Preprocessing = Field(default_factory=Preprocessing)
     ranking: Ranking = Field(default_factory=Ranking)
     grading: Grading | None = None
 

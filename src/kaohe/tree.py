@@ -107,7 +107,7 @@ def full_marks(scheme: Scheme, tree: Tree, category: str) -> dict[str, float]:
         kids = [c for c in tree.children[node] if applies[c]]
         applies[node] = bool(kids)
         agg = scheme.aggregation if node == "__total__" else scheme.dimensions[node].aggregation
-        if not kids:
+        if not kids or agg == "copeland":  # Copeland scores count wins: no full marks
             full[node] = 0.0
         elif agg == "sum":
             full[node] = sum(full[c] for c in kids)
