@@ -214,6 +214,11 @@ class Decisions:
     def __len__(self) -> int:
         return len(self._plan.units)
 
+    @property
+    def cap(self) -> IntVec:
+        """Best grade index each unit may get (0 unless a gate or veto holds it down)."""
+        return self._cap
+
     def __getitem__(self, i: int) -> GradeDecision:
         g, plan = self._g, self._plan
         gid = int(self._groups[i])
