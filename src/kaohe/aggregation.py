@@ -110,11 +110,11 @@ class Kid:
 
 def _sum(base: list[Kid], extra: list[Kid]) -> tuple[Vec, Vec]:
     """Sum of points; absent base children are renormalised over the full marks present."""
-    n = (base or extra)[0].value.shape[0]
-    total = np.zeros(n)
-    full_all = np.zeros(n)
-    full_present = np.zeros(n)
-    any_present = np.zeros(n, dtype=bool)
+    shape = _shape(base + extra)
+    total = np.zeros(shape)
+    full_all = np.zeros(shape)
+    full_present = np.zeros(shape)
+    any_present = np.zeros(shape, dtype=bool)
     for kid in base:
         v, f = kid.value, kid.full
         present = ~np.isnan(v)
@@ -127,7 +127,7 @@ def _sum(base: list[Kid], extra: list[Kid]) -> tuple[Vec, Vec]:
             (full_present > 0) & (full_present < full_all), full_all / full_present, 1.0
         )
     val = total * scale
-    extra_present = np.zeros(n, dtype=bool)
+    extra_present = np.zeros(shape, dtype=bool)
     for kid in extra:
         v = kid.value
         present = ~np.isnan(v)
@@ -144,9 +144,9 @@ def _mean(base: list[Kid], power: float, node: str, plan: Plan) -> Vec:
     """Weighted power mean of the children present, weights renormalised over them:
     (Σ w·v^p / Σ w)^(1/p) — arithmetic p = 1, harmonic p = −1, geometric the limit p → 0,
     exp(Σ w·ln v / Σ w). Values ≤ 0 are refused where the mean is undefined for them."""
-    n = base[0].value.shape[0]
-    acc = np.zeros(n)
-    wsum = np.zeros(n)
+    shape = _shape(base)
+    acc = np.zeros(shape)
+    wsum = np.zeros(shape)
     for kid in base:
         v, w = kid.value, kid.weight
         present = ~np.isnan(v) & (w > 0)
@@ -169,6 +169,13 @@ def _mean(base: list[Kid], power: float, node: str, plan: Plan) -> Vec:
     return result
 
 
+def _shape(kids: list[Kid]) -> tuple[int, ...]:
+    """The common shape of the children's arrays: [units], or [samples, units]."""
+    return tuple(
+        np.broadcast_shapes(*(np.shape(k.value) for k in kids), *(np.shape(k.weight) for k in kids))
+    )
+
+
 def _refuse(bad: NDArray[np.bool_], power: float, node: str, plan: Plan) -> None:
     if not bad.any():
         return
@@ -188,7 +195,7 @@ def _refuse(bad: NDArray[np.bool_], power: float, node: str, plan: Plan) -> None
 
 def _weight_share(base: list[Kid]) -> Vec:
     """Share of the children's weight (among those that apply) that is present."""
-    have = np.zeros(base[0].value.shape[0])
+    have = np.zeros(_shape(base))
     total = np.zeros_like(have)
     for kid in base:
         w = np.where(kid.applies, kid.weight, 0.0)
@@ -221,3 +228,98 @@ def copeland(values: Vec, weights: Vec, groups: NDArray[np.int64]) -> Vec:
 
 def _node_path(node: str) -> str:
     return "aggregation" if node == ROOT else f"dimensions.{node}.aggregation"
+
+
+def aggregate_samples(
+    plan: Plan, points: Vec, mult: Vec, slot_of: dict[tuple[str, str], int]
+) -> tuple[Vec, Vec]:
+    """Totals and full marks [S, U] when the weights of the slots ``(node, child)`` are
+    multiplied by ``mult`` [S, C, K] — the engine's own arithmetic, one sample per row.
+
+    Under a sum node a child's points and full marks scale with its multiplier (its weight is
+    its points); under a mean node its weight does.
+    """
+    scheme = plan.scheme
+    n_s, n_u = mult.shape[0], len(plan.units)
+    col_of = {iid: j for j, iid in enumerate(plan.indicators)}
+    node_of = {nid: k for k, nid in enumerate(plan.nodes)}
+    extra_dims = extra_nodes(scheme, plan.tree)
+    values: dict[str, Vec] = {}
+    fulls: dict[str, Vec] = {}
+    for node in plan.nodes:
+        dim = None if node == ROOT else scheme.dimensions[node]
+        agg = scheme.aggregation if dim is None else dim.aggregation
+        if agg == "copeland":
+            raise ComputationError(
+                Issue(
+                    "a Copeland node has no weights to vary; the robustness "
+                    "analysis cannot sample it",
+                    path=_node_path(node),
+                )
+            )
+        kids = []
+        for c in plan.tree.children[node]:
+            if c in col_of:
+                j = col_of[c]
+                kid = Kid(
+                    points[None, :, j],
+                    plan.leaf_full[None, :, j],
+                    plan.leaf_weight[None, :, j],
+                    plan.kinds[j],
+                    plan.applies[:, j],
+                )
+            else:
+                k = node_of[c]
+                kid = Kid(
+                    values[c],
+                    fulls[c],
+                    plan.node_weight[None, :, k],
+                    "bonus" if c in extra_dims else "base",
+                    plan.node_applies[:, k],
+                )
+            if (node, c) in slot_of:
+                m = mult[:, plan.cat_index, slot_of[(node, c)]]
+                if agg == "sum":
+                    kid = Kid(kid.value * m, kid.full * m, kid.weight, kid.kind, kid.applies)
+                else:
+                    kid = Kid(kid.value, kid.full, kid.weight * m, kid.kind, kid.applies)
+            kids.append(kid)
+        base = [kd for kd in kids if kd.kind == "base"]
+        extra = [kd for kd in kids if kd.kind in ("bonus", "deduction")]
+        k = node_of[node]
+        if not base and not extra:
+            val = np.full((n_s, n_u), np.nan)
+            full = np.zeros((n_s, n_u))
+        elif agg == "sum":
+            val = _sum(base, extra)[0]
+            full = sum(
+                (np.where(kd.applies, np.nan_to_num(kd.full), 0.0) for kd in base),
+                np.zeros((n_s, n_u)),
+            )
+        else:
+            power = {"mean": 1.0, "geometric": 0.0, "harmonic": -1.0}.get(agg)
+            if power is None:
+                assert dim is not None
+                assert dim.power is not None
+                power = dim.power
+            val = _mean(base, power, node, plan)
+            if dim is not None and dim.min_share > 0:
+                val = np.where(_weight_share(base) >= dim.min_share - 1e-12, val, np.nan)
+            ws = [np.where(kd.applies, kd.weight, 0.0) for kd in base]
+            wsum = sum(ws, np.zeros((n_s, n_u)))
+            wf = sum(
+                (w * np.nan_to_num(kd.full) for w, kd in zip(ws, base, strict=True)),
+                np.zeros((n_s, n_u)),
+            )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                full = np.where(wsum > 0, wf / wsum, 0.0)
+        val = np.where(plan.node_applies[:, k], val, np.nan)
+        if dim is not None:
+            if dim.cap is not None:
+                val = np.minimum(val, dim.cap)
+                full = np.minimum(full, dim.cap)
+            if dim.floor is not None:
+                val = np.maximum(val, dim.floor)
+        values[node] = np.broadcast_to(val, (n_s, n_u))
+        fulls[node] = np.broadcast_to(full, (n_s, n_u))
+    return np.asarray(values[ROOT]), np.asarray(fulls[ROOT])

@@ -221,6 +221,48 @@ class Preprocessing(_Model):
     treat: Treatment | None = None
 
 
+class WeightUncertainty(_Model):
+    """How the weights vary in the robustness analysis."""
+
+    method: Literal["dirichlet", "uniform"] = "dirichlet"
+    concentration: Positive = 50.0
+    range: Annotated[float, Field(gt=0, lt=1)] = 0.25
+    level: Literal["indicators", "dimensions", "all"] = "all"
+    nodes: list[str] | None = None
+
+
+class Alternatives(_Model):
+    """Discrete choices the analysis samples among (the scheme's own choice always included)."""
+
+    normalisation: list[
+        Literal["minmax", "zscore", "rank_percentile", "distance_to_target", "goalposts"]
+    ] = Field(default_factory=list)
+    aggregation: list[Literal["mean", "geometric", "harmonic"]] = Field(default_factory=list)
+    imputation: list[Literal["none", "mean", "median"]] = Field(default_factory=list)
+    treatment: list[Literal["none", "scheme"]] = Field(default_factory=list)
+    drop: Literal["none", "indicators", "dimensions"] = "none"
+
+
+class Sensitivity(_Model):
+    """Sobol sensitivity analysis (SALib): base samples N, bootstrap resamples, confidence."""
+
+    samples: Annotated[int, Field(ge=8)] = 256
+    resamples: Annotated[int, Field(ge=10)] = 100
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    units: Annotated[int, Field(ge=0)] = 50
+
+
+class Robustness(_Model):
+    """The uncertainty and sensitivity analysis of ``kaohe robustness``."""
+
+    samples: Annotated[int, Field(ge=10)] = 1000
+    seed: int = 1
+    weights: WeightUncertainty | None = Field(default_factory=WeightUncertainty)
+    alternatives: Alternatives = Field(default_factory=Alternatives)
+    top: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [1, 3])
+    sensitivity: Sensitivity | None = None
+
+
 class Period(_Model):
     """The period assessed; ``as_of`` is the date data refer to (for time-proportional rules)."""
 
@@ -308,6 +350,7 @@ class Scheme(_Model):
     indicators: dict[Id, Indicator] = Field(min_length=1)
     preprocessing: Preprocessing = Field(default_factory=Preprocessing)
     ranking: Ranking = Field(default_factory=Ranking)
+    robustness: Robustness = Field(default_factory=Robustness)
     grading: Grading | None = None
 
     def grade_index(self, grade_id: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -132,3 +133,33 @@ def print_issues(
     console.print(f"[{style}]{t(key, language, n=len(issues))}[/]")
     for issue in issues:
         console.print(Text(f"  {issue}"))
+
+
+def print_robustness(console: Console, rr: Any, language: str | None = None) -> None:
+    """Per unit: nominal rank, median and 5–95% interval, top-k and top-grade probabilities."""
+    from kaohe.io.robustness_files import rank_rows
+
+    res = rr.nominal
+    table = Table(title=t("robustness_table", language), title_justify="left", header_style="bold")
+    table.add_column(t("rank", language), justify="right", no_wrap=True)
+    table.add_column(t("unit", language), overflow="fold")
+    table.add_column(t("median", language), justify="right", no_wrap=True)
+    table.add_column(t("interval", language), justify="right", no_wrap=True)
+    for k in rr.spec.top:
+        table.add_column(t("p_top", language, k=k), justify="right", no_wrap=True)
+    grades = res.scheme.grading.grades if res.scheme.grading else []
+    if grades:
+        table.add_column(f"P({grades[0].name})", justify="right", no_wrap=True)
+    for row in rank_rows(rr):
+        cells = [
+            str(row["nominal_rank"]),
+            row["name"],
+            str(row["median_rank"]),
+            f"{row['rank_p05']}–{row['rank_p95']}",
+        ]
+        cells += [f"{row[f'p_top{k}']:.0%}" for k in rr.spec.top]
+        if grades:
+            cells.append(f"{row[f'p_{grades[0].id}']:.0%}")
+        table.add_row(*cells)
+    console.print(table)
+    console.print(t("mean_shift", language, v=f"{rr.mean_abs_shift:.2f}"))

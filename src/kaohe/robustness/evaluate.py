@@ -44,6 +44,10 @@ class Structure:
     slots: tuple[Slot, ...]
     linear: bool
 
+    @property
+    def slot_of(self) -> dict[tuple[str, str], int]:
+        return {(sl.node, sl.child): k for k, sl in enumerate(self.slots)}
+
 
 def slots_for(plan: Plan, level: str, nodes: list[str] | None = None) -> tuple[Slot, ...]:
     """The weights that vary: children of the given nodes (default: all), restricted to

@@ -103,6 +103,7 @@ def summaries(
     rank: Any,
     in_cat: Any,
     grade: Any,
+    size: int,
     n_grades: int,
     quantiles: Any,
     tops: Any,
@@ -115,15 +116,16 @@ def summaries(
     """Per unit (column of the [S, U] arrays of 0-based ranks and grades), in one pass: the
     inverted-CDF quantiles (1-based ranks) and top-k shares, overall and within the category,
     and how many samples gave each grade. Units are taken in blocks of adjacent columns, so
-    that each row is read a cache line at a time."""
+    that each row is read a cache line at a time. Every rank must be below ``size`` and every
+    grade below ``n_grades`` (the caller checks: no bounds are checked here)."""
     n_s, n_u = rank.shape
     width = 16
     n_blocks = (n_u + width - 1) // width
     for b in prange(n_blocks):
         u0 = b * width
         u1 = min(n_u, u0 + width)
-        counts = np.zeros((u1 - u0, n_u), dtype=np.int32)
-        counts_c = np.zeros((u1 - u0, n_u), dtype=np.int32)
+        counts = np.zeros((u1 - u0, size), dtype=np.int32)
+        counts_c = np.zeros((u1 - u0, size), dtype=np.int32)
         counts_g = np.zeros((u1 - u0, n_grades), dtype=np.int64)
         for s in range(n_s):
             for u in range(u0, u1):

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
+from kaohe.aggregation import aggregate_samples
 from kaohe.grading import quota_limit
 from kaohe.plan import Plan
 from kaohe.robustness import kernels
@@ -202,22 +203,26 @@ def _chunk(
     shift: Vec,
 ) -> None:
     n_s, n = mult.shape[0], lay.perm.size
-    eff, full = coefficients(st, form, mult)
-    if basis == "share":  # share = (eff / full) · X: the division folds into the small factor
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(full > 0, 1.0 / full, 1.0)
-    else:
-        scale = np.ones_like(full)
     n_c = len(lay.xs)
     n_g = grading.n_grades if grading else 1
     key = np.empty((n_s, n))  # −(points × scale): an ascending sort puts the best first
+    if st.linear:
+        eff, full = coefficients(st, form, mult)
+        scale = _scale(full, basis)
+        for c in range(n_c):
+            a, b = int(lay.bounds[c]), int(lay.bounds[c + 1])
+            np.matmul(eff[:, c, :] * -scale[:, c][:, None], lay.xs[c], out=key[:, a:b])
+    else:  # the engine's arithmetic node by node, one sample per row
+        totals, fulls = aggregate_samples(st.plan, st.points, mult, st.slot_of)
+        rows = [int(lay.perm[lay.bounds[c]]) for c in range(n_c)]
+        full = fulls[:, rows]
+        scale = _scale(full, basis)
+        key[:] = -(totals[:, lay.perm] * scale[:, lay.cats])
     meet = np.empty((n_s, n_c, n_g), dtype=np.int64)
     for c in range(n_c):
         a, b = int(lay.bounds[c]), int(lay.bounds[c + 1])
-        np.matmul(eff[:, c, :] * -scale[:, c][:, None], lay.xs[c], out=key[:, a:b])
-        block = key[:, a:b]
         for k in range(n_g):
-            meet[:, c, k] = _meeting(block, grading, k, scale[:, c], full[:, c], b - a)
+            meet[:, c, k] = _meeting(key[:, a:b], grading, k, scale[:, c], full[:, c], b - a)
     key[:, lay.void] = np.inf
     order = np.argsort(key, axis=1)  # the one sort
     if grading is None:
@@ -241,6 +246,15 @@ def _chunk(
         shift,
         row0,
     )
+
+
+def _scale(full: Vec, basis: str) -> Vec:
+    """1 / full marks when ranking on the share of full marks, else 1."""
+    if basis != "share":
+        return np.ones_like(full)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale: Vec = np.where(full > 0, 1.0 / full, 1.0)
+    return scale
 
 
 def _meeting(
@@ -285,19 +299,27 @@ class RankSummary:
 
 
 def summarise(tally: Tally, tops: list[int], n_grades: int) -> RankSummary:
+    """Quantiles, top-k shares and grade shares of every unit (in the units' order)."""
     n = tally.rank.shape[1]
+    g = max(n_grades, 1)
     q = np.array([0.05, 0.5, 0.95])
     t = np.array(tops or [1], dtype=np.int64)
     q_out = np.zeros((n, 3), dtype=np.int64)
     qc_out = np.zeros((n, 3), dtype=np.int64)
     top_out = np.zeros((n, t.size))
     topc_out = np.zeros((n, t.size))
-    grade_out = np.zeros((n, max(n_grades, 1)), dtype=np.int64)
+    grade_out = np.zeros((n, g), dtype=np.int64)
+    # the compiled kernel checks no bounds: check them here
+    size = int(max(tally.rank.max(initial=0), tally.rank_in_category.max(initial=0))) + 1
+    low = min(int(tally.rank.min(initial=0)), int(tally.rank_in_category.min(initial=0)))
+    if low < 0 or tally.grade.min(initial=0) < 0 or tally.grade.max(initial=0) >= g:
+        raise ValueError("ranks and grades out of range")
     kernels.summaries(
         tally.rank,
         tally.rank_in_category,
         tally.grade,
-        max(n_grades, 1),
+        size,
+        g,
         q,
         t,
         q_out,

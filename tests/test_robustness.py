@@ -1,0 +1,291 @@
+"""The robustness analysis: exactness at zero uncertainty, sampling on the simplex, the two
+evaluation paths agreeing, reproducibility, Sobol indices of inert inputs, and the command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kaohe import assess, build_scheme, load_data, load_scheme
+from kaohe.aggregation import aggregate_samples
+from kaohe.cli import main
+from kaohe.dataset import Dataset
+from kaohe.robustness.analysis import analyse
+from kaohe.robustness.evaluate import coefficients, linear_form, slots_for, structure
+from kaohe.robustness.montecarlo import grading_inputs, simulate, summarise
+from kaohe.robustness.sampling import nominal_shares, sample_multipliers
+from kaohe.scheme import Alternatives, Robustness, Sensitivity, WeightUncertainty
+
+ROOT = Path(__file__).resolve().parent.parent
+ULANQAB = ROOT / "examples" / "ulanqab"
+
+
+@pytest.fixture(scope="module")
+def ulanqab() -> tuple[Any, Any]:
+    s = load_scheme(ULANQAB / "scheme.yaml")
+    return s, load_data(s, ULANQAB / "data.xlsx")
+
+
+def composite(
+    values: dict[str, list[float]], weights: list[float] | None = None, aggregation: str = "mean"
+) -> tuple[Any, Dataset]:
+    """A two-dimension composite index over min-max normalised indicators."""
+    n = len(next(iter(values.values())))
+    w = weights or [1.0] * len(values)
+    inds = {
+        k: {
+            "name": k,
+            "parent": "d0" if j % 2 == 0 else "d1",
+            "weights": w[j],
+            "rule": {"type": "minmax", "to": [1, 100]},
+        }
+        for j, k in enumerate(values)
+    }
+    scheme = build_scheme(
+        {
+            "name": "composite",
+            "categories": {"a": {"name": "A"}, "b": {"name": "B"}},
+            "units": {
+                f"u{i}": {"name": f"U{i}", "category": "a" if i % 2 else "b"} for i in range(n)
+            },
+            "aggregation": "mean",
+            "dimensions": {
+                "d0": {"name": "D0", "aggregation": aggregation},
+                "d1": {"name": "D1", "aggregation": aggregation},
+            },
+            "indicators": inds,
+            "peers": "all",
+            "grading": {
+                "grades": [
+                    {"id": "top", "name": "优", "quota": {"share": 0.3}},
+                    {"id": "rest", "name": "其他"},
+                ]
+            },
+        }
+    )
+    data = Dataset.from_mapping(
+        scheme, {f"u{i}": {k: v[i] for k, v in values.items()} for i in range(n)}
+    )
+    return scheme, data
+
+
+VALUES = st.lists(st.floats(0, 100, allow_nan=False), min_size=6, max_size=6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(VALUES, min_size=3, max_size=4))
+def test_it_returns_the_nominal_ranks_and_grades_with_zero_uncertainty(
+    cols: list[list[float]],
+) -> None:
+    scheme, data = composite({f"x{j}": c for j, c in enumerate(cols)})
+    spec = Robustness(samples=20, weights=None)
+    rr = analyse(scheme, data, spec, keep_tally=True)
+    res = rr.nominal
+    assert rr.tally is not None
+    ranks = rr.tally.per_unit(rr.tally.rank.T).T + 1
+    # ties in the nominal ranking are broken apart by the sort: compare the sorted scores
+    key = np.round(res.share, 9)
+    for s in range(ranks.shape[0]):
+        assert np.all(np.diff(key[np.argsort(ranks[s])]) <= 1e-12)
+    if len(set(key.tolist())) == len(key):  # no ties: exactly the nominal ranks and grades
+        assert np.array_equal(rr.summary.median, res.rank)
+        assert np.array_equal(rr.summary.low, rr.summary.high)
+        assert np.array_equal(rr.summary.grade.argmax(axis=1), res.grade_index)
+        assert np.all(rr.summary.grade.max(axis=1) == 1.0)
+        assert rr.mean_abs_shift == 0.0
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(VALUES, min_size=3, max_size=4), st.integers(0, 10_000))
+def test_it_keeps_at_least_ninety_percent_of_sampled_ranks_in_the_interval(
+    cols: list[list[float]], seed: int
+) -> None:
+    scheme, data = composite({f"x{j}": c for j, c in enumerate(cols)})
+    rr = analyse(
+        scheme,
+        data,
+        Robustness(samples=200, seed=seed, weights=WeightUncertainty(concentration=5)),
+        keep_tally=True,
+    )
+    assert rr.tally is not None
+    ranks = rr.tally.per_unit(rr.tally.rank.T).T + 1  # [samples, units]
+    sm = rr.summary
+    assert np.all(sm.low <= sm.median)
+    assert np.all(sm.median <= sm.high)
+    inside = ((ranks >= sm.low) & (ranks <= sm.high)).mean(axis=0)
+    assert np.all(inside >= 0.9 - 1e-12)
+
+
+def test_it_samples_the_weights_on_the_simplex_around_the_nominal_shares(
+    ulanqab: tuple[Any, Any],
+) -> None:
+    scheme, data = ulanqab
+    res = assess(scheme, data)
+    slots = slots_for(res.plan, "all")
+    shares = nominal_shares(res.plan, slots)
+    mult = sample_multipliers(np.random.default_rng(7), 20_000, shares, slots, "dirichlet", 40.0)
+    drawn = mult * shares[None, :, :]
+    for node in {sl.node for sl in slots}:
+        ks = [k for k, sl in enumerate(slots) if sl.node == node]
+        for c in range(len(res.plan.categories)):
+            live = shares[c, ks] > 0
+            if live.sum() < 2:
+                continue
+            total = drawn[:, c, ks].sum(axis=1)
+            assert np.allclose(total, 1.0)  # every draw is on the simplex
+            assert np.allclose(drawn[:, c, ks].mean(axis=0), shares[c, ks], atol=0.01)
+
+
+def test_it_gives_the_same_totals_on_the_linear_and_the_general_path() -> None:
+    rng = np.random.default_rng(3)
+    scheme, data = composite(
+        {f"x{j}": rng.uniform(0, 100, 8).tolist() for j in range(4)}, weights=[1, 2, 3, 4]
+    )
+    res = assess(scheme, data)
+    slots = slots_for(res.plan, "all")
+    stc = structure(res.plan, np.asarray(res.points), np.asarray(res.aggregates.values), slots)
+    assert stc.linear
+    form = linear_form(stc)
+    mult = sample_multipliers(rng, 50, nominal_shares(res.plan, slots), slots, "dirichlet", 5.0)
+    eff, full = coefficients(stc, form, mult)
+    linear = np.einsum("scj,uj->scu", eff, form.X)[:, res.plan.cat_index, np.arange(8)]
+    general, general_full = aggregate_samples(res.plan, np.asarray(res.points), mult, stc.slot_of)
+    assert np.allclose(linear, general, rtol=1e-12, atol=1e-12)
+    assert np.allclose(full[:, res.plan.cat_index], general_full)
+
+
+def test_it_reproduces_the_engine_for_the_example_at_nominal_weights(
+    ulanqab: tuple[Any, Any],
+) -> None:
+    scheme, data = ulanqab
+    res = assess(scheme, data)
+    slots = slots_for(res.plan, "all")
+    stc = structure(res.plan, np.asarray(res.points), np.asarray(res.aggregates.values), slots)
+    assert not stc.linear  # caps and floors: the general path
+    assert res.decisions is not None
+    grading = grading_inputs(res.plan, res.decisions.cap)
+    ones = np.ones((5, len(res.plan.categories), len(slots)))
+    tally = simulate(
+        stc,
+        linear_form(stc),
+        lambda rng, n: ones[:n],
+        5,
+        1,
+        res.rank,
+        res.void,
+        grading,
+        scheme.ranking.basis,
+    )
+    assert np.array_equal(tally.per_unit(tally.rank[0]) + 1, res.rank)
+    assert np.array_equal(tally.per_unit(tally.rank_in_category[0]) + 1, res.rank_in_category)
+    assert np.array_equal(tally.per_unit(tally.grade[0]), res.grade_index)
+
+
+def test_it_is_reproducible_whatever_the_threads(ulanqab: tuple[Any, Any]) -> None:
+    scheme, data = ulanqab
+    spec = Robustness(samples=600, seed=11)
+    one = analyse(scheme, data, spec, workers=1, keep_tally=True)
+    two = analyse(scheme, data, spec, workers=2, keep_tally=True)
+    assert one.tally is not None
+    assert two.tally is not None
+    assert np.array_equal(one.tally.rank, two.tally.rank)
+    assert np.array_equal(one.tally.grade, two.tally.grade)
+    other = analyse(scheme, data, Robustness(samples=600, seed=12), keep_tally=True)
+    assert other.tally is not None
+    assert not np.array_equal(one.tally.rank, other.tally.rank)
+
+
+def test_it_gives_an_input_that_changes_nothing_sobol_indices_of_zero() -> None:
+    rng = np.random.default_rng(5)
+    scheme, data = composite({f"x{j}": rng.uniform(0, 100, 10).tolist() for j in range(4)})
+    # no value is missing, so the imputation alternatives change nothing
+    spec = Robustness(
+        samples=100,
+        seed=2,
+        weights=WeightUncertainty(method="uniform", range=0.5),
+        alternatives=Alternatives(imputation=["mean", "median"]),
+        sensitivity=Sensitivity(samples=64, units=3),
+    )
+    rr = analyse(scheme, data, spec)
+    rows = [r for r in rr.sensitivity if r.input == "imputation"]
+    assert rows
+    assert all(abs(r.st) < 1e-9 for r in rows)
+    assert all(abs(r.s1) < 1e-9 for r in rows)
+    shift = [
+        r for r in rr.sensitivity if r.output == "mean_abs_shift" and r.input.startswith("weights")
+    ]
+    assert max(r.st for r in shift) > 0.05  # the weights do move the ranks
+
+
+def test_it_summarises_quantiles_by_the_inverted_cdf() -> None:
+    from kaohe.robustness.montecarlo import Tally
+
+    # one unit, ranks 1..20 once each (0-based 0..19): p05 = 1, median = 10, p95 = 19
+    ranks = np.arange(20, dtype=np.int16)[:, None]
+    t = Tally(ranks, ranks, np.zeros((20, 1), dtype=np.int8), np.zeros(20), np.array([0]))
+    sm = summarise(t, [1, 5], 1)
+    assert (int(sm.low[0]), int(sm.median[0]), int(sm.high[0])) == (1, 10, 19)
+    assert sm.top[0].tolist() == pytest.approx([0.05, 0.25])
+
+
+def test_it_writes_the_robustness_files_from_the_command_line(tmp_path: Path) -> None:
+    out = tmp_path / "robust"
+    result = CliRunner().invoke(
+        main,
+        [
+            "robustness",
+            str(ULANQAB / "scheme.yaml"),
+            str(ULANQAB / "data.xlsx"),
+            "-o",
+            str(out),
+            "--samples",
+            "300",
+            "--drop",
+            "dimensions",
+            "--sensitivity",
+            "16",
+            "--top",
+            "1,3",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "rank_intervals.png",
+        "ranks.csv",
+        "robustness.json",
+        "sensitivity.csv",
+        "sensitivity.png",
+    ]
+    doc = json.loads((out / "robustness.json").read_text(encoding="utf-8"))
+    assert doc["samples"] == 300
+    assert len(doc["units"]) == 11
+    assert {"p_top1", "p_top3", "median_rank", "rank_p05", "rank_p95"} <= set(doc["units"][0])
+    assert doc["factors"]["drop"][0] == "none"
+    header = (out / "ranks.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("unit,name,category,nominal_rank,median_rank")
+
+
+def test_it_refuses_bad_robustness_options_with_a_message(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "robustness",
+            str(ULANQAB / "scheme.yaml"),
+            str(ULANQAB / "data.xlsx"),
+            "-o",
+            str(tmp_path / "r"),
+            "--normalisation",
+            "minmax,nonsense",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "robustness.alternatives.normalisation" in result.output
+    assert not (tmp_path / "r").exists()
