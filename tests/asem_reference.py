@@ -1,4 +1,4 @@
-"""Reader for COINr's ASEM reference build (/work/shared/reference/coinr-asem/, see its README).
+"""Reader for COINr's ASEM reference build (tests/reference/coinr-asem/, see its README).
 
 Every function returns plain Python or numpy values, rows in the order of the published files
 (the same 51 units everywhere), indicator columns in the order of Input_IndMeta.csv:
@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-ROOT = Path(os.environ.get("KAOHE_ASEM_REFERENCE", "/work/shared/reference/coinr-asem"))
+ROOT = Path(os.environ.get("KAOHE_ASEM_REFERENCE",
+                           Path(__file__).resolve().parent / "reference" / "coinr-asem"))
 BUILD = ROOT / "published_build"
 Vec = NDArray[np.float64]
 

@@ -7,6 +7,8 @@ Every step is vectorised over units; the same scheme and data give the same resu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -15,6 +17,7 @@ from kaohe.dataset import Dataset
 from kaohe.errors import ComputationError, DataError, Issue
 from kaohe.grading import grade_units
 from kaohe.plan import Plan, compile_plan
+from kaohe.preparation import preparation_flags, prepare, screen_units
 from kaohe.ranking import Standing, ranks
 from kaohe.results import Results
 from kaohe.scheme import Scheme
@@ -22,13 +25,31 @@ from kaohe.scoring import VETO_TRIGGERED, score_indicator
 
 
 def assess(scheme: Scheme, data: Dataset, plan: Plan | None = None) -> Results:
-    """Compute points, subtotals, scores, ranks and grades for every unit of ``scheme``."""
+    """Compute points, subtotals, scores, ranks and grades for every unit of ``scheme``.
+
+    With ``preprocessing.screen``, units with too little data are left out first (the results
+    list them in ``screened``)."""
+    if scheme.preprocessing.screen is not None:
+        scheme, data, screened = screen_units(scheme, data)
+        if screened:
+            return replace(assess(scheme, data), screened=screened)
     plan = plan or compile_plan(scheme)
     _check_shape(plan, data)
     n_units, n_inds = len(plan.units), len(plan.indicators)
+    prepared = prepare(plan, data)
+    used = Dataset(
+        data.units,
+        data.indicators,
+        prepared.values,
+        prepared.status,
+        data.items,
+        data.notes,
+        data.sources,
+    )
     points = np.full((n_units, n_inds), np.nan)
     flags = np.zeros((n_units, n_inds), dtype=np.int16)
-    traces = tuple(score_indicator(plan, data, j, points, flags) for j in range(n_inds))
+    traces = tuple(score_indicator(plan, used, j, points, flags) for j in range(n_inds))
+    flags |= preparation_flags(prepared)
     agg = aggregate(plan, points)
     total = agg.values[:, -1]
     if np.isnan(total).any():
@@ -54,7 +75,7 @@ def assess(scheme: Scheme, data: Dataset, plan: Plan | None = None) -> Results:
         share=share,
         points=points,
         subtotals=agg.values,
-        values=np.asarray(data.values),
+        values=np.asarray(prepared.values),
         void=void,
     )
     rank_in_category, rank = ranks(plan, st)
@@ -64,6 +85,7 @@ def assess(scheme: Scheme, data: Dataset, plan: Plan | None = None) -> Results:
     return Results(
         plan=plan,
         data=data,
+        prepared=prepared,
         points=points,
         flags=flags,
         aggregates=agg,

@@ -14,6 +14,7 @@ from kaohe.dataset import Dataset
 from kaohe.errors import UnknownUnitError
 from kaohe.grading import Decisions
 from kaohe.plan import Plan
+from kaohe.preparation import Prepared
 from kaohe.scheme import Scheme
 from kaohe.scoring import IndicatorTrace
 
@@ -57,6 +58,8 @@ class Results:
     decisions: Decisions | None  # decisions[i] is the GradeDecision of unit i
     traces: tuple[IndicatorTrace, ...]
     vetoes: tuple[tuple[str, ...], ...]
+    prepared: Prepared | None = None  # the values the rules read (denominated, imputed, treated)
+    screened: tuple[str, ...] = ()  # units left out for too little data (preprocessing.screen)
 
     def __post_init__(self) -> None:
         for arr in (

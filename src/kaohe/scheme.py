@@ -199,7 +199,7 @@ class Treatment(_Model):
     """Outlier treatment (the COINr procedure): winsorise the skewed side, then transform."""
 
     method: Literal["winsorise", "none"] = "winsorise"
-    max_points: Annotated[int, Field(ge=0)] = 5
+    max_points: Annotated[int, Field(ge=0)] | None = None  # None: COINr's ⌈units / 10⌉
     skew: Positive = 2.0
     kurtosis: Positive = 3.5
     fallback: Literal["log", "boxcox", "none"] = "log"

@@ -28,6 +28,10 @@ CAPPED = 32
 FLOORED = 64
 ZERO_WEIGHT = 128
 VETO_TRIGGERED = 256
+IMPUTED = 512
+WINSORISED = 1024
+TRANSFORMED = 2048
+DENOMINATED = 4096
 
 FLAG_NAMES: dict[int, str] = {
     MISSING_VALUE: "missing",
@@ -39,6 +43,10 @@ FLAG_NAMES: dict[int, str] = {
     FLOORED: "floored",
     ZERO_WEIGHT: "zero_weight",
     VETO_TRIGGERED: "vetoed",
+    IMPUTED: "imputed",
+    WINSORISED: "winsorised",
+    TRANSFORMED: "transformed",
+    DENOMINATED: "denominated",
 }
 
 
