@@ -167,20 +167,29 @@ def check(scheme: Path, data: Path | None, lang: str | None) -> None:
 @reports_errors
 def explain(scheme: Path, data: Path, unit: str, as_json: bool, lang: str | None) -> None:
     """Print one unit's full explanation: every indicator's value, rule, arithmetic and points,
-    every subtotal, and why it got its grade. UNIT is the unit's id or name.
+    every subtotal, why it got its grade, and its gaps (晒差距): what each single indicator would
+    take to move it up one place or one grade. UNIT is the unit's id or name.
 
     \b
     Example:
       kaohe explain examples/ulanqab/scheme.yaml examples/ulanqab/data.xlsx 集宁区
     """
-    from kaohe.terminal import print_explanation
+    from kaohe.terminal import print_explanation, print_gaps
 
     results = _load(scheme, data, lang)
     e = results.explain(unit)
+    gaps = results.gaps(unit)
     if as_json:
-        click.echo(json.dumps(e.to_dict(), ensure_ascii=False, indent=1))
+        doc = e.to_dict()
+        doc["gaps"] = [
+            {**vars(g), "place_change": g.place_change, "grade_change": g.grade_change}
+            for g in gaps
+        ]
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
         return
-    print_explanation(_console(), results, e, lang)
+    console = _console()
+    print_explanation(console, results, e, lang)
+    print_gaps(console, results, gaps, lang)
 
 
 @main.command()

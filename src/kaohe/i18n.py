@@ -62,6 +62,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "instructions": ("填报说明", "Instructions"),
     "renormalised": ("按比例折算 ×{v}", "renormalised ×{v}"),
     "median": ("中位数", "median"),
+    "gaps_title": (
+        "晒差距：单项指标需要达到多少才能前进一位 / 提升一个等次（其他指标不变）",
+        "Gaps: what a single indicator would take to move up one place / one grade (all else held)",
+    ),
+    "gap_place": ("前进一位需达到", "up one place at"),
+    "gap_grade": ("提升等次需达到", "better grade at"),
+    "gap_unreachable": ("仅靠此项无法达到", "not reachable by this indicator"),
     "input_weights": ("权重：{node}", "weights: {node}"),
     "factor.normalisation": ("标准化方法", "normalisation"),
     "factor.aggregation": ("合成方法", "aggregation"),

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from kaohe.explanation import UnitExplanation
+    from kaohe.gaps import Gap
 
 Vec = NDArray[np.float64]
 IntVec = NDArray[np.int64]
@@ -182,6 +183,13 @@ class Results:
 
         with language(lang):
             return explain_unit(self, self.unit_index(unit))
+
+    def gaps(self, unit: str) -> list[Gap]:
+        """晒差距: per indicator, the least improvement that moves the unit up one place, and
+        the least that gives it a better grade (see :mod:`kaohe.gaps`)."""
+        from kaohe.gaps import gaps
+
+        return gaps(self, unit)
 
     def explain_all(self, lang: str | None = None) -> list[UnitExplanation]:
         """Every unit's explanation, in scheme order."""

@@ -163,3 +163,29 @@ def print_robustness(console: Console, rr: Any, language: str | None = None) -> 
         table.add_row(*cells)
     console.print(table)
     console.print(t("mean_shift", language, v=f"{rr.mean_abs_shift:.2f}"))
+
+
+def print_gaps(
+    console: Console, results: Results, gaps: Sequence[Any], language: str | None = None
+) -> None:
+    """晒差距: what each indicator would take to move the unit up."""
+    table = Table(title=t("gaps_title", language), title_justify="left", header_style="bold")
+    table.add_column(t("indicator", language), overflow="fold")
+    table.add_column(t("value", language), justify="right", no_wrap=True)
+    table.add_column(t("gap_place", language), justify="right")
+    table.add_column(t("gap_grade", language), justify="right")
+    notes = {"unreachable": t("gap_unreachable", language)}
+
+    def cell(value: float | None, change: float | None, note: str) -> str:
+        if value is None:
+            return notes.get(note, "—")
+        return f"{fmt(value)} ({'+' if (change or 0) >= 0 else '−'}{fmt(abs(change or 0))})"
+
+    for g in gaps:
+        table.add_row(
+            g.name,
+            "—" if g.value is None else fmt(g.value),
+            cell(g.place_value, g.place_change, g.place_note),
+            cell(g.grade_value, g.grade_change, g.grade_note),
+        )
+    console.print(table)
