@@ -278,6 +278,9 @@ def _check_rule_inputs(scheme: Scheme, ind: Indicator, rule: RuleBase, path: str
 
 
 def _check_rule_refs(scheme: Scheme, rule: RuleBase, path: str) -> list[Issue]:
+    ref_unit = getattr(rule, "unit", None) if rule.type == "distance_to_reference" else None
+    if ref_unit is not None and ref_unit not in scheme.units:
+        return [unknown_reference("unit", ref_unit, scheme.units, f"{path}.unit")]
     if isinstance(rule, Veto) and rule.max_grade is not None:
         grades = [g.id for g in scheme.grading.grades] if scheme.grading else []
         if rule.max_grade not in grades:

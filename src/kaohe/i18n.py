@@ -257,6 +257,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "truncated": ("，截取于 [0, 1]", ", truncated to [0, 1]"),
     "capped_at_1": ("，上限为 1", ", capped at 1"),
+    "f.rank_count": ("同类中低于本单位的有 {below} 个 → {raw}", "{below} peer(s) below → {raw}"),
     "f.rank_percentile": (
         "同类其余 {n} 个中有 {below} 个低于本单位：百分位 {frac}；{onto}",
         "{below} of the other {n} peers are below: fraction {frac}; {onto}",

@@ -386,6 +386,61 @@ class RankPercentile(_Normalisation):
     peer_relative: ClassVar[bool] = True
 
 
+class Scaled(RuleBase):
+    """scaled: (x − lower)/(upper − lower), not truncated, mapped to ``to`` (COINr's n_scaled)."""
+
+    type: Literal["scaled"]
+    lower: float
+    upper: float
+    to: tuple[float, float] | None = None
+
+    @model_validator(mode="after")
+    def _span(self) -> Self:
+        if self.upper == self.lower:
+            raise ValueError("upper must differ from lower")
+        return self
+
+
+class DistanceToMax(_Normalisation):
+    """distance to the best: 1 − (best − x)/(best − worst) among peers, mapped to ``to``."""
+
+    type: Literal["distance_to_max"]
+    to: tuple[float, float] | None = None
+    peer_relative: ClassVar[bool] = True
+
+
+class DistanceToReference(_Normalisation):
+    """distance to a reference unit: 1 − (x_ref − x)/(x_ref − worst), capped at 1 optionally."""
+
+    type: Literal["distance_to_reference"]
+    unit: str
+    cap: bool = False
+    to: tuple[float, float] | None = None
+    peer_relative: ClassVar[bool] = True
+
+
+class FractionOfMax(_Normalisation):
+    """fraction of the best: x / best (best / x when lower is better), mapped to ``to``."""
+
+    type: Literal["fraction_of_max"]
+    to: tuple[float, float] | None = None
+    peer_relative: ClassVar[bool] = True
+
+
+class Rank(_Normalisation):
+    """rank: the number of peers the unit beats, plus one (ties take the lower), unscaled."""
+
+    type: Literal["rank"]
+    peer_relative: ClassVar[bool] = True
+
+
+class Borda(_Normalisation):
+    """Borda count: the number of peers the unit beats (ties beat nobody), unscaled."""
+
+    type: Literal["borda"]
+    peer_relative: ClassVar[bool] = True
+
+
 Rule = Annotated[
     TargetMet
     | Proportional
@@ -407,7 +462,13 @@ Rule = Annotated[
     | ZScore
     | Goalposts
     | DistanceToTarget
-    | RankPercentile,
+    | RankPercentile
+    | Scaled
+    | DistanceToMax
+    | DistanceToReference
+    | FractionOfMax
+    | Rank
+    | Borda,
     Field(discriminator="type"),
 ]
 
@@ -433,6 +494,12 @@ RULE_TYPES: tuple[str, ...] = (
     "goalposts",
     "distance_to_target",
     "rank_percentile",
+    "scaled",
+    "distance_to_max",
+    "distance_to_reference",
+    "fraction_of_max",
+    "rank",
+    "borda",
 )
 
 RULE_CLASSES: dict[str, type[RuleBase]] = {
@@ -459,5 +526,11 @@ RULE_CLASSES: dict[str, type[RuleBase]] = {
         Goalposts,
         DistanceToTarget,
         RankPercentile,
+        Scaled,
+        DistanceToMax,
+        DistanceToReference,
+        FractionOfMax,
+        Rank,
+        Borda,
     )
 }

@@ -21,7 +21,19 @@ from kaohe.rules.base import (
     rule,
     safe_div,
 )
-from kaohe.rulespec import DistanceToTarget, Goalposts, MinMax, RankPercentile, ZScore
+from kaohe.rulespec import (
+    Borda,
+    DistanceToMax,
+    DistanceToReference,
+    DistanceToTarget,
+    FractionOfMax,
+    Goalposts,
+    MinMax,
+    Rank,
+    RankPercentile,
+    Scaled,
+    ZScore,
+)
 
 
 def _onto(
@@ -151,3 +163,99 @@ def rank_percentile(r: RankPercentile, inp: RuleInput) -> RuleOutput:
     out = _onto(frac, r.to, inp)
     out.terms.update({"below": below, "peers": n})
     return out
+
+
+# ----------------------------------------------------------------------- scaled
+
+
+def _f_scaled(r: Scaled, t: dict[str, float]) -> str:
+    if t["direction"] > 0:
+        expr = f"({fmt(t['x'])} − {fmt(r.lower)}) / ({fmt(r.upper)} − {fmt(r.lower)})"
+    else:
+        expr = f"({fmt(r.upper)} − {fmt(t['x'])}) / ({fmt(r.upper)} − {fmt(r.lower)})"
+    return say("fraction", expr=expr, note="", frac=fmt(t["frac"]), onto=_onto_text(t))
+
+
+@rule("scaled", _f_scaled)
+def scaled(r: Scaled, inp: RuleInput) -> RuleOutput:
+    num = inp.x - r.lower if inp.direction > 0 else r.upper - inp.x
+    return _onto(num / (r.upper - r.lower), r.to, inp, bounded=False)
+
+
+# ----------------------------------------------------------------------- distance_to_max
+
+
+@rule("distance_to_max", _f_minmax)
+def distance_to_max(r: DistanceToMax, inp: RuleInput) -> RuleOutput:
+    # 1 − (best − x)/(best − worst): the min-max fraction, written from the best end
+    return minmax(MinMax(type="minmax", to=r.to, peers=r.peers), inp)
+
+
+# ----------------------------------------------------------------------- distance_to_reference
+
+
+def _f_distance_ref(r: DistanceToReference, t: dict[str, float]) -> str:
+    cap = say("capped_at_1") if r.cap else ""
+    expr = (
+        f"1 − ({fmt(t['reference'])} − {fmt(t['x'])}) / ({fmt(t['reference'])} − {fmt(t['worst'])})"
+    )
+    if t["direction"] < 0:
+        expr = (
+            f"1 − ({fmt(t['x'])} − {fmt(t['reference'])}) / "
+            f"({fmt(t['worst'])} − {fmt(t['reference'])})"
+        )
+    return say("fraction", expr=expr, note=cap, frac=fmt(t["frac"]), onto=_onto_text(t))
+
+
+@rule("distance_to_reference", _f_distance_ref)
+def distance_to_reference(r: DistanceToReference, inp: RuleInput) -> RuleOutput:
+    worst = reference_values("peer_worst", inp)
+    k = inp.unit_ids.index(r.unit)
+    ref = np.full(inp.x.shape, inp.x[k])
+    den = ref - worst
+    frac = np.where(den != 0, 1.0 - safe_div(ref - inp.x, den), 1.0)
+    if r.cap:
+        frac = np.minimum(frac, 1.0)
+    out = _onto(frac, r.to, inp, bounded=False)
+    out.terms.update({"reference": ref, "worst": worst})
+    return out
+
+
+# ----------------------------------------------------------------------- fraction_of_max
+
+
+def _f_fraction_of_max(r: FractionOfMax, t: dict[str, float]) -> str:
+    expr = (
+        f"{fmt(t['x'])} / {fmt(t['best'])}"
+        if t["direction"] > 0
+        else f"{fmt(t['best'])} / {fmt(t['x'])}"
+    )
+    return say("fraction", expr=expr, note="", frac=fmt(t["frac"]), onto=_onto_text(t))
+
+
+@rule("fraction_of_max", _f_fraction_of_max)
+def fraction_of_max(r: FractionOfMax, inp: RuleInput) -> RuleOutput:
+    best = reference_values("peer_best", inp)
+    frac = safe_div(inp.x, best) if inp.direction > 0 else safe_div(best, inp.x)
+    out = _onto(frac, r.to, inp, bounded=False)
+    out.terms["best"] = best
+    return out
+
+
+# ----------------------------------------------------------------------- rank / borda
+
+
+def _f_rank(r: Rank, t: dict[str, float]) -> str:
+    return say("f.rank_count", below=fmt(t["below"]), raw=fmt(t["raw"]))
+
+
+@rule("rank", _f_rank)
+def rank(r: Rank, inp: RuleInput) -> RuleOutput:
+    below = group_rank(-inp.direction * inp.x, inp.valid, inp.groups) - 1.0
+    return RuleOutput(below + 1.0, terms={"below": below})
+
+
+@rule("borda", _f_rank)
+def borda(r: Borda, inp: RuleInput) -> RuleOutput:
+    below = group_rank(-inp.direction * inp.x, inp.valid, inp.groups) - 1.0
+    return RuleOutput(below, terms={"below": below})
