@@ -5,13 +5,14 @@ and caps. Works on all units at once, one node at a time, bottom-up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from kaohe.errors import ComputationError, Issue
 from kaohe.plan import Plan
+from kaohe.scheme import DATA_WEIGHTING
 from kaohe.tree import ROOT, extra_nodes
 
 Vec = NDArray[np.float64]
@@ -23,12 +24,14 @@ class Aggregates:
     scale: Vec  # [U, N] renormalisation factor applied to a sum node's base part (1 = none)
     capped: NDArray[np.bool_]  # [U, N]
     floored: NDArray[np.bool_]  # [U, N]
+    derived: dict[str, Vec] = field(default_factory=dict)  # node → [C, base children] weights
 
 
 def aggregate(plan: Plan, points: Vec) -> Aggregates:
     scheme = plan.scheme
     n_units, n_nodes = len(plan.units), len(plan.nodes)
     values = np.full((n_units, n_nodes), np.nan)
+    derived: dict[str, Vec] = {}
     scale = np.ones((n_units, n_nodes))
     capped = np.zeros((n_units, n_nodes), dtype=bool)
     floored = np.zeros((n_units, n_nodes), dtype=bool)
@@ -62,6 +65,9 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
         kids = [child(c) for c in plan.tree.children[node]]
         base = [kd for kd in kids if kd.kind == "base"]
         extra = [kd for kd in kids if kd.kind in ("bonus", "deduction")]
+        weighting = scheme.weighting if dim is None else dim.weighting
+        if weighting is not None and weighting.method in DATA_WEIGHTING and base:
+            base, derived[node] = _derived_weights(plan, node, base, weighting.method)
         if not base and not extra:  # e.g. a dimension holding only vetoes: no points at all
             val = np.full(n_units, np.nan)
         elif agg == "sum":
@@ -93,7 +99,7 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
                 floored[:, k] = val < dim.floor
                 val = np.where(floored[:, k], dim.floor, val)
         values[:, k] = val
-    return Aggregates(values, scale, capped, floored)
+    return Aggregates(values, scale, capped, floored, derived)
 
 
 @dataclass(frozen=True)
@@ -323,3 +329,31 @@ def aggregate_samples(
         values[node] = np.broadcast_to(val, (n_s, n_u))
         fulls[node] = np.broadcast_to(full, (n_s, n_u))
     return np.asarray(values[ROOT]), np.asarray(fulls[ROOT])
+
+
+def _derived_weights(plan: Plan, node: str, base: list[Kid], method: str) -> tuple[list[Kid], Vec]:
+    """The children's weights from their values, category by category (entropy, CRITIC, PCA),
+    over the units of the category that have every child."""
+    from kaohe import weighting
+
+    values = np.column_stack([kd.value for kd in base])
+    table = np.zeros((len(plan.categories), len(base)))
+    compute = {"entropy": weighting.entropy, "critic": weighting.critic, "pca": weighting.pca}
+    for c in range(len(plan.categories)):
+        rows = (plan.cat_index == c) & ~np.isnan(values).any(axis=1)
+        if not np.any(plan.cat_index == c):
+            continue
+        if rows.sum() < 2:
+            raise ComputationError(
+                Issue(
+                    f"{method} weights need at least two units of category {plan.categories[c]} "
+                    "with every child present",
+                    path=_node_path(node).replace("aggregation", "weighting"),
+                )
+            )
+        table[c] = compute[method](values[rows])
+    per_unit = table[plan.cat_index]
+    kids = [
+        Kid(kd.value, kd.full, per_unit[:, m], kd.kind, kd.applies) for m, kd in enumerate(base)
+    ]
+    return kids, table

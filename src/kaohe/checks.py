@@ -6,10 +6,21 @@ a line number.
 
 from __future__ import annotations
 
-from kaohe.errors import Issue
+from kaohe.errors import Issue, KaoheError
 from kaohe.messages import unknown_reference
 from kaohe.rulespec import RuleBase, TimeProgress, Veto
-from kaohe.scheme import RESERVED_IDS, Aggregation, Indicator, Scheme, resolve_value
+from kaohe.scheme import (
+    DATA_WEIGHTING,
+    RESERVED_IDS,
+    Aggregation,
+    Indicator,
+    Scheme,
+    Weighting,
+    children_of,
+    resolve_value,
+    static_weights,
+    with_weights,
+)
 
 
 def check_scheme(scheme: Scheme) -> list[Issue]:
@@ -33,8 +44,10 @@ def check_scheme(scheme: Scheme) -> list[Issue]:
     issues += indicators
     if not tree:
         issues += _check_extra_dimensions(scheme)
-    if not tree and not indicators:
-        issues += full_marks_issues(scheme)
+    weighting = _check_weighting(scheme) if not tree else []
+    issues += weighting
+    if not tree and not indicators and not weighting:
+        issues += full_marks_issues(with_weights(scheme))  # the weights in force
     issues += _check_grading(scheme)
     return issues
 
@@ -371,3 +384,86 @@ def tie_break_problem(scheme: Scheme, key: str) -> str | None:
         f"unknown tie-break {key!r}; use id, name, indicator:<id> (points), value:<id> "
         "(raw value, in the indicator's direction) or dimension:<id> (subtotal)"
     )
+
+
+def _check_weighting(scheme: Scheme) -> list[Issue]:
+    issues: list[Issue] = []
+    if scheme.weight_set is not None and scheme.weight_set not in scheme.weight_sets:
+        issues.append(
+            unknown_reference("weight set", scheme.weight_set, scheme.weight_sets, "weight_set")
+        )
+    for name, table in scheme.weight_sets.items():
+        for nid in table:
+            if nid not in scheme.indicators and nid not in scheme.dimensions:
+                issues.append(
+                    unknown_reference(
+                        "indicator or dimension",
+                        nid,
+                        [*scheme.dimensions, *scheme.indicators],
+                        f"weight_sets.{name}.{nid}",
+                    )
+                )
+    nodes: list[tuple[str | None, Weighting | None, str]] = [(None, scheme.weighting, "weighting")]
+    nodes += [
+        (d, dim.weighting, f"dimensions.{d}.weighting") for d, dim in scheme.dimensions.items()
+    ]
+    for node, w, path in nodes:
+        if w is not None:
+            issues += _check_node_weighting(scheme, node, w, path)
+    return issues
+
+
+def _check_node_weighting(scheme: Scheme, node: str | None, w: Weighting, path: str) -> list[Issue]:
+    agg = _parent_aggregation(scheme, node)
+    if agg in ("sum", "copeland"):
+        return [
+            Issue(
+                f"{w.method} gives relative weights: the dimension must take a mean, "
+                f"not aggregate by {agg}",
+                path=path,
+            )
+        ]
+    kids = children_of(scheme, node)
+    if w.children is not None:
+        wrong = [k for k in w.children if k not in kids]
+        if wrong or len(w.children) != len(kids):
+            return [
+                Issue(
+                    f"children must list this dimension's children once each "
+                    f"({', '.join(kids)}); got {', '.join(w.children)}",
+                    path=f"{path}.children",
+                )
+            ]
+    n = len(kids)
+    if (
+        w.method == "ahp"
+        and w.matrix is not None
+        and (len(w.matrix) != n or any(len(row) != n for row in w.matrix))
+    ):
+        return [
+            Issue(
+                f"the comparison matrix must be {n} × {n}, one row and column per child "
+                f"({', '.join(w.children or kids)})",
+                path=f"{path}.matrix",
+            )
+        ]
+    if (
+        w.method == "budget"
+        and w.allocations is not None
+        and any(len(row) != n for row in w.allocations)
+    ):
+        return [
+            Issue(
+                f"each expert's allocation must have {n} entries, one per child "
+                f"({', '.join(w.children or kids)})",
+                path=f"{path}.allocations",
+            )
+        ]
+    if w.method in DATA_WEIGHTING:
+        return []
+    try:
+        static_weights(w, n)
+    except KaoheError as exc:
+        field = "matrix" if w.method == "ahp" else "allocations"
+        return [Issue(i.message, path=f"{path}.{field}") for i in exc.issues]
+    return []

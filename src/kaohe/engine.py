@@ -22,6 +22,7 @@ from kaohe.ranking import Standing, ranks
 from kaohe.results import Results
 from kaohe.scheme import Scheme
 from kaohe.scoring import VETO_TRIGGERED, score_indicator
+from kaohe.tree import extra_nodes
 
 
 def assess(scheme: Scheme, data: Dataset, plan: Plan | None = None) -> Results:
@@ -51,6 +52,8 @@ def assess(scheme: Scheme, data: Dataset, plan: Plan | None = None) -> Results:
     traces = tuple(score_indicator(plan, used, j, points, flags) for j in range(n_inds))
     flags |= preparation_flags(prepared)
     agg = aggregate(plan, points)
+    if agg.derived:  # weights computed from the data: the plan records the weights used
+        plan = _with_derived(plan, agg.derived)
     total = agg.values[:, -1]
     if np.isnan(total).any():
         bad = [plan.units[i] for i in np.flatnonzero(np.isnan(total))]
@@ -126,3 +129,27 @@ def _vetoes(plan: Plan, flags: NDArray[np.int16]) -> list[tuple[str, int]]:
         for i in np.flatnonzero(flags[:, j] & VETO_TRIGGERED):
             out.append((iid, int(i)))
     return out
+
+
+def _with_derived(plan: Plan, derived: dict[str, NDArray[np.float64]]) -> Plan:
+    leaf = np.array(plan.leaf_weight)
+    node = np.array(plan.node_weight)
+    col_of = {iid: j for j, iid in enumerate(plan.indicators)}
+    node_of = {nid: k for k, nid in enumerate(plan.nodes)}
+    extra = extra_nodes(plan.scheme, plan.tree)
+    for parent, table in derived.items():
+        kids = [
+            c
+            for c in plan.tree.children[parent]
+            if (c in col_of and plan.kinds[col_of[c]] == "base")
+            or (c not in col_of and c not in extra)
+        ]
+        for m, c in enumerate(kids):
+            column = table[plan.cat_index, m]
+            if c in col_of:
+                leaf[:, col_of[c]] = column
+            else:
+                node[:, node_of[c]] = column
+    leaf.flags.writeable = False
+    node.flags.writeable = False
+    return replace(plan, leaf_weight=leaf, node_weight=node)

@@ -62,6 +62,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "instructions": ("填报说明", "Instructions"),
     "renormalised": ("按比例折算 ×{v}", "renormalised ×{v}"),
     "median": ("中位数", "median"),
+    "effective_weights": ("有效权重", "Effective weights"),
     "gaps_title": (
         "晒差距：单项指标需要达到多少才能前进一位 / 提升一个等次（其他指标不变）",
         "Gaps: what a single indicator would take to move up one place / one grade (all else held)",

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kaohe.rulespec import Kind
-from kaohe.scheme import Scheme
+from kaohe.scheme import Scheme, with_weights
 from kaohe.tree import ROOT, Tree, build_tree, full_marks, node_weight
 
 Vec = NDArray[np.float64]
@@ -51,6 +51,7 @@ class Plan:
 
 
 def compile_plan(scheme: Scheme) -> Plan:
+    scheme = with_weights(scheme)  # a weight set, AHP, budget or equal weights, in force
     tree = build_tree(scheme)
     units = tuple(scheme.units)
     cats = tuple(scheme.categories)

@@ -184,6 +184,30 @@ class Results:
         with language(lang):
             return explain_unit(self, self.unit_index(unit))
 
+    def effective_weights(self) -> dict[str, dict[str, float]]:
+        """Each indicator's share of the total, by category: the product of the normalised
+        weights down its path (means), or its share of the full marks (sums) — the weights in
+        force, before caps and renormalisation."""
+        from kaohe.robustness.evaluate import coefficients, linear_form, slots_for, structure
+
+        st = structure(
+            self.plan,
+            np.asarray(self.points),
+            np.asarray(self.aggregates.values),
+            slots_for(self.plan, "all"),
+        )
+        form = linear_form(st)
+        eff, full = coefficients(st, form, np.ones((1, len(self.plan.categories), len(st.slots))))
+        out: dict[str, dict[str, float]] = {}
+        for c, cid in enumerate(self.plan.categories):
+            table = {}
+            for j, (_, child) in enumerate(form.columns):
+                if child in self.scheme.indicators and form.F[c, j] > 0:
+                    share = eff[0, c, j] * form.F[c, j] / full[0, c] if full[0, c] else 0.0
+                    table[child] = float(share)
+            out[cid] = table
+        return out
+
     def gaps(self, unit: str) -> list[Gap]:
         """晒差距: per indicator, the least improvement that moves the unit up one place, and
         the least that gives it a better grade (see :mod:`kaohe.gaps`)."""

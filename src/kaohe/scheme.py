@@ -87,6 +87,28 @@ class Unit(_Model):
     description: str = ""
 
 
+class Weighting(_Model):
+    """How a dimension's children are weighted, instead of the weights written on them:
+    ``equal``; ``ahp`` from a pairwise comparison matrix (consistency ratio checked); ``budget``
+    from experts' point allocations; or from the data — ``entropy``, ``critic``, ``pca`` —
+    computed on the children's values in each category."""
+
+    method: Literal["equal", "ahp", "budget", "entropy", "critic", "pca"]
+    children: list[Id] | None = None  # the order of the matrix rows / allocation columns
+    matrix: list[list[float]] | None = None
+    variant: Literal["eigenvector", "geometric"] = "eigenvector"
+    max_cr: Annotated[float, Field(gt=0)] = 0.1
+    allocations: list[list[float]] | None = None
+
+    @model_validator(mode="after")
+    def _inputs(self) -> Self:
+        if (self.method == "ahp") != (self.matrix is not None):
+            raise ValueError("method ahp needs matrix (and matrix needs method ahp)")
+        if (self.method == "budget") != (self.allocations is not None):
+            raise ValueError("method budget needs allocations (and allocations need it)")
+        return self
+
+
 class Dimension(_Model):
     """An inner node of the indicator tree; aggregates its children's points."""
 
@@ -96,6 +118,7 @@ class Dimension(_Model):
     power: float | None = None
     min_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     weights: Weights | None = None
+    weighting: Weighting | None = None
     floor: float | None = None
     cap: float | None = None
     description: str = ""
@@ -348,6 +371,9 @@ class Scheme(_Model):
     units: dict[Id, Unit] = Field(min_length=1)
     dimensions: dict[Id, Dimension] = Field(default_factory=dict)
     indicators: dict[Id, Indicator] = Field(min_length=1)
+    weighting: Weighting | None = None  # of the top level's children
+    weight_sets: dict[Id, dict[Id, Weights]] = Field(default_factory=dict)
+    weight_set: Id | None = None
     preprocessing: Preprocessing = Field(default_factory=Preprocessing)
     ranking: Ranking = Field(default_factory=Ranking)
     robustness: Robustness = Field(default_factory=Robustness)
@@ -396,3 +422,69 @@ def resolve_value(vm: ValueMap | None, unit: str, category: str) -> float | None
 
 def is_close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+# --------------------------------------------------------------------------- weights in force
+
+DATA_WEIGHTING = frozenset({"entropy", "critic", "pca"})
+
+
+def children_of(scheme: Scheme, node: str | None) -> list[str]:
+    """The ids of a dimension's children (``None``: the top level), in scheme order."""
+    kids = [d for d, dim in scheme.dimensions.items() if dim.parent == node]
+    return kids + [
+        i
+        for i, ind in scheme.indicators.items()
+        if ind.parent == node and ind.effective_kind == "base"
+    ]
+
+
+def static_weights(w: Weighting, n: int) -> list[float]:
+    """Weights of the children for ``equal``, ``ahp`` and ``budget`` (raises SchemeError when the
+    comparison matrix is too inconsistent)."""
+    from kaohe import weighting
+
+    if w.method == "equal":
+        return [float(v) for v in weighting.equal(n)]
+    if w.method == "ahp":
+        assert w.matrix is not None
+        res = weighting.check_consistency(weighting.ahp(w.matrix, w.variant), w.max_cr)
+        return [float(v) for v in res.weights]
+    assert w.allocations is not None
+    return [float(v) for v in weighting.budget(w.allocations)]
+
+
+def with_weights(scheme: Scheme) -> Scheme:
+    """The scheme with the weights in force written on the tree: the chosen ``weight_set``, then
+    every ``equal``/``ahp``/``budget`` weighting (data-driven ones are computed by the engine)."""
+    inds = dict(scheme.indicators)
+    dims = dict(scheme.dimensions)
+    if scheme.weight_set is not None:
+        for nid, given in scheme.weight_sets.get(scheme.weight_set, {}).items():
+            if nid in inds:
+                inds[nid] = inds[nid].model_copy(update={"weights": given})
+            elif nid in dims:
+                dims[nid] = dims[nid].model_copy(update={"weights": given})
+    nodes: list[tuple[str | None, Weighting | None]] = [(None, scheme.weighting)]
+    nodes += [(d, dim.weighting) for d, dim in scheme.dimensions.items()]
+    for node, w in nodes:
+        if w is None or w.method in DATA_WEIGHTING:
+            continue
+        kids = w.children or children_of(scheme, node)
+        for kid, value in zip(kids, static_weights(w, len(kids)), strict=True):
+            if kid in inds:
+                inds[kid] = inds[kid].model_copy(
+                    update={"weights": _keep_categories(inds[kid].weights, value)}
+                )
+            else:
+                dims[kid] = dims[kid].model_copy(
+                    update={"weights": _keep_categories(dims[kid].weights, value)}
+                )
+    if inds == scheme.indicators and dims == scheme.dimensions:
+        return scheme
+    return scheme.model_copy(update={"indicators": inds, "dimensions": dims})
+
+
+def _keep_categories(old: Weights | None, value: float) -> Weights:
+    """A new weight, in the same categories as before (applicability is unchanged)."""
+    return dict.fromkeys(old, value) if isinstance(old, dict) else value

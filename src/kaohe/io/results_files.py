@@ -57,6 +57,8 @@ def explain_document(results: Results, language: str | None = None) -> dict[str,
             cid: {"name": c.name, "full_marks": _full(results, cid)}
             for cid, c in s.categories.items()
         },
+        "effective_weights": results.effective_weights(),
+        "screened": list(results.screened),
         "units": [e.to_dict() for e in results.explain_all(language)],
     }
 
@@ -96,6 +98,7 @@ def write_xlsx(results: Results, path: Path, language: str | None = None) -> Non
             sheet, results, mine, language, f"{cat.name} · {t('results_title', language)}"
         )
     _points_sheet(wb.create_sheet(t("indicator_points", language)), results, language)
+    _weights_sheet(wb.create_sheet(t("effective_weights", language)), results, language)
     wb.save(path)
 
 
@@ -195,3 +198,19 @@ def _points_sheet(ws: Any, results: Results, language: str | None) -> None:
         for c in range(4, 4 + len(inds)):
             ws.cell(row=ws.max_row, column=c).number_format = numfmt
     _print_setup(ws, 1, len(heads))
+
+
+def _weights_sheet(ws: Any, results: Results, language: str | None) -> None:
+    """Each indicator's share of the total, by category (the weights in force)."""
+    s = results.scheme
+    weights = results.effective_weights()
+    cats = list(weights)
+    ws.append([t("indicator", language), *[s.categories[c].name for c in cats]])
+    _style_header(ws, 1, 1 + len(cats))
+    for iid, ind in s.indicators.items():
+        row = [weights[c].get(iid) for c in cats]
+        if any(v is not None for v in row):
+            ws.append([ind.name, *row])
+            for k in range(2, 2 + len(cats)):
+                ws.cell(row=ws.max_row, column=k).number_format = "0.00%"
+    ws.column_dimensions["A"].width = 30
