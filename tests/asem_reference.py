@@ -21,8 +21,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-ROOT = Path(os.environ.get("KAOHE_ASEM_REFERENCE",
-                           Path(__file__).resolve().parent / "reference" / "coinr-asem"))
+ROOT = Path(
+    os.environ.get(
+        "KAOHE_ASEM_REFERENCE", Path(__file__).resolve().parent / "reference" / "coinr-asem"
+    )
+)
 BUILD = ROOT / "published_build"
 Vec = NDArray[np.float64]
 

@@ -17,17 +17,23 @@ from kaohe.errors import ComputationError, SchemeError
 def _scheme(aggregation: str, n_children: int = 2, **dim: Any) -> Any:
     # the children are goalposts [0, 10] → values 0–100, so a value v scores 10·v
     inds = {
-        f"x{k}": {"name": f"X{k}", "parent": "idx", "weights": 1,
-                  "rule": {"type": "goalposts", "lower": 0, "upper": 10}}
+        f"x{k}": {
+            "name": f"X{k}",
+            "parent": "idx",
+            "weights": 1,
+            "rule": {"type": "goalposts", "lower": 0, "upper": 10},
+        }
         for k in range(n_children)
     }
-    return build_scheme({
-        "name": "t",
-        "categories": {"c": {"name": "C"}},
-        "units": {u: {"name": u, "category": "c"} for u in ("a", "b", "c")},
-        "dimensions": {"idx": {"name": "Index", "aggregation": aggregation, **dim}},
-        "indicators": inds,
-    })
+    return build_scheme(
+        {
+            "name": "t",
+            "categories": {"c": {"name": "C"}},
+            "units": {u: {"name": u, "category": "c"} for u in ("a", "b", "c")},
+            "dimensions": {"idx": {"name": "Index", "aggregation": aggregation, **dim}},
+            "indicators": inds,
+        }
+    )
 
 
 def _run(scheme: Any, rows: dict[str, dict[str, Any]]) -> Any:
@@ -65,18 +71,28 @@ def test_it_scores_copeland_as_wins_minus_losses() -> None:
 
 
 def test_it_lets_the_heavier_children_decide_a_copeland_pair() -> None:
-    s = build_scheme({
-        "name": "t",
-        "categories": {"c": {"name": "C"}},
-        "units": {u: {"name": u, "category": "c"} for u in ("a", "b")},
-        "dimensions": {"idx": {"name": "Index", "aggregation": "copeland"}},
-        "indicators": {
-            "x0": {"name": "X0", "parent": "idx", "weights": 2,
-                   "rule": {"type": "goalposts", "lower": 0, "upper": 10}},
-            "x1": {"name": "X1", "parent": "idx", "weights": 1,
-                   "rule": {"type": "goalposts", "lower": 0, "upper": 10}},
-        },
-    })
+    s = build_scheme(
+        {
+            "name": "t",
+            "categories": {"c": {"name": "C"}},
+            "units": {u: {"name": u, "category": "c"} for u in ("a", "b")},
+            "dimensions": {"idx": {"name": "Index", "aggregation": "copeland"}},
+            "indicators": {
+                "x0": {
+                    "name": "X0",
+                    "parent": "idx",
+                    "weights": 2,
+                    "rule": {"type": "goalposts", "lower": 0, "upper": 10},
+                },
+                "x1": {
+                    "name": "X1",
+                    "parent": "idx",
+                    "weights": 1,
+                    "rule": {"type": "goalposts", "lower": 0, "upper": 10},
+                },
+            },
+        }
+    )
     res = _run(s, {"a": {"x0": 5, "x1": 1}, "b": {"x0": 4, "x1": 9}})
     # a is better on x0 (weight 2), b on x1 (weight 1): margin +1 for a
     assert res.score.tolist() == [1.0, -1.0]
@@ -84,14 +100,23 @@ def test_it_lets_the_heavier_children_decide_a_copeland_pair() -> None:
 
 def test_it_leaves_a_dimension_out_below_its_minimum_data_share() -> None:
     s = _scheme("mean", n_children=3, min_share=0.6)
-    rows = {"a": {"x0": 1, "x1": 2, "x2": 3}, "b": {"x0": 1, "x1": None, "x2": None},
-            "c": {"x0": 4, "x1": 6, "x2": None}}
-    s = build_scheme({
-        **s.model_dump(mode="json", by_alias=True, exclude_defaults=True),
-        "indicators": {k: {**v.model_dump(mode="json", by_alias=True, exclude_defaults=True),
-                           "missing": "renormalise"}
-                       for k, v in s.indicators.items()},
-    })
+    rows = {
+        "a": {"x0": 1, "x1": 2, "x2": 3},
+        "b": {"x0": 1, "x1": None, "x2": None},
+        "c": {"x0": 4, "x1": 6, "x2": None},
+    }
+    s = build_scheme(
+        {
+            **s.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+            "indicators": {
+                k: {
+                    **v.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+                    "missing": "renormalise",
+                }
+                for k, v in s.indicators.items()
+            },
+        }
+    )
     with pytest.raises(ComputationError, match="no score could be computed for b"):
         _run(s, rows)
     rows["b"] = {"x0": 1, "x1": 1, "x2": None}

@@ -13,24 +13,43 @@ from kaohe.cli import main
 from kaohe.dataset import Dataset
 
 
-def two_units(rule: dict[str, Any], x: tuple[float, float], deduction: tuple[float, float],
-              direction: str = "higher") -> Any:
+def two_units(
+    rule: dict[str, Any],
+    x: tuple[float, float],
+    deduction: tuple[float, float],
+    direction: str = "higher",
+) -> Any:
     """Units a and b; x scored by ``rule`` (weight 10, target 10); y a judgement worth 10."""
-    scheme = build_scheme({
-        "name": "t",
-        "categories": {"c": {"name": "C"}},
-        "units": {"a": {"name": "A", "category": "c"}, "b": {"name": "B", "category": "c"}},
-        "indicators": {
-            "x": {"name": "X", "weights": 10, "target": 10, "direction": direction,
-                  "rule": rule},
-            "y": {"name": "Y", "weights": 10, "rule": {"type": "judgement",
-                                                       "reason_required": False}},
-        },
-        "grading": {"grades": [{"id": "top", "name": "优", "quota": {"count": 1}},
-                               {"id": "rest", "name": "其他"}]},
-    })
-    data = Dataset.from_mapping(scheme, {"a": {"x": x[0], "y": deduction[0]},
-                                         "b": {"x": x[1], "y": deduction[1]}})
+    scheme = build_scheme(
+        {
+            "name": "t",
+            "categories": {"c": {"name": "C"}},
+            "units": {"a": {"name": "A", "category": "c"}, "b": {"name": "B", "category": "c"}},
+            "indicators": {
+                "x": {
+                    "name": "X",
+                    "weights": 10,
+                    "target": 10,
+                    "direction": direction,
+                    "rule": rule,
+                },
+                "y": {
+                    "name": "Y",
+                    "weights": 10,
+                    "rule": {"type": "judgement", "reason_required": False},
+                },
+            },
+            "grading": {
+                "grades": [
+                    {"id": "top", "name": "优", "quota": {"count": 1}},
+                    {"id": "rest", "name": "其他"},
+                ]
+            },
+        }
+    )
+    data = Dataset.from_mapping(
+        scheme, {"a": {"x": x[0], "y": deduction[0]}, "b": {"x": x[1], "y": deduction[1]}}
+    )
     return assess(scheme, data)
 
 
@@ -110,8 +129,9 @@ def test_it_prints_the_gaps_in_kaohe_explain(tmp_path: Any) -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent / "examples" / "ulanqab"
-    result = CliRunner().invoke(main, ["explain", str(root / "scheme.yaml"),
-                                       str(root / "data.xlsx"), "jining", "--json"])
+    result = CliRunner().invoke(
+        main, ["explain", str(root / "scheme.yaml"), str(root / "data.xlsx"), "jining", "--json"]
+    )
     assert result.exit_code == 0, result.output
     import json
 

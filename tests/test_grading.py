@@ -70,7 +70,6 @@ def test_it_ranks_within_category_on_points_and_overall_on_the_basis(
     assert by_unit(res, res.rank) == overall
 
 
-
 @pytest.fixture(autouse=True)
 def _english(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sentences asserted here are the English ones (Chinese is checked separately)."""
@@ -631,8 +630,7 @@ def test_it_explains_the_quota_and_the_grade_in_chinese_by_default(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("KAOHE_LANG")
-    res = run(*score_scheme(ladder(11), {"c": 100},
-                            grading={"grades": two_grades({"share": 0.3})}))
+    res = run(*score_scheme(ladder(11), {"c": 100}, grading={"grades": two_grades({"share": 0.3})}))
     d = res.explain("u005").grade_decision
     assert d is not None
     assert d["quotas"][0]["rule"] == "11 × 30% = 3.3 → 向下取整 → 3"

@@ -29,6 +29,8 @@ HERE = Path(__file__).resolve().parent
 SCHEME = HERE / "scheme.yaml"
 XLSX = HERE / "data.xlsx"
 CSV = HERE / "data.csv"
+PANEL = HERE / "panel.csv"
+PANEL_YEARS = (2020, 2021, 2022)
 SEED = 20221231
 
 U = (
@@ -173,9 +175,9 @@ MAJOR_ACCIDENT = {"huade"}  # 一票否决 (score void)
 ECO_DAMAGE = {"chayouhou"}  # 一票否优 (not 优秀)
 
 
-def values() -> dict[str, dict[str, Any]]:
+def values(seed: int = SEED) -> dict[str, dict[str, Any]]:
     """{column key: {unit id: cell value}} — the keys are those of the template headers."""
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     out: dict[str, dict[str, Any]] = {}
     for iid, (centres, sd, decimals) in CENTRES.items():
         col: dict[str, Any] = {}
@@ -247,11 +249,25 @@ def write_csv(data: dict[str, dict[str, Any]], keys: list[str]) -> None:
             w.writerow([uid, unit.name, *["" if v is None else v for v in cells]])
 
 
+def write_panel_csv(keys: list[str]) -> None:
+    """Three years for ``kaohe panel``: 2022 is data.csv; 2020 and 2021 draw other noise."""
+    scheme = load_scheme(SCHEME)
+    with PANEL.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["year", "unit", "name", *keys])
+        for year in PANEL_YEARS:
+            data = values(SEED + year - 2022)
+            for uid, unit in scheme.units.items():
+                cells = [data.get(k, {}).get(uid) for k in keys]
+                w.writerow([year, uid, unit.name, *["" if v is None else v for v in cells]])
+
+
 def main() -> None:
     data = values()
     keys = write_xlsx(data)
     write_csv(data, keys)
-    print(f"wrote {XLSX.name} and {CSV.name} ({len(keys)} columns, {len(U)} units)")
+    write_panel_csv(keys)
+    print(f"wrote {XLSX.name}, {CSV.name} and {PANEL.name} ({len(keys)} columns, {len(U)} units)")
 
 
 if __name__ == "__main__":

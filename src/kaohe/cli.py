@@ -25,6 +25,11 @@ LANG = click.option(
 )
 
 
+def out_option(help: str) -> Callable[[F], F]:
+    """The required ``-o/--out`` path of the commands that write."""
+    return click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help=help)
+
+
 def _console() -> Console:
     console = Console(highlight=False, soft_wrap=False)
     if not console.is_terminal:  # piped or captured: rich would assume 80 columns and crop
@@ -86,13 +91,7 @@ def _load(scheme_path: Path, data_path: Path, lang: str | None) -> Any:
 @main.command()
 @click.argument("scheme", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Folder to write results.csv, results.xlsx and explain.json into.",
-)
+@out_option("Folder to write results.csv, results.xlsx and explain.json into.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the ranking tables.")
 @LANG
 @reports_errors
@@ -194,9 +193,61 @@ def explain(scheme: Path, data: Path, unit: str, as_json: bool, lang: str | None
 
 @main.command()
 @click.argument("scheme", type=click.Path(path_type=Path))
+@click.argument("data", nargs=-1, required=True)
+@out_option("Folder to write results.csv, trends.csv, explain.json and trends.png into.")
 @click.option(
-    "-o", "--out", type=click.Path(path_type=Path), required=True, help="The .xlsx file to write."
+    "--normalise",
+    type=click.Choice(["within", "across"]),
+    default=None,
+    help="Peers within each year, or all years together (default: the scheme's panel.normalise).",
 )
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the trends table.")
+@LANG
+@reports_errors
+def panel(
+    scheme: Path,
+    data: tuple[str, ...],
+    out: Path,
+    normalise: str | None,
+    quiet: bool,
+    lang: str | None,
+) -> None:
+    """Assess several years with one scheme, and the trends across them.
+
+    DATA is one or more files with a year column (year or 年度), or files given as YEAR=FILE.
+
+    \b
+    Writes, all or nothing:
+      OUT/results.csv   every year's results, with a year column
+      OUT/trends.csv    per unit: score and ranks by year, change, rank change, CAGR
+      OUT/explain.json  every year's explanations
+      OUT/trends.png    each unit's overall rank by year
+
+    \b
+    Example:
+      kaohe panel examples/ulanqab/scheme.yaml 2024=data2024.xlsx 2025=data2025.xlsx -o out
+    """
+    from kaohe.i18n import t
+    from kaohe.io.data_files import load_panel
+    from kaohe.io.panel_files import write_panel
+    from kaohe.io.scheme_file import load_scheme
+    from kaohe.panel import assess_panel
+    from kaohe.terminal import print_trends
+
+    s = load_scheme(scheme)
+    datasets, warnings = load_panel(s, data)
+    _warn(warnings, lang)
+    result = assess_panel(s, datasets, normalise)
+    write_panel(result, out, lang)
+    console = _console()
+    if not quiet:
+        print_trends(console, result, lang)
+    console.print(t("panel_written", lang, years=len(result.years), path=out))
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(path_type=Path))
+@out_option("The .xlsx file to write.")
 @LANG
 @reports_errors
 def template(scheme: Path, out: Path, lang: str | None) -> None:
@@ -222,13 +273,7 @@ def template(scheme: Path, out: Path, lang: str | None) -> None:
 @main.command()
 @click.argument("scheme", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Folder for ranks.csv, sensitivity.csv, robustness.json and the charts.",
-)
+@out_option("Folder for ranks.csv, sensitivity.csv, robustness.json and the charts.")
 @click.option("--samples", type=int, help="Monte Carlo samples (scheme or 1000).")
 @click.option("--seed", type=int, help="Random seed (scheme or 1): same seed, same results.")
 @click.option(

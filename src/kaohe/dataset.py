@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -31,6 +31,7 @@ CATEGORY_HEADERS = frozenset({"category", "类别"})
 INDICATOR_HEADERS = frozenset({"indicator", "指标"})
 VALUE_HEADERS = frozenset({"value", "数值", "值"})
 NOTE_HEADERS = frozenset({"note", "备注", "说明"})
+YEAR_HEADERS = frozenset({"year", "period", "年度", "年份", "考核年度"})
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class Table:
 class Column:
     """What a header means: a unit/name/category column, an indicator, an item, or a note."""
 
-    role: str  # unit | name | category | value | item | note | indicator | long_value
+    role: str  # unit | name | category | year | value | item | note | indicator | long_value
     indicator: str | None = None
     item: str | None = None
 
@@ -164,6 +165,7 @@ class ColumnResolver:
             ("indicator", INDICATOR_HEADERS),
             ("long_value", VALUE_HEADERS),
             ("note", NOTE_HEADERS),
+            ("year", YEAR_HEADERS),
         ):
             if low in names:
                 return Column(role)
@@ -613,3 +615,71 @@ def dataset_from_tables(scheme: Scheme, tables: Iterable[Table]) -> tuple[Datase
     if b.errors:
         raise DataError(b.errors)
     return b.dataset(), b.warnings
+
+
+# --------------------------------------------------------------------------- years (panels)
+
+
+def year_column(table: Table) -> int | None:
+    """The position of the table's year column (``year``/``年度``…), if it has one."""
+    for k, h in enumerate(table.header):
+        if header_key(h).lower() in YEAR_HEADERS:
+            return k
+    return None
+
+
+def year_text(raw: Any) -> str | None:
+    """A year cell as text: ``2024``, ``2024.0`` and ``" 2024 "`` all read ``2024``."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = str(raw).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
+
+
+def split_years(tables: Iterable[Table], year: str | None = None) -> dict[str, list[Table]]:
+    """Tables cut into one set per year by their year column (kept, and read past, so that
+    columns keep their letters in messages).
+
+    A table without a year column belongs to ``year`` (the year a whole file was given for);
+    without one either, it is an error. A row without a year is an error naming the row.
+    """
+    out: dict[str, list[Table]] = {}
+    errors: list[Issue] = []
+    for table in tables:
+        k = year_column(table)
+        if k is None:
+            if year is None:
+                errors.append(
+                    table.ref(table.header_row).issue(
+                        "no year column: a panel needs a 'year' (or 年度) column, or the file "
+                        "given as YEAR=FILE"
+                    )
+                )
+            else:
+                out.setdefault(year, []).append(table)
+            continue
+        by_year: dict[str, list[tuple[int, Sequence[Any]]]] = {}
+        for number, cells in table.rows:
+            if _blank(cells):
+                continue
+            y = year_text(_get(cells, k))
+            if y is None:
+                errors.append(table.ref(number, _col_name(k, table)).issue("the year is empty"))
+                continue
+            if year is not None and y != year:
+                errors.append(
+                    table.ref(number, _col_name(k, table)).issue(
+                        f"year {y} in a file given for {year}"
+                    )
+                )
+                continue
+            by_year.setdefault(y, []).append((number, cells))
+        for y, rows in by_year.items():
+            out.setdefault(y, []).append(replace(table, rows=rows))
+    if errors:
+        raise DataError(errors)
+    return out

@@ -17,11 +17,11 @@ from kaohe.dataset import Dataset
 from kaohe.errors import ComputationError, DataError, Issue
 from kaohe.grading import grade_units
 from kaohe.plan import Plan, compile_plan
-from kaohe.preparation import preparation_flags, prepare, screen_units
+from kaohe.preparation import Prepared, preparation_flags, prepare, screen_units
 from kaohe.ranking import Standing, ranks
 from kaohe.results import Results
 from kaohe.scheme import Scheme
-from kaohe.scoring import VETO_TRIGGERED, score_indicator
+from kaohe.scoring import VETO_TRIGGERED, IndicatorTrace, score_indicator
 from kaohe.tree import extra_nodes
 
 
@@ -36,6 +36,13 @@ def assess(scheme: Scheme, data: Dataset, plan: Plan | None = None) -> Results:
             return replace(assess(scheme, data), screened=screened)
     plan = plan or compile_plan(scheme)
     _check_shape(plan, data)
+    return finish(plan, data, *score_all(plan, data))
+
+
+def score_all(
+    plan: Plan, data: Dataset
+) -> tuple[Prepared, NDArray[np.float64], NDArray[np.int16], tuple[IndicatorTrace, ...]]:
+    """Prepare the values and score every indicator: (prepared, points, flags, traces)."""
     n_units, n_inds = len(plan.units), len(plan.indicators)
     prepared = prepare(plan, data)
     used = Dataset(
@@ -51,6 +58,20 @@ def assess(scheme: Scheme, data: Dataset, plan: Plan | None = None) -> Results:
     flags = np.zeros((n_units, n_inds), dtype=np.int16)
     traces = tuple(score_indicator(plan, used, j, points, flags) for j in range(n_inds))
     flags |= preparation_flags(prepared)
+    return prepared, points, flags, traces
+
+
+def finish(
+    plan: Plan,
+    data: Dataset,
+    prepared: Prepared,
+    points: NDArray[np.float64],
+    flags: NDArray[np.int16],
+    traces: tuple[IndicatorTrace, ...],
+) -> Results:
+    """From every indicator's points: subtotals, totals, ranks and grades."""
+    scheme = plan.scheme
+    n_units = len(plan.units)
     agg = aggregate(plan, points)
     if agg.derived:  # weights computed from the data: the plan records the weights used
         plan = _with_derived(plan, agg.derived)

@@ -62,6 +62,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "instructions": ("填报说明", "Instructions"),
     "renormalised": ("按比例折算 ×{v}", "renormalised ×{v}"),
     "median": ("中位数", "median"),
+    "year": ("年度", "Year"),
+    "trend_title": ("历年总排名", "Overall rank by year"),
+    "trend_col_change": ("得分变化", "Score change"),
+    "trend_col_rank_change": ("名次变化（+为前进）", "Rank change (+ is up)"),
+    "trend_col_cagr": ("年均增长率", "CAGR"),
+    "panel_written": (
+        "{years} 个年度的结果已写入 {path}",
+        "Results of {years} years written to {path}",
+    ),
     "effective_weights": ("有效权重", "Effective weights"),
     "gaps_title": (
         "晒差距：单项指标需要达到多少才能前进一位 / 提升一个等次（其他指标不变）",

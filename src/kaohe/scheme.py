@@ -286,6 +286,13 @@ class Robustness(_Model):
     sensitivity: Sensitivity | None = None
 
 
+class Panel(_Model):
+    """How ``kaohe panel`` assesses several years: each year alone (``within``) or every
+    unit-year side by side so that peer statistics span all years (``across``)."""
+
+    normalise: Literal["within", "across"] = "within"
+
+
 class Period(_Model):
     """The period assessed; ``as_of`` is the date data refer to (for time-proportional rules)."""
 
@@ -377,6 +384,7 @@ class Scheme(_Model):
     preprocessing: Preprocessing = Field(default_factory=Preprocessing)
     ranking: Ranking = Field(default_factory=Ranking)
     robustness: Robustness = Field(default_factory=Robustness)
+    panel: Panel = Field(default_factory=Panel)
     grading: Grading | None = None
 
     def grade_index(self, grade_id: str) -> int:

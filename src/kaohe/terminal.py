@@ -13,6 +13,7 @@ from rich.text import Text
 from kaohe.errors import Issue
 from kaohe.explanation import UnitExplanation, decision_summary
 from kaohe.i18n import t
+from kaohe.panel import Panel
 from kaohe.results import Results
 from kaohe.rules.base import fmt
 
@@ -58,6 +59,35 @@ def print_ranking(console: Console, results: Results, language: str | None = Non
                 cells.append(r["grade_name"] or "")
             table.add_row(*cells)
         console.print(table)
+
+
+def print_trends(console: Console, panel: Panel, language: str | None = None) -> None:
+    """One table: each unit's score and overall rank by year, the change and the CAGR."""
+    dec = panel.latest.scheme.decimals
+    table = Table(title=t("trend_title", language), title_justify="left", header_style="bold")
+    table.add_column(t("unit", language), overflow="fold", min_width=6)
+    for y in panel.years:
+        table.add_column(f"{y}", justify="right", no_wrap=True)
+    table.add_column(t("trend_col_change", language), justify="right", no_wrap=True)
+    table.add_column(t("trend_col_rank_change", language), justify="right", no_wrap=True)
+    table.add_column(t("trend_col_cagr", language), justify="right", no_wrap=True)
+    last = panel.years[-1]
+    for r in sorted(panel.trends(), key=lambda r: (r[f"rank_{last}"], r["unit"])):
+        cells = [r["name"]]
+        for y in panel.years:
+            score, rank = r[f"score_{y}"], r[f"rank_{y}"]
+            cells.append("—" if score is None else f"{_num(score, dec)} ({rank})")
+        cells.append("—" if r["change"] is None else f"{r['change']:+.{dec}f}")
+        cells.append(
+            "—"
+            if r["rank_change"] is None
+            else f"{r['rank_change']:+d}"
+            if r["rank_change"]
+            else "0"
+        )
+        cells.append("—" if r["cagr"] is None else f"{100 * r['cagr']:+.{dec}f}%")
+        table.add_row(*cells)
+    console.print(table)
 
 
 def print_explanation(

@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from kaohe.dataset import Dataset, Table, dataset_from_tables
+from kaohe.dataset import Dataset, Table, dataset_from_tables, split_years, year_column
 from kaohe.errors import DataError, Issue
 from kaohe.scheme import Scheme
 
@@ -39,10 +41,66 @@ def read_tables(path: str | Path) -> tuple[list[Table], list[Issue]]:
 
 
 def load_data(scheme: Scheme, path: str | Path) -> tuple[Dataset, list[Issue]]:
-    """Read and validate a data file against a scheme; (dataset, warnings)."""
+    """Read and validate a data file against a scheme; (dataset, warnings).
+
+    A year column is allowed when the file holds one year; several years need ``kaohe panel``.
+    """
     tables, warnings = read_tables(path)
+    if any(year_column(t) is not None for t in tables):
+        years = split_years(tables)
+        if len(years) > 1:
+            raise DataError(
+                Issue(
+                    f"the file holds {len(years)} years ({', '.join(sorted(years))})"
+                    ": assess them with kaohe panel",
+                    file=str(path),
+                )
+            )
+        tables = next(iter(years.values()), [])
     dataset, more = dataset_from_tables(scheme, tables)
     return dataset, warnings + more
+
+
+def load_panel(
+    scheme: Scheme, sources: Sequence[str | Path]
+) -> tuple[dict[str, Dataset], list[Issue]]:
+    """Read the data of several years: files with a year column, or ``YEAR=FILE`` each.
+
+    Every bad cell of every year is reported at once; nothing is returned unless all are valid.
+    """
+    tables: dict[str, list[Table]] = {}
+    warnings: list[Issue] = []
+    errors: list[Issue] = []
+    for source in sources:
+        year, path = _year_and_path(str(source))
+        read, more = read_tables(path)
+        warnings += more
+        try:
+            for y, ts in split_years(read, year).items():
+                tables.setdefault(y, []).extend(ts)
+        except DataError as exc:
+            errors += exc.issues
+    if errors:
+        raise DataError(errors)
+    if not tables:
+        raise DataError(Issue("no rows of data in " + ", ".join(map(str, sources))))
+    out: dict[str, Dataset] = {}
+    for y in sorted(tables):
+        try:
+            out[y], more = dataset_from_tables(scheme, tables[y])
+            warnings += [replace(w, message=f"{y}: {w.message}") for w in more]
+        except DataError as exc:
+            errors += [replace(i, message=f"{y}: {i.message}") for i in exc.issues]
+    if errors:
+        raise DataError(errors)
+    return out, warnings
+
+
+def _year_and_path(source: str) -> tuple[str | None, Path]:
+    head, sep, tail = source.partition("=")
+    if sep and head.strip() and not Path(source).exists():
+        return head.strip(), Path(tail)
+    return None, Path(source)
 
 
 def _read_csv(path: Path) -> tuple[list[Table], list[Issue]]:

@@ -13,6 +13,7 @@ import numpy as np
 from kaohe import __version__
 from kaohe.i18n import LABELS, t
 from kaohe.io.atomic import atomic_dir
+from kaohe.io.charts import pyplot, unit_label
 from kaohe.robustness.analysis import RobustnessResults
 
 OUTPUT_FILES = (
@@ -103,53 +104,13 @@ def write_json(rr: RobustnessResults, path: Path) -> None:
 # --------------------------------------------------------------------------- charts
 
 
-_CJK: dict[str, bool] = {}
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-
-    cjk = [
-        f
-        for f in (
-            "Noto Sans CJK SC",
-            "Noto Sans CJK JP",
-            "Source Han Sans SC",
-            "WenQuanYi Zen Hei",
-            "SimHei",
-            "Microsoft YaHei",
-            "PingFang SC",
-        )
-        if _has_font(font_manager, f)
-    ]
-    plt.rcParams["font.family"] = ["sans-serif"]
-    plt.rcParams["font.sans-serif"] = [*cjk, "DejaVu Sans"]
-    plt.rcParams["axes.unicode_minus"] = False
-    _CJK["available"] = bool(cjk)
-    return plt
-
-
-def _has_font(fm: Any, name: str) -> bool:
-    try:
-        fm.findfont(name, fallback_to_default=False)
-    except ValueError:
-        return False
-    return True
-
-
-def _label(rr: RobustnessResults, uid: str, plt: Any) -> str:
-    # without a Chinese font, Chinese names would print as boxes: use the ids
-    name = rr.nominal.scheme.units[uid].name
-    return name if _CJK.get("available") or name.isascii() else uid
+def _label(rr: RobustnessResults, uid: str) -> str:
+    return unit_label(rr.nominal.scheme.units[uid].name, uid)
 
 
 def chart_intervals(rr: RobustnessResults, path: Path, language: str | None = None) -> None:
     """Each unit's 5–95% rank interval, its median and its nominal rank, best first."""
-    plt = _pyplot()
+    plt = pyplot()
     rows = rank_rows(rr)[:60]
     n = len(rows)
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * n + 1.2)), dpi=120)
@@ -167,7 +128,7 @@ def chart_intervals(rr: RobustnessResults, path: Path, language: str | None = No
         markeredgewidth=2,
         label=t("nominal", language),
     )
-    ax.set_yticks(y, [_label(rr, r["unit"], plt) for r in rows])
+    ax.set_yticks(y, [_label(rr, r["unit"]) for r in rows])
     ax.invert_yaxis()
     ax.set_xlabel(t("rank", language))
     ax.set_title(t("rank_intervals", language, n=rr.samples))
@@ -188,7 +149,7 @@ def input_label(name: str, language: str | None = None) -> str:
 
 def chart_sensitivity(rr: RobustnessResults, path: Path, language: str | None = None) -> None:
     """First-order and total Sobol indices of each input for the mean absolute rank shift."""
-    plt = _pyplot()
+    plt = pyplot()
     rows = [r for r in rr.sensitivity if r.output == "mean_abs_shift"]
     rows.sort(key=lambda r: -r.st)
     n = len(rows)
