@@ -182,6 +182,7 @@ def main() -> None:
         )
     best = min(peers.values())
     print(f"  against the faster peer: {best / ours:.0f} × (goal ≥ 50 ×)")
+    print(f"  (the floor itself is {best / floor:.0f} × faster than the faster peer)")
     if not args.no_growth:
         growth(case, args.runs)
 

@@ -24,7 +24,8 @@ def walk(
     n_cats: int,
     cap: Any,
     limits: Any,
-    meet: Any,
+    key: Any,
+    bar: Any,
     nominal0: Any,
     rank_out: Any,
     cat_out: Any,
@@ -36,13 +37,12 @@ def walk(
 
     cats[u]: category of unit u; groups[u]: its quota group (its category, or 0 for all);
     cap[u]: best grade index allowed; limits[g, k]: quota of grade k in group g (−1: none);
-    meet[s, c, k]: the units of category c whose rank in it is below this meet grade k's minimum
-    in sample s (a minimum holds for a prefix of the category's order, which is ordered by a
-    measure proportional to it). Outputs go to row ``row0 + s``.
+    key[s, u]: the sort key of unit u (lower is better); bar[s, c, k]: the key at or below which
+    a unit of category c meets grade k's minimum (+inf: none). Outputs go to row ``row0 + s``.
     """
     n_s, n_u = order.shape
-    n_g = limits.shape[1]
-    used = np.zeros((n_groups, n_g), dtype=np.int64)
+    last = limits.shape[1] - 1
+    used = np.zeros((n_groups, last + 1), dtype=np.int64)
     first_open = np.zeros(n_groups, dtype=np.int64)
     counters = np.zeros(n_cats, dtype=np.int64)
     for s in range(n_s):
@@ -51,31 +51,31 @@ def walk(
         first_open[:] = 0
         total = 0
         r = row0 + s
+        # row views: one base address per row instead of 2-D index arithmetic per cell
+        o, m, kr = order[s], bar[s], key[s]
+        ro, co, go = rank_out[r], cat_out[r], grade_out[r]
         for j in range(n_u):
-            u = order[s, j]
+            u = o[j]
             c = cats[u]
-            q = groups[u]
             rc = counters[c]
             counters[c] = rc + 1
-            rank_out[r, u] = j
-            cat_out[r, u] = rc
-            d = j - nominal0[u]
-            total += d if d >= 0 else -d
-            k = first_open[q]
-            if cap[u] > k:
-                k = cap[u]
-            while k < n_g - 1:
+            ro[u] = j
+            co[u] = rc
+            total += abs(j - nominal0[u])
+            q = groups[u]
+            k = max(first_open[q], cap[u])
+            while k < last:
                 lim = limits[q, k]
-                if (lim < 0 or used[q, k] < lim) and rc < meet[s, c, k]:
+                if (lim < 0 or used[q, k] < lim) and kr[u] <= m[c, k]:
                     break
                 k += 1
-            if k < n_g - 1:
+            if k < last:
                 used[q, k] += 1
                 f = first_open[q]
-                while f < n_g - 1 and limits[q, f] >= 0 and used[q, f] >= limits[q, f]:
+                while f < last and limits[q, f] >= 0 and used[q, f] >= limits[q, f]:
                     f += 1
                 first_open[q] = f
-            grade_out[r, u] = k
+            go[u] = k
         shift_out[r] = total / n_u
 
 

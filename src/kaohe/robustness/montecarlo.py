@@ -218,11 +218,7 @@ def _chunk(
         full = fulls[:, rows]
         scale = _scale(full, basis)
         key[:] = -(totals[:, lay.perm] * scale[:, lay.cats])
-    meet = np.empty((n_s, n_c, n_g), dtype=np.int64)
-    for c in range(n_c):
-        a, b = int(lay.bounds[c]), int(lay.bounds[c + 1])
-        for k in range(n_g):
-            meet[:, c, k] = _meeting(key[:, a:b], grading, k, scale[:, c], full[:, c], b - a)
+    bar = _bars(grading, n_g, scale, full)
     key[:, lay.void] = np.inf
     order = np.argsort(key, axis=1)  # the one sort
     if grading is None:
@@ -238,7 +234,8 @@ def _chunk(
         n_c,
         lay.cap,
         limits,
-        meet,
+        key,
+        bar,
         lay.nominal0,
         rank,
         in_cat,
@@ -257,23 +254,19 @@ def _scale(full: Vec, basis: str) -> Vec:
     return scale
 
 
-def _meeting(
-    block: Vec, grading: Grading | None, k: int, scale: Vec, full: Vec, size: int
-) -> IntVec:
-    """How many units of a category meet grade k's minimum, per sample (all when none).
-
-    The block holds −(points × scale); points = share × full."""
+def _bars(grading: Grading | None, n_g: int, scale: Vec, full: Vec) -> Vec:
+    """[S, C, G]: the key at or below which a unit of category c meets grade k's minimum in
+    sample s (+inf: no minimum). The key is −(points × scale); points = share × full."""
+    bar = np.full((*full.shape, n_g), np.inf)
     if grading is None:
-        return np.full(block.shape[0], size, dtype=np.int64)
-    count = np.full(block.shape[0], size, dtype=np.int64)
-    m_share, m_score = grading.min_share[k], grading.min_score[k]
-    if m_share is not None:
-        need = (m_share - 1e-12) * full * scale
-        count = np.minimum(count, np.count_nonzero(block <= -need[:, None], axis=1))
-    if m_score is not None:
-        need = (m_score - 1e-9) * scale
-        count = np.minimum(count, np.count_nonzero(block <= -need[:, None], axis=1))
-    return count
+        return bar
+    for k in range(n_g):
+        m_share, m_score = grading.min_share[k], grading.min_score[k]
+        if m_share is not None:
+            bar[:, :, k] = np.minimum(bar[:, :, k], -(m_share - 1e-12) * full * scale)
+        if m_score is not None:
+            bar[:, :, k] = np.minimum(bar[:, :, k], -(m_score - 1e-9) * scale)
+    return bar
 
 
 def default_chunk(n_units: int, budget_mb: float = 24.0) -> int:
