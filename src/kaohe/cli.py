@@ -392,5 +392,15 @@ def robustness(
     console.print(t("robustness_written", lang, path=out))
 
 
+def _add_platform_commands() -> None:
+    from kaohe.web.commands import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_platform_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

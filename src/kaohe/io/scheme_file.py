@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from kaohe.errors import Issue, SchemeError
-from kaohe.io.yamlfile import read_yaml
+from kaohe.io.yamlfile import LineMap, load_yaml, read_yaml
 from kaohe.scheme import Scheme, build_scheme
 
 
@@ -17,6 +18,16 @@ def load_scheme(path: str | Path) -> Scheme:
     """
     path = Path(path)
     raw, lines, issues = read_yaml(path)
+    return _validate(raw, lines, issues)
+
+
+def parse_scheme_text(text: str, name: str = "scheme.yaml") -> Scheme:
+    """Validate a scheme given as YAML text (e.g. stored by the platform); errors as above."""
+    raw, lines, issues = load_yaml(text, name)
+    return _validate(raw, lines, issues)
+
+
+def _validate(raw: Any, lines: LineMap, issues: list[Issue]) -> Scheme:
     if raw is None and issues:  # unreadable: nothing more can be checked
         raise SchemeError(issues)
     if not isinstance(raw, dict):

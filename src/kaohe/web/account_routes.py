@@ -1,0 +1,86 @@
+"""Logging in and out, and the language of the pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kaohe.web.accounts import authenticate
+from kaohe.web.app import DB, Access, check_csrf, render
+from kaohe.web.store import User
+
+router = APIRouter()
+LOGIN = Access("account.login")
+LOGOUT = Access("account.logout")
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site (never //host or a full URL): no open redirect."""
+    return target if target.startswith("/") and not target.startswith("//") else "/board"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(
+    request: Request,
+    user: Annotated[User | None, Depends(LOGIN)],
+    next: str = "/board",
+) -> HTMLResponse:
+    return render(request, "login.html", user, next=_safe_next(next), failed=False)
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    user: Annotated[User | None, Depends(LOGIN)],
+    session: DB,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/board",
+) -> Response:
+    check_csrf(request, csrf)
+    address = request.client.host if request.client else ""
+    found = authenticate(session, username.strip(), password, address)
+    uid = found.id if found else None
+    session.commit()  # the attempt is recorded, whatever its outcome
+    if uid is None:
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            next=_safe_next(next),
+            failed=True,
+            username=username,
+        )
+    lang = request.session.get("lang")
+    request.session.clear()  # a new session on login (no fixation)
+    request.session["uid"] = uid
+    if lang:
+        request.session["lang"] = lang
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    user: Annotated[User | None, Depends(LOGOUT)],
+    csrf: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/board", status_code=303)
+
+
+@router.get("/lang/{code}")
+def language(
+    request: Request,
+    code: str,
+    user: Annotated[User | None, Depends(LOGIN)],
+    next: str = "/board",
+) -> RedirectResponse:
+    if code in ("zh", "en"):
+        request.session["lang"] = code
+    return RedirectResponse(_safe_next(next), status_code=303)

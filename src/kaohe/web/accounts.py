@@ -1,0 +1,129 @@
+"""Users: Argon2id password hashes, login with lockout, and the admin operations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kaohe.web import audit
+from kaohe.web.store import ROLES, User, now
+
+HASHER = PasswordHasher()  # Argon2id with the library's current parameters
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD = 10
+# a hash to compare against when the user does not exist, so both paths take the same time
+_DUMMY = HASHER.hash("kaohe-no-such-user")
+
+
+class AccountError(ValueError):
+    """An account operation that cannot be done (unknown user, weak password, bad role)."""
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    return HASHER.hash(password)
+
+
+def add_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    department: str | None = None,
+    unit: str | None = None,
+    display_name: str = "",
+    actor: str = "system",
+) -> User:
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    if role in ("reporter", "reviewer") and not department:
+        raise AccountError(f"a {role} belongs to an owner department: give --department")
+    if role == "unit" and not unit:
+        raise AccountError("an assessed unit's account needs its unit: give --unit")
+    if session.execute(select(User).where(User.username == username)).scalar_one_or_none():
+        raise AccountError(f"user {username!r} exists already")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        department=department,
+        unit=unit,
+        display_name=display_name or username,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.add",
+        f"user:{username}",
+        after={"role": role, "department": department, "unit": unit},
+    )
+    return user
+
+
+def find(session: Session, username: str) -> User:
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    return user
+
+
+def set_active(session: Session, username: str, active: bool, actor: str = "system") -> User:
+    user = find(session, username)
+    before = user.active
+    user.active = active
+    audit.record(
+        session,
+        actor,
+        "user.enable" if active else "user.disable",
+        f"user:{username}",
+        before={"active": before},
+        after={"active": active},
+    )
+    return user
+
+
+def reset_password(session: Session, username: str, password: str, actor: str = "system") -> User:
+    user = find(session, username)
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, actor, "user.reset_password", f"user:{username}")
+    return user
+
+
+def authenticate(session: Session, username: str, password: str, address: str = "") -> User | None:
+    """The user if the password is right and the account active and not locked; else None.
+
+    Five failures in a row lock the account for 15 minutes; every attempt is recorded."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        _verify(_DUMMY, password)
+        return None
+    if user.locked_until is not None and user.locked_until > now():
+        audit.record(session, username, "login.locked", f"user:{username}", address=address)
+        return None
+    if not user.active or not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until, user.failed_logins = now() + LOCKOUT, 0
+        audit.record(session, username, "login.failed", f"user:{username}", address=address)
+        return None
+    user.failed_logins, user.locked_until = 0, None
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = HASHER.hash(password)
+    audit.record(session, username, "login", f"user:{username}", address=address)
+    return user
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return HASHER.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,154 @@
+"""The application factory: ``create_app(settings)`` builds the whole site, with no server.
+
+Every route depends on ``Access(action)``: the action is looked up in ``permissions.POLICY``,
+which answers 303 to the login page for a visitor and 403 for a logged-in user without it.
+Forms carry a CSRF token bound to the session; every response carries security headers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+from starlette.middleware.sessions import SessionMiddleware
+
+from kaohe import __version__
+from kaohe.web import permissions
+from kaohe.web.settings import Settings
+from kaohe.web.store import User, open_engine, session_factory
+
+HERE = Path(__file__).resolve().parent
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class LoginRequiredError(Exception):
+    """A visitor asked for a page that needs an account."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(title="Kaohe 考核", version=__version__, docs_url=None, redoc_url=None)
+    engine = open_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.templates = templates()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="kaohe_session",
+        same_site="lax",
+        https_only=settings.https,
+        max_age=8 * 3600,
+    )
+    app.middleware("http")(security_headers)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(LoginRequiredError)
+    async def _login(request: Request, _: LoginRequiredError) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    for router in routers():
+        app.include_router(router)
+    return app
+
+
+def routers() -> tuple[APIRouter, ...]:
+    """Every router of the site (the route × role test walks them all)."""
+    from kaohe.web import account_routes, admin_routes, board_routes
+
+    return (board_routes.router, account_routes.router, admin_routes.router)
+
+
+async def security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    for k, v in SECURITY_HEADERS.items():
+        response.headers.setdefault(k, v)
+    return response
+
+
+def templates() -> Jinja2Templates:
+    from kaohe.i18n import t
+
+    tpl = Jinja2Templates(directory=HERE / "templates")  # autoescaped (.html)
+    tpl.env.globals["t"] = t
+    return tpl
+
+
+def db(request: Request) -> Any:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(db)]
+
+
+def current_user(request: Request, session: DB) -> User | None:
+    uid = request.session.get("uid")
+    if uid is None:
+        return None
+    user = session.get(User, uid)
+    if user is None or not user.active:
+        request.session.clear()
+        return None
+    return user
+
+
+class Access:
+    """A route's dependency: the user, if they hold ``action``; else 303 to login or 403."""
+
+    def __init__(self, action: str) -> None:
+        if action not in permissions.POLICY:
+            raise ValueError(f"action {action!r} is not in permissions.POLICY")
+        self.action = action
+
+    def __call__(self, user: Annotated[User | None, Depends(current_user)]) -> User | None:
+        if permissions.allowed(user, self.action):
+            return user
+        if user is None:
+            raise LoginRequiredError
+        raise HTTPException(403, "您没有权限访问此页面 / not allowed")
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def check_csrf(request: Request, sent: str) -> None:
+    expected = request.session.get("csrf", "")
+    if not expected or not secrets.compare_digest(str(expected), sent or ""):
+        raise HTTPException(
+            400, "表单已过期，请刷新页面后重试 / the form expired: reload and retry"
+        )
+
+
+def render(
+    request: Request, name: str, user: User | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    lang = request.session.get("lang", "zh")
+    tpl: Jinja2Templates = request.app.state.templates
+    return tpl.TemplateResponse(
+        request,
+        name,
+        {"user": user, "lang": lang, "csrf": csrf_token(request), **context},
+        status_code=status_code,
+    )

@@ -1,0 +1,132 @@
+"""The record: an append-only log of every write, hash-chained.
+
+Entry n stores ``hash = SHA-256(prev_hash ‖ canonical JSON of its fields)`` with ``prev_hash`` the
+hash of entry n − 1 (64 zeros for the first), and numbers run 1, 2, 3… without gaps. So an
+entry altered, removed or moved breaks the chain at that place, and ``verify`` says where. The
+head (last number and hash) is kept in its own row, locked by every append so that two writers
+never fork the chain; a truncated tail shows as a head that the log does not reach. (Someone able
+to rewrite the log *and* the head together can only be caught by comparing the head with a copy
+kept elsewhere: ``kaohe audit verify`` prints it for that purpose.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kaohe.web.store import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> str:
+    """JSON with sorted keys and no spaces: the same text for the same content, everywhere."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical(fields)).encode("utf-8")).hexdigest()
+
+
+def _fields(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": e.at,
+        "actor": e.actor,
+        "action": e.action,
+        "target": e.target,
+        "before": e.before,
+        "after": e.after,
+        "address": e.address,
+    }
+
+
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    target: str,
+    before: Any = None,
+    after: Any = None,
+    address: str = "",
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (it commits or vanishes with the write)."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        at=datetime.now(UTC).isoformat(timespec="microseconds"),
+        actor=actor,
+        action=action,
+        target=target,
+        before=canonical(before),
+        after=canonical(after),
+        address=address,
+        prev_hash=head.hash,
+    )
+    entry.hash = entry_hash(head.hash, _fields(entry))
+    session.add(entry)
+    head.seq, head.hash = entry.seq, entry.hash
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class Break:
+    """Where the chain is broken and how."""
+
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"entry {self.seq}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    entries: int
+    head_seq: int
+    head_hash: str
+    breaks: tuple[Break, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks
+
+
+def check_chain(entries: Iterable[AuditEntry], head_seq: int, head_hash: str) -> list[Break]:
+    """Every break in entries (in stored order of their numbers) against the head."""
+    breaks: list[Break] = []
+    prev, expected = GENESIS, 1
+    last = 0
+    for e in entries:
+        if e.seq != expected:
+            breaks.append(Break(expected, f"missing (the next entry is {e.seq})"))
+        if e.prev_hash != prev:
+            breaks.append(Break(e.seq, "does not follow the entry before it (removed or moved)"))
+        if entry_hash(e.prev_hash, _fields(e)) != e.hash:
+            breaks.append(Break(e.seq, "its content was changed after it was written"))
+        prev, expected, last = e.hash, e.seq + 1, e.seq
+    if last != head_seq or prev != (head_hash if head_seq else GENESIS):
+        breaks.append(Break(head_seq, f"the log ends at entry {last}, the head says {head_seq}"))
+    return breaks
+
+
+def verify(session: Session) -> Verification:
+    head = session.get(AuditHead, 1)
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    entries = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    breaks = check_chain(entries, head_seq, head_hash)
+    count = session.query(AuditEntry).count()
+    return Verification(count, head_seq, head_hash, tuple(breaks))

@@ -1,0 +1,202 @@
+"""The platform's commands: ``demo``, ``serve``, ``db upgrade``, ``users …``, ``audit verify``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import click
+from sqlalchemy.orm import Session
+
+from kaohe.web.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from kaohe.web.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path),
+    default=Path("kaohe-demo.db"),
+    show_default=True,
+    help="SQLite file to create (replaced if it exists).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Load the demo and stop (do not serve).")
+def demo(db_path: Path, host: str, port: int, no_serve: bool) -> None:
+    """A fresh demo: the Ulanqab example with a year of illustrative data entered, reviewed,
+    computed and published, an account for every role; then serve the site.
+
+    \b
+    Example:
+      kaohe demo            # then open http://127.0.0.1:8000
+    """
+    from kaohe.web.demo import load_demo
+    from kaohe.web.store import open_engine
+
+    if db_path.exists():
+        db_path.unlink()
+    url = f"sqlite:///{db_path.resolve()}"
+    engine = open_engine(url)
+    click.echo(f"creating {db_path} …")
+    cycle, made = load_demo(engine)
+    engine.dispose()
+    click.echo(f"published: {cycle.name}")
+    click.echo("accounts (user / password / role):")
+    shown = {"office"}
+    for a in made:
+        if a.role == "office" or a.role not in shown:
+            click.echo(f"  {a.username:<24} {a.password:<18} {a.role:<9} {a.what}")
+            shown.add(a.role)
+    click.echo(f"  … {len(made)} accounts in all: rep-<department>, rev-<department>, unit-<unit>")
+    if not no_serve:
+        click.echo(f"serving http://{host}:{port}  (Ctrl+C stops)")
+        _serve(Settings(database_url=url), host, port)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the platform on the database of KAOHE_DATABASE_URL (default: SQLite kaohe.db).
+
+    \b
+    Example:
+      kaohe db upgrade && kaohe serve --port 8000
+    """
+    from kaohe.web.migrate import is_current
+    from kaohe.web.store import open_engine
+
+    settings = _settings()
+    if not is_current(open_engine(settings.database_url)):
+        raise click.ClickException("the database is not at the newest schema: run kaohe db upgrade")
+    _serve(settings, host, port)
+
+
+@click.group()
+def db() -> None:
+    """The database: ``kaohe db upgrade``."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Create the database or bring it to the newest schema (KAOHE_DATABASE_URL)."""
+    from kaohe.web.migrate import upgrade as run_upgrade
+    from kaohe.web.store import open_engine
+
+    run_upgrade(open_engine(_settings().database_url))
+    click.echo("the database is at the newest schema")
+
+
+@click.group()
+def users() -> None:
+    """Accounts: add, disable, enable, reset-password."""
+
+
+def _transaction() -> AbstractContextManager[Session]:
+    from kaohe.web.store import open_engine, session_factory, transaction
+
+    return transaction(session_factory(open_engine(_settings().database_url)))
+
+
+def _account(operation: Callable[..., object], *args: object, **kwargs: object) -> None:
+    """Run an account operation in one transaction; its refusal becomes the command's error."""
+    from kaohe.web.accounts import AccountError
+
+    try:
+        with _transaction() as session:
+            operation(session, *args, actor="cli", **kwargs)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@users.command("add")
+@click.argument("username")
+@click.option(
+    "--role", required=True, type=click.Choice(["office", "reporter", "reviewer", "unit"])
+)
+@click.option("--department", help="The owner department (reporters and reviewers).")
+@click.option("--unit", help="The unit (an assessed unit's account).")
+@click.option("--name", default="", help="Display name.")
+@click.password_option(help="The password (asked for when not given).")
+def users_add(
+    username: str, role: str, department: str | None, unit: str | None, name: str, password: str
+) -> None:
+    """Add an account.  Example: kaohe users add wang --role reporter --department stats"""
+    from kaohe.web.accounts import add_user
+
+    _account(add_user, username, password, role, department, unit, name)
+    click.echo(f"added {username} ({role})")
+
+
+@users.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Disable an account (it is kept: its history stays attributable)."""
+    _set_active(username, False)
+
+
+@users.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Enable a disabled account."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    from kaohe.web.accounts import set_active
+
+    _account(set_active, username, active)
+    click.echo(f"{username} {'enabled' if active else 'disabled'}")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@click.password_option(help="The new password (asked for when not given).")
+def users_reset(username: str, password: str) -> None:
+    """Set a new password and lift a lockout."""
+    from kaohe.web.accounts import reset_password
+
+    _account(reset_password, username, password)
+    click.echo(f"new password set for {username}")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log: ``kaohe audit verify``."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain of the audit log; exit 1 and say where it is broken."""
+    from kaohe.web import audit
+
+    with _transaction() as session:
+        result = audit.verify(session)
+    if result.ok:
+        click.echo(
+            f"audit log intact: {result.entries} entries; head {result.head_seq} {result.head_hash}"
+        )
+        return
+    for b in result.breaks:
+        click.echo(f"broken: {b}", err=True)
+    raise SystemExit(1)
+
+
+COMMANDS = (demo, serve, db, users, audit_group)

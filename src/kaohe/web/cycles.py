@@ -1,0 +1,237 @@
+"""Scheme versions, cycles and their values — what the platform stores for the engine.
+
+The platform stores; it does not compute differently: a cycle's dataset is the latest approved
+version of every cell, validated by the same code as a data file, and its results come from
+``kaohe.engine.assess`` on the cycle's frozen scheme version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kaohe.dataset import Dataset
+from kaohe.engine import assess
+from kaohe.io.results_files import explain_document
+from kaohe.io.scheme_file import parse_scheme_text
+from kaohe.results import Results
+from kaohe.scheme import Scheme
+from kaohe.web import audit
+from kaohe.web.store import (
+    CYCLE_STATES,
+    Cycle,
+    ResultSnapshot,
+    SchemeVersion,
+    User,
+    Value,
+    now,
+)
+
+# state → the states it may move to
+TRANSITIONS = {
+    "draft": ("collecting",),
+    "collecting": ("reviewing",),
+    "reviewing": ("collecting", "publicity"),
+    "publicity": ("objections_handled",),
+    "objections_handled": ("final",),
+    "final": (),
+}
+
+
+class CycleError(ValueError):
+    """An operation on a cycle that its state or its data do not allow; the message says why."""
+
+
+def store_scheme(session: Session, text: str, actor: str = "system") -> SchemeVersion:
+    """Validate a scheme's YAML and keep it as a version (the same text is the same version)."""
+    scheme = parse_scheme_text(text)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    found = session.execute(
+        select(SchemeVersion).where(SchemeVersion.sha256 == digest)
+    ).scalar_one_or_none()
+    if found is not None:
+        return found
+    version = SchemeVersion(name=scheme.name, text=text, sha256=digest)
+    session.add(version)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "scheme.store",
+        f"scheme_version:{version.id}",
+        after={"name": scheme.name, "sha256": digest},
+    )
+    return version
+
+
+def scheme_of(cycle: Cycle, session: Session) -> Scheme:
+    version = session.get(SchemeVersion, cycle.scheme_version_id)
+    assert version is not None
+    return scheme_of_version(version)
+
+
+def scheme_of_version(version: SchemeVersion) -> Scheme:
+    return parse_scheme_text(version.text, f"scheme version {version.id}")
+
+
+def create_cycle(
+    session: Session, version: SchemeVersion, name: str, actor: str = "system"
+) -> Cycle:
+    cycle = Cycle(name=name, scheme_version_id=version.id)
+    session.add(cycle)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "cycle.create",
+        f"cycle:{cycle.id}",
+        after={"name": name, "scheme_version": version.id},
+    )
+    return cycle
+
+
+def move(session: Session, cycle: Cycle, state: str, actor: str = "system") -> Cycle:
+    """Move a cycle to ``state``, if allowed from where it is and its preconditions hold."""
+    if state not in CYCLE_STATES:
+        raise CycleError(f"unknown state {state!r}; states: {', '.join(CYCLE_STATES)}")
+    if state not in TRANSITIONS[cycle.state]:
+        allowed = ", ".join(TRANSITIONS[cycle.state]) or "none (the cycle is final)"
+        raise CycleError(f"a cycle in {cycle.state} cannot move to {state}; allowed: {allowed}")
+    if state == "publicity":
+        waiting = pending(session, cycle)
+        if waiting:
+            raise CycleError(f"{waiting} submitted values are not reviewed yet")
+        if latest_results(session, cycle) is None:
+            raise CycleError("compute the results before publishing them")
+    before = cycle.state
+    cycle.state = state
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "cycle.move",
+        f"cycle:{cycle.id}",
+        before={"state": before},
+        after={"state": state},
+    )
+    return cycle
+
+
+def submit(
+    session: Session,
+    cycle: Cycle,
+    unit: str,
+    column: str,
+    raw: Any,
+    note: str = "",
+    user: User | None = None,
+) -> Value:
+    """A new version of one cell (never an overwrite)."""
+    if cycle.state != "collecting":
+        raise CycleError(f"values are entered while the cycle is collecting (it is {cycle.state})")
+    last = session.execute(
+        select(func.max(Value.version)).where(
+            Value.cycle_id == cycle.id, Value.unit == unit, Value.column == column
+        )
+    ).scalar()
+    value = Value(
+        cycle_id=cycle.id,
+        unit=unit,
+        column=column,
+        version=(last or 0) + 1,
+        raw="" if raw is None else str(raw),
+        note=note,
+        submitted_by=user.id if user else None,
+    )
+    session.add(value)
+    session.flush()
+    audit.record(
+        session,
+        user.username if user else "system",
+        "value.submit",
+        f"cycle:{cycle.id}/{unit}/{column}",
+        after={"raw": value.raw, "note": note, "version": value.version},
+    )
+    return value
+
+
+def review(
+    session: Session, value: Value, approve: bool, reviewer: User | None = None, comment: str = ""
+) -> Value:
+    """Approve or return a submitted value; nobody reviews their own entry."""
+    if value.state != "submitted":
+        raise CycleError(f"this value is {value.state} already")
+    if reviewer is not None and value.submitted_by == reviewer.id:
+        raise CycleError("a value cannot be approved or returned by the person who entered it")
+    if not approve and not comment.strip():
+        raise CycleError("say why the value is returned (a comment is required)")
+    value.state = "approved" if approve else "returned"
+    value.reviewed_by = reviewer.id if reviewer else None
+    value.reviewed_at, value.comment = now(), comment
+    audit.record(
+        session,
+        reviewer.username if reviewer else "system",
+        "value.approve" if approve else "value.return",
+        f"cycle:{value.cycle_id}/{value.unit}/{value.column}",
+        after={"version": value.version, "comment": comment},
+    )
+    return value
+
+
+def pending(session: Session, cycle: Cycle) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Value)
+            .where(Value.cycle_id == cycle.id, Value.state == "submitted")
+        ).scalar_one()
+    )
+
+
+def dataset(session: Session, cycle: Cycle, scheme: Scheme) -> Dataset:
+    """The latest approved version of every cell, validated as a data file would be."""
+    rows = session.execute(
+        select(Value)
+        .where(Value.cycle_id == cycle.id, Value.state == "approved")
+        .order_by(Value.unit, Value.column, Value.version)
+    ).scalars()
+    cells: dict[str, dict[str, Any]] = {}
+    notes: dict[tuple[str, str], str] = {}
+    for v in rows:  # later versions replace earlier ones
+        cells.setdefault(v.unit, {})[v.column] = v.raw if v.raw != "" else None
+        base = v.column.partition(":")[0]
+        if v.note:
+            notes[(v.unit, base)] = v.note
+    for uid in scheme.units:
+        cells.setdefault(uid, {})
+    return Dataset.from_mapping(scheme, cells, notes)
+
+
+def compute(session: Session, cycle: Cycle, actor: str = "system") -> Results:
+    """Compute the cycle's results from its approved values and keep them as a snapshot."""
+    scheme = scheme_of(cycle, session)
+    results = assess(scheme, dataset(session, cycle, scheme))
+    snap = ResultSnapshot(
+        cycle_id=cycle.id,
+        rows=json.dumps(results.rows(), ensure_ascii=False),
+        explain=json.dumps(explain_document(results), ensure_ascii=False),
+    )
+    session.add(snap)
+    session.flush()
+    audit.record(
+        session, actor, "results.compute", f"cycle:{cycle.id}", after={"snapshot": snap.id}
+    )
+    return results
+
+
+def latest_results(session: Session, cycle: Cycle) -> ResultSnapshot | None:
+    return session.execute(
+        select(ResultSnapshot)
+        .where(ResultSnapshot.cycle_id == cycle.id)
+        .order_by(ResultSnapshot.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()

@@ -1,0 +1,30 @@
+"""Who may do what: the one place. Every route names its action; this table says which roles
+hold it. ``PUBLIC`` actions need no login. A test walks every route × every role against it."""
+
+from __future__ import annotations
+
+from kaohe.web.store import PUBLISHED_STATES, ROLES, Cycle, User
+
+PUBLIC = "public"
+
+POLICY: dict[str, frozenset[str]] = {
+    "board.view": frozenset({PUBLIC, *ROLES}),
+    "account.login": frozenset({PUBLIC, *ROLES}),
+    "account.logout": frozenset(ROLES),
+    "audit.view": frozenset({"office"}),
+    "cycles.view": frozenset({"office"}),
+}
+
+
+def role_of(user: User | None) -> str:
+    return PUBLIC if user is None else user.role
+
+
+def allowed(user: User | None, action: str) -> bool:
+    """Whether ``user`` (None: not logged in) holds ``action``; unknown actions are refused."""
+    return role_of(user) in POLICY.get(action, frozenset())
+
+
+def can_see_cycle(user: User | None, cycle: Cycle) -> bool:
+    """Published cycles are public; the office sees every cycle."""
+    return cycle.state in PUBLISHED_STATES or role_of(user) == "office"

@@ -1,0 +1,179 @@
+"""The platform's database: models (SQLAlchemy 2) and how to open it.
+
+Assessment data are never deleted or overwritten: a value's every change is a new row
+(``Value.version``), and every write is also entered in the hash-chained ``AuditEntry`` log.
+The schema is created and upgraded by Alembic (``kaohe db upgrade``), never by ``create_all``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+ROLES = ("office", "reporter", "reviewer", "unit")
+CYCLE_STATES = ("draft", "collecting", "reviewing", "publicity", "objections_handled", "final")
+PUBLISHED_STATES = ("publicity", "objections_handled", "final")
+VALUE_STATES = ("submitted", "approved", "returned")
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(64), default=None)
+    unit: Mapped[str | None] = mapped_column(String(64), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+
+
+class SchemeVersion(Base):
+    """A scheme's YAML text as it was when stored; never edited (a change is a new version)."""
+
+    __tablename__ = "scheme_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+
+
+class Cycle(Base):
+    """One run of a scheme version over a period."""
+
+    __tablename__ = "cycles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id"))
+    state: Mapped[str] = mapped_column(String(24), default="draft")
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 - SQLAlchemy's convention
+
+
+class Value(Base):
+    """One version of one cell (unit × column): a column is an indicator id, ``id:item``."""
+
+    __tablename__ = "values"
+    __table_args__ = (UniqueConstraint("cycle_id", "unit", "column", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(64))
+    column: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[str] = mapped_column(Text)  # as entered: a number, N/A, 是/否
+    note: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default="submitted")
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class ResultSnapshot(Base):
+    """The results of one computation of a cycle, as published rows (JSON)."""
+
+    __tablename__ = "result_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    rows: Mapped[str] = mapped_column(Text)
+    explain: Mapped[str] = mapped_column(Text)
+    max_score: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class AuditEntry(Base):
+    """One write, chained to the previous entry by its hash (see ``kaohe.web.audit``)."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(256))
+    before: Mapped[str] = mapped_column(Text, default="null")
+    after: Mapped[str] = mapped_column(Text, default="null")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The last entry's number and hash, locked by each append (one row, id 1)."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and one writer at a time."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi: Any, _: Any) -> None:
+            dbapi.isolation_level = None  # transactions are begun below, IMMEDIATE
+            cur = dbapi.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back (nothing written) on error."""
+    with factory() as session, session.begin():
+        yield session

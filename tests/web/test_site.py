@@ -1,0 +1,197 @@
+"""The site on the demo database: every route × every role, the board's numbers, logging in,
+CSRF, lockout, escaping and security headers — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from kaohe import assess
+from kaohe.io.data_files import load_data
+from kaohe.io.scheme_file import load_scheme
+from kaohe.web.app import Access, create_app, routers
+from kaohe.web.permissions import POLICY, PUBLIC
+from kaohe.web.settings import Settings
+from kaohe.web.store import ResultSnapshot, User, open_engine, session_factory, transaction
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ulanqab"
+LOGINS = {  # role → a demo account
+    "office": ("office", "office-demo-pass"),
+    "reporter": ("rep-stats", "report-demo-pass"),
+    "reviewer": ("rev-stats", "review-demo-pass"),
+    "unit": ("unit-jining", "unit-demo-pass"),
+}
+
+
+@pytest.fixture(scope="module")
+def app(demo_url: str) -> object:
+    return create_app(Settings(database_url=demo_url))
+
+
+def client(app: object, role: str) -> TestClient:
+    c = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
+    if role != PUBLIC:
+        user, password = LOGINS[role]
+        r = c.post(
+            "/login", data={"username": user, "password": password, "csrf": token(c, "/login")}
+        )
+        assert r.status_code == 303, r.text
+    return c
+
+
+def token(c: TestClient, path: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', c.get(path).text)
+    assert m, "no CSRF token on the page"
+    return m.group(1)
+
+
+def routes() -> list[tuple[str, str, str]]:
+    """(method, path, action) of every route; a route without an Access dependency fails."""
+    out = []
+    for router in routers():
+        for r in router.routes:
+            actions = [
+                d.call.action
+                for d in r.dependant.dependencies  # type: ignore[attr-defined]
+                if isinstance(d.call, Access)
+            ]
+            assert len(actions) == 1, f"{r.path} must depend on exactly one Access(action)"  # type: ignore[attr-defined]
+            for method in r.methods:  # type: ignore[attr-defined]
+                out.append((method, r.path, actions[0]))  # type: ignore[attr-defined]
+    return out
+
+
+SAMPLE = {"cycle_id": "1", "unit": "jining", "code": "en"}
+
+
+@pytest.mark.parametrize("role", [PUBLIC, "office", "reporter", "reviewer", "unit"])
+def test_every_route_answers_every_role_as_the_policy_says(app: object, role: str) -> None:
+    c = client(app, role)
+    for method, path, action in routes():
+        url = path.format(**SAMPLE)
+        data = {"csrf": token(c, "/login")} if method == "POST" else None
+        if path == "/login" and method == "POST":
+            data = {**(data or {}), "username": "nobody", "password": "wrong-password"}
+        r = c.request(method, url, data=data)
+        if role in POLICY[action]:
+            assert r.status_code in (200, 303, 401), (method, url, role, r.status_code)
+        elif role == PUBLIC:
+            assert r.status_code == 303, (method, url, role)
+            assert r.headers["location"].startswith("/login")
+        else:
+            assert r.status_code == 403, (method, url, role, r.status_code)
+        if path == "/logout" and role != PUBLIC and role in POLICY[action]:
+            c = client(app, role)  # logged out: log in again
+
+
+def test_the_board_shows_what_kaohe_run_computes_bit_for_bit(demo_url: str) -> None:
+    scheme = load_scheme(EXAMPLE / "scheme.yaml")
+    expected = assess(scheme, load_data(scheme, EXAMPLE / "data.csv")[0])
+    engine = open_engine(demo_url)
+    with transaction(session_factory(engine)) as s:
+        snap = s.execute(select(ResultSnapshot)).scalars().one()
+        rows = {r["unit"]: r for r in json.loads(snap.rows)}
+    engine.dispose()
+    for row in expected.rows():
+        got = rows[row["unit"]]
+        assert got["score"] == row["score"]  # exact: floats round-trip through JSON
+        assert (got["rank"], got["rank_in_category"], got["grade"]) == (
+            row["rank"],
+            row["rank_in_category"],
+            row["grade"],
+        )
+
+
+def test_the_public_reads_ranks_units_and_csv(app: object) -> None:
+    c = client(app, PUBLIC)
+    page = c.get("/board/1").text
+    assert "重点开发区" in page
+    assert "集宁区" in page
+    unit = c.get("/board/1/units/jining").text
+    assert "同类最高" in unit
+    assert "地区生产总值增速" in unit
+    body = c.get("/board/1/results.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert len(rows) == 11
+    assert rows[0]["rank"] == "1"
+    assert c.get("/board/1/units/nowhere").status_code == 404
+    assert c.get("/board/99").status_code == 404
+
+
+def test_english_is_one_click_away(app: object) -> None:
+    c = client(app, PUBLIC)
+    c.get("/lang/en?next=/board/1")
+    assert "Overall rank" in c.get("/board/1").text
+    assert c.get("/lang/en?next=//evil.example").headers["location"] == "/board"
+
+
+def test_it_sends_security_headers_and_safe_cookies(app: object) -> None:
+    c = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
+    r = c.get("/login")
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+
+
+def test_it_refuses_a_form_without_its_csrf_token(app: object) -> None:
+    c = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
+    c.get("/login")
+    r = c.post(
+        "/login", data={"username": "office", "password": "office-demo-pass", "csrf": "forged"}
+    )
+    assert r.status_code == 400
+    assert "uid" not in str(c.cookies)
+
+
+def test_it_stores_argon2id_hashes_only(demo_url: str) -> None:
+    engine = open_engine(demo_url)
+    with transaction(session_factory(engine)) as s:
+        hashes = s.execute(select(User.password_hash)).scalars().all()
+    engine.dispose()
+    assert all(h.startswith("$argon2id$") for h in hashes)
+    assert not any("demo-pass" in h for h in hashes)
+
+
+def test_it_locks_an_account_after_five_failures(app: object) -> None:
+    c = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
+    for _ in range(5):
+        r = c.post(
+            "/login",
+            data={
+                "username": "unit-zhuozi",
+                "password": "wrong-password",
+                "csrf": token(c, "/login"),
+            },
+        )
+        assert r.status_code == 401
+    r = c.post(
+        "/login",
+        data={"username": "unit-zhuozi", "password": "unit-demo-pass", "csrf": token(c, "/login")},
+    )
+    assert r.status_code == 401  # the right password no longer opens it
+    assert "锁定" in r.text
+
+
+def test_it_escapes_user_text(app: object) -> None:
+    c = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
+    r = c.get("/login")
+    r = c.post(
+        "/login",
+        data={
+            "username": "<script>alert(1)</script>",
+            "password": "wrong-password",
+            "csrf": token(c, "/login"),
+        },
+    )
+    assert "<script>alert(1)</script>" not in r.text
+    assert "&lt;script&gt;" in r.text
