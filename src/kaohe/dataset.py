@@ -240,6 +240,42 @@ def parse_number(raw: Any, boolean: bool = False) -> tuple[float | None, int, st
     return value, PRESENT, None
 
 
+def value_problem(scheme: Scheme, iid: str, col: Column, value: float) -> str | None:
+    """What is wrong with a parsed value of indicator ``iid`` in column ``col``, if anything."""
+    ind = scheme.indicators[iid]
+    if col.role == "item":
+        if value < 0 or not float(value).is_integer():
+            return f"a count must be a whole number ≥ 0, got {value:g}"
+        return None
+    if ind.rule.type == "veto" and value not in (0.0, 1.0):
+        return f"a veto is 是/否 (1/0), got {value:g}"
+    if ind.rule.type == "judgement" and value < 0:
+        return f"a judgement cell holds the points deducted (≥ 0), got {value:g}"
+    if ind.rule.type == "count_deduction" and value < 0:
+        return f"a count must be ≥ 0, got {value:g}"
+    if ind.range is not None:
+        lo, hi = ind.range
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            shown = f"[{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
+            return f"{value:g} is outside the range {shown} declared for {ind.name}"
+    return None
+
+
+def cell_problem(scheme: Scheme, column: str, raw: Any) -> str | None:
+    """What is wrong with one entered cell (``column`` as a data-file header), if anything:
+    the same checks as a data file's cell, for entry forms."""
+    col = ColumnResolver(scheme).resolve(column)
+    if isinstance(col, str):
+        return col
+    if col.role not in ("value", "item") or col.indicator is None:
+        return f"{column!r} is not a column of values"
+    boolean = scheme.indicators[col.indicator].rule.type == "veto"
+    value, _, problem = parse_number(raw, boolean=boolean)
+    if problem is None and value is not None:
+        problem = value_problem(scheme, col.indicator, col, value)
+    return problem
+
+
 # --------------------------------------------------------------------------- building
 
 
@@ -312,31 +348,12 @@ class _Builder:
             return
         if status == PRESENT:
             assert value is not None
-            problem = self._check_value(iid, col, value)
+            problem = value_problem(self.scheme, iid, col, value)
             if problem:
                 self.errors.append(ref.issue(problem))
                 self.bad.add((uid, iid))
                 return
         self._store(uid, iid, col, value, status, ref)
-
-    def _check_value(self, iid: str, col: Column, value: float) -> str | None:
-        ind = self.scheme.indicators[iid]
-        if col.role == "item":
-            if value < 0 or not float(value).is_integer():
-                return f"a count must be a whole number ≥ 0, got {value:g}"
-            return None
-        if ind.rule.type == "veto" and value not in (0.0, 1.0):
-            return f"a veto is 是/否 (1/0), got {value:g}"
-        if ind.rule.type == "judgement" and value < 0:
-            return f"a judgement cell holds the points deducted (≥ 0), got {value:g}"
-        if ind.rule.type == "count_deduction" and value < 0:
-            return f"a count must be ≥ 0, got {value:g}"
-        if ind.range is not None:
-            lo, hi = ind.range
-            if (lo is not None and value < lo) or (hi is not None and value > hi):
-                shown = f"[{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
-                return f"{value:g} is outside the range {shown} declared for {ind.name}"
-        return None
 
     def _store(
         self, uid: str, iid: str, col: Column, value: float | None, status: int, ref: CellRef

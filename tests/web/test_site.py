@@ -16,10 +16,19 @@ from sqlalchemy import select
 from kaohe import assess
 from kaohe.io.data_files import load_data
 from kaohe.io.scheme_file import load_scheme
+from kaohe.web import cycles
 from kaohe.web.app import Access, create_app, routers
 from kaohe.web.permissions import POLICY, PUBLIC
 from kaohe.web.settings import Settings
-from kaohe.web.store import ResultSnapshot, User, open_engine, session_factory, transaction
+from kaohe.web.store import (
+    ResultSnapshot,
+    SchemeVersion,
+    User,
+    Value,
+    open_engine,
+    session_factory,
+    transaction,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ulanqab"
 LOGINS = {  # role → a demo account
@@ -96,7 +105,16 @@ def test_the_board_shows_what_kaohe_run_computes_bit_for_bit(demo_url: str) -> N
     expected = assess(scheme, load_data(scheme, EXAMPLE / "data.csv")[0])
     engine = open_engine(demo_url)
     with transaction(session_factory(engine)) as s:
-        snap = s.execute(select(ResultSnapshot)).scalars().one()
+        snap = (
+            s.execute(
+                select(ResultSnapshot)
+                .where(ResultSnapshot.cycle_id == 1)
+                .order_by(ResultSnapshot.id)
+            )
+            .scalars()
+            .first()
+        )
+        assert snap is not None
         rows = {r["unit"]: r for r in json.loads(snap.rows)}
     engine.dispose()
     for row in expected.rows():
@@ -195,3 +213,53 @@ def test_it_escapes_user_text(app: object) -> None:
     )
     assert "<script>alert(1)</script>" not in r.text
     assert "&lt;script&gt;" in r.text
+
+
+def test_reporters_enter_and_reviewers_approve_through_the_pages(
+    demo_url: str, app: object
+) -> None:
+    engine = open_engine(demo_url)
+    with transaction(session_factory(engine)) as s:
+        version = s.get(SchemeVersion, 1)
+        assert version is not None
+        cycle = cycles.create_cycle(s, version, "2023 (test)")
+        cycles.move(s, cycle, "collecting")
+        cid = cycle.id
+    rep = client(app, "reporter")
+    page = rep.get(f"/cycles/{cid}/entry").text
+    assert 'name="cell:jining:gdp_growth"' in page
+    assert 'name="cell:jining:pm25"' not in page  # another department's column
+    bad = rep.post(
+        f"/cycles/{cid}/entry",
+        data={
+            "csrf": token(rep, f"/cycles/{cid}/entry"),
+            "cell:jining:gdp_growth": "6.5",
+            "cell:fengzhen:gdp_growth": "6,5%",
+        },
+    )
+    assert bad.status_code == 422
+    assert "text in a number cell" in bad.text
+    foreign = rep.post(
+        f"/cycles/{cid}/entry",
+        data={"csrf": token(rep, f"/cycles/{cid}/entry"), "cell:jining:pm25": "30"},
+    )
+    assert foreign.status_code == 422
+    assert "not a column of your department" in foreign.text
+    ok = rep.post(
+        f"/cycles/{cid}/entry",
+        data={"csrf": token(rep, f"/cycles/{cid}/entry"), "cell:jining:gdp_growth": "6.5"},
+    )
+    assert ok.status_code == 303
+    rev = client(app, "reviewer")
+    waiting = rev.get(f"/cycles/{cid}/review").text
+    ids = re.findall(r'name="value" value="(\d+)"', waiting)
+    assert len(ids) == 1  # only the good value was saved: the bad form saved nothing
+    done = rev.post(
+        f"/cycles/{cid}/review",
+        data={"csrf": token(rev, f"/cycles/{cid}/review"), "value": ids, "decision": "approve"},
+    )
+    assert done.status_code == 303
+    with transaction(session_factory(engine)) as s:
+        v = s.execute(select(Value).where(Value.cycle_id == cid)).scalars().one()
+        assert (v.raw, v.state, v.version) == ("6.5", "approved", 1)
+    engine.dispose()

@@ -12,7 +12,10 @@ POLICY: dict[str, frozenset[str]] = {
     "account.login": frozenset({PUBLIC, *ROLES}),
     "account.logout": frozenset(ROLES),
     "audit.view": frozenset({"office"}),
-    "cycles.view": frozenset({"office"}),
+    "cycles.view": frozenset(ROLES),
+    "cycles.manage": frozenset({"office"}),
+    "values.enter": frozenset({"reporter"}),
+    "values.review": frozenset({"reviewer"}),
 }
 
 
@@ -23,6 +26,13 @@ def role_of(user: User | None) -> str:
 def allowed(user: User | None, action: str) -> bool:
     """Whether ``user`` (None: not logged in) holds ``action``; unknown actions are refused."""
     return role_of(user) in POLICY.get(action, frozenset())
+
+
+def department_of(user: User | None) -> str | None:
+    """The owner department whose indicators a reporter enters or a reviewer reviews."""
+    if user is None or user.role not in ("reporter", "reviewer"):
+        return None
+    return user.department
 
 
 def can_see_cycle(user: User | None, cycle: Cycle) -> bool:

@@ -1,0 +1,250 @@
+"""The cycle's work pages: reporters enter their department's values, reviewers approve or
+return them, the office moves the cycle and computes its results."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kaohe.dataset import cell_problem
+from kaohe.errors import KaoheError
+from kaohe.io.template import departments, template_columns
+from kaohe.scheme import Scheme
+from kaohe.web import cycles
+from kaohe.web.app import DB, Access, check_csrf, render
+from kaohe.web.cycles import CycleError
+from kaohe.web.permissions import department_of
+from kaohe.web.store import CYCLE_STATES, Cycle, User, Value
+
+router = APIRouter()
+Viewer = Annotated[User | None, Depends(Access("cycles.view"))]
+Reporter = Annotated[User | None, Depends(Access("values.enter"))]
+Reviewer = Annotated[User | None, Depends(Access("values.review"))]
+Office = Annotated[User | None, Depends(Access("cycles.manage"))]
+
+
+@router.get("/cycles", response_class=HTMLResponse)
+def cycle_list(request: Request, user: Viewer, session: DB) -> HTMLResponse:
+    query = select(Cycle).order_by(Cycle.id.desc())
+    if user is None or user.role != "office":
+        query = query.where(Cycle.state != "draft")
+    return render(request, "cycles.html", user, cycles=session.execute(query).scalars().all())
+
+
+def _cycle(session: Session, cycle_id: int, user: User | None) -> tuple[Cycle, Scheme]:
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None or (cycle.state == "draft" and (user is None or user.role != "office")):
+        raise HTTPException(404, "没有这个考核 / no such cycle")
+    return cycle, cycles.scheme_of(cycle, session)
+
+
+def _columns(scheme: Scheme, user: User | None) -> list[tuple[str, str, str]]:
+    """(indicator, column key, header) of the user's department's value columns."""
+    dept = department_of(user)
+    out = []
+    for iid in departments(scheme).get(dept or "", []):
+        for header, kind in template_columns(scheme, iid):
+            if kind != "note":
+                key = header.rsplit("[", 1)[1].rstrip("]")
+                out.append((iid, key, header.rsplit(" [", 1)[0]))
+    return out
+
+
+def _latest(session: Session, cycle: Cycle, keys: list[str]) -> dict[tuple[str, str], Value]:
+    newest = (
+        select(Value.unit, Value.column, func.max(Value.version).label("v"))
+        .where(Value.cycle_id == cycle.id, Value.column.in_(keys))
+        .group_by(Value.unit, Value.column)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Value)
+        .join(
+            newest,
+            (Value.unit == newest.c.unit)
+            & (Value.column == newest.c.column)
+            & (Value.version == newest.c.v),
+        )
+        .where(Value.cycle_id == cycle.id)
+    ).scalars()
+    return {(v.unit, v.column): v for v in rows}
+
+
+@router.get("/cycles/{cycle_id}/entry", response_class=HTMLResponse)
+def entry_form(request: Request, cycle_id: int, user: Reporter, session: DB) -> HTMLResponse:
+    cycle, scheme = _cycle(session, cycle_id, user)
+    return _entry_page(request, session, cycle, scheme, user, errors=[], status_code=200)
+
+
+def _entry_page(
+    request: Request,
+    session: Session,
+    cycle: Cycle,
+    scheme: Scheme,
+    user: User | None,
+    errors: list[str],
+    status_code: int,
+    entered: dict[str, str] | None = None,
+) -> HTMLResponse:
+    cols = _columns(scheme, user)
+    latest = _latest(session, cycle, [k for _, k, _ in cols])
+    rows = []
+    for uid, unit in scheme.units.items():
+        cells = []
+        for iid, key, _ in cols:
+            v = latest.get((uid, key))
+            name = f"cell:{uid}:{key}"
+            cells.append(
+                {
+                    "name": name,
+                    "applies": scheme.indicators[iid].applies_to(unit.category),
+                    "raw": (entered or {}).get(name, v.raw if v else ""),
+                    "state": v.state if v else "",
+                    "comment": v.comment if v else "",
+                }
+            )
+        rows.append({"id": uid, "name": unit.name, "cells": cells})
+    return render(
+        request,
+        "entry.html",
+        user,
+        cycle=cycle,
+        columns=cols,
+        rows=rows,
+        errors=errors,
+        status_code=status_code,
+        open=cycle.state == "collecting",
+    )
+
+
+@router.post("/cycles/{cycle_id}/entry", response_model=None)
+async def entry_submit(request: Request, cycle_id: int, user: Reporter, session: DB) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    cycle, scheme = _cycle(session, cycle_id, user)
+    cols = {key: iid for iid, key, _ in _columns(scheme, user)}
+    latest = _latest(session, cycle, list(cols))
+    changes: list[tuple[str, str, str]] = []
+    errors: list[str] = []
+    entered = {k: str(v) for k, v in form.items() if k.startswith("cell:")}
+    for name, raw in entered.items():
+        _, uid, key = name.split(":", 2)
+        if uid not in scheme.units or key not in cols:
+            errors.append(f"{name}: 不是您部门的填报项 / not a column of your department")
+            continue
+        old = latest.get((uid, key))
+        if raw.strip() == (old.raw if old else "").strip():
+            continue
+        problem = cell_problem(scheme, key, raw) if raw.strip() else None
+        if problem:
+            errors.append(f"{scheme.units[uid].name} · {key}: {problem}")
+        changes.append((uid, key, raw.strip()))
+    if errors:  # all or nothing: nothing is saved
+        return _entry_page(request, session, cycle, scheme, user, errors, 422, entered)
+    try:
+        for uid, key, raw in changes:
+            cycles.submit(session, cycle, uid, key, raw, user=user)
+        session.commit()
+    except CycleError as exc:
+        session.rollback()
+        return _entry_page(request, session, cycle, scheme, user, [str(exc)], 409, entered)
+    return RedirectResponse(f"/cycles/{cycle_id}/entry", status_code=303)
+
+
+@router.get("/cycles/{cycle_id}/review", response_class=HTMLResponse)
+def review_page(request: Request, cycle_id: int, user: Reviewer, session: DB) -> HTMLResponse:
+    cycle, scheme = _cycle(session, cycle_id, user)
+    keys = [k for _, k, _ in _columns(scheme, user)]
+    waiting = (
+        session.execute(
+            select(Value)
+            .where(Value.cycle_id == cycle.id, Value.state == "submitted", Value.column.in_(keys))
+            .order_by(Value.unit, Value.column)
+        )
+        .scalars()
+        .all()
+    )
+    names = {uid: u.name for uid, u in scheme.units.items()}
+    return render(request, "review.html", user, cycle=cycle, waiting=waiting, names=names)
+
+
+@router.post("/cycles/{cycle_id}/review", response_model=None)
+async def review_submit(request: Request, cycle_id: int, user: Reviewer, session: DB) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    cycle, scheme = _cycle(session, cycle_id, user)
+    keys = {k for _, k, _ in _columns(scheme, user)}
+    approve = form.get("decision") == "approve"
+    comment = str(form.get("comment", ""))
+    try:
+        for vid in form.getlist("value"):
+            value = session.get(Value, int(str(vid)))
+            if value is None or value.cycle_id != cycle.id or value.column not in keys:
+                raise HTTPException(403, "不是您部门的数据 / not your department's value")
+            cycles.review(session, value, approve, user, comment)
+        session.commit()
+    except (CycleError, ValueError) as exc:
+        session.rollback()
+        raise HTTPException(409, str(exc)) from None
+    return RedirectResponse(f"/cycles/{cycle_id}/review", status_code=303)
+
+
+@router.get("/cycles/{cycle_id}/manage", response_class=HTMLResponse)
+def manage_page(
+    request: Request, cycle_id: int, user: Office, session: DB, error: str = ""
+) -> HTMLResponse:
+    cycle, _ = _cycle(session, cycle_id, user)
+    counts: dict[str, Any] = {}
+    for state, n in session.execute(
+        select(Value.state, func.count()).where(Value.cycle_id == cycle.id).group_by(Value.state)
+    ):
+        counts[state] = n
+    return render(
+        request,
+        "manage.html",
+        user,
+        cycle=cycle,
+        counts=counts,
+        moves=cycles.TRANSITIONS[cycle.state],
+        error=error,
+        states=CYCLE_STATES,
+    )
+
+
+@router.post("/cycles/{cycle_id}/move", response_model=None)
+def move_cycle(
+    request: Request,
+    cycle_id: int,
+    user: Office,
+    session: DB,
+    state: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    cycle, _ = _cycle(session, cycle_id, user)
+    try:
+        cycles.move(session, cycle, state, user.username if user else "system")
+        session.commit()
+    except CycleError as exc:
+        session.rollback()
+        return manage_page(request, cycle_id, user, session, error=str(exc))
+    return RedirectResponse(f"/cycles/{cycle_id}/manage", status_code=303)
+
+
+@router.post("/cycles/{cycle_id}/compute", response_model=None)
+def compute_cycle(
+    request: Request, cycle_id: int, user: Office, session: DB, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(request, csrf)
+    cycle, _ = _cycle(session, cycle_id, user)
+    try:
+        cycles.compute(session, cycle, user.username if user else "system")
+        session.commit()
+    except KaoheError as exc:
+        session.rollback()
+        return manage_page(request, cycle_id, user, session, error=str(exc))
+    return RedirectResponse(f"/cycles/{cycle_id}/manage", status_code=303)
