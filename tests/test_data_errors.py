@@ -280,6 +280,16 @@ def test_it_reads_thousands_separators_in_numbers(tmp_path: Path, scheme: Scheme
     assert value(ds, "jining", "industry") == 1234.5
 
 
+@pytest.mark.parametrize("written", ["6,5", "12,34", "1,2345"])
+def test_it_never_reads_a_decimal_comma_as_a_thousands_separator(
+    tmp_path: Path, scheme: Scheme, written: str
+) -> None:
+    # "6,5" is 6.5 in much of the world: read as 65 it would be silently wrong, so it is refused
+    path = csv_file(tmp_path, changes={("jining", "industry"): written})
+    issue = with_message(data_issues(scheme, path), "a comma is read only")
+    assert "write the decimal point as '.'" in issue.message
+
+
 def test_it_rejects_a_value_outside_the_declared_range(tmp_path: Path, scheme: Scheme) -> None:
     path = csv_file(tmp_path, changes={("zhuozi", "forest_cover"): 140})
     issue = with_message(data_issues(scheme, path), "outside the range")

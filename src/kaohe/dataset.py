@@ -201,6 +201,9 @@ def _unknown_indicator(key: str, scheme: Scheme) -> str:
 # --------------------------------------------------------------------------- cells
 
 
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
 def parse_number(raw: Any, boolean: bool = False) -> tuple[float | None, int, str | None]:
     """(value, status, problem) of one cell as read from a file."""
     if raw is None:
@@ -225,7 +228,18 @@ def parse_number(raw: Any, boolean: bool = False) -> tuple[float | None, int, st
         return 1.0, PRESENT, None
     if boolean and low in FALSE_TOKENS:
         return 0.0, PRESENT, None
-    cleaned = text.replace(",", "").replace("，", "").replace(" ", "")
+    cleaned = text.replace("，", ",").replace(" ", "")
+    if "," in cleaned:
+        if not _THOUSANDS.match(cleaned.removesuffix("%")):
+            return (
+                None,
+                MISSING,
+                (
+                    f"{text!r}: a comma is read only between groups of three digits (1,234.5); "
+                    "write the decimal point as '.'"
+                ),
+            )
+        cleaned = cleaned.replace(",", "")
     try:
         value = float(cleaned)
     except ValueError:

@@ -234,7 +234,7 @@ def test_reporters_enter_and_reviewers_approve_through_the_pages(
         data={
             "csrf": token(rep, f"/cycles/{cid}/entry"),
             "cell:jining:gdp_growth": "6.5",
-            "cell:fengzhen:gdp_growth": "6,5%",
+            "cell:fengzhen:gdp_growth": "6.5%",
         },
     )
     assert bad.status_code == 422

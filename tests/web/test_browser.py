@@ -1,0 +1,135 @@
+"""A real browser (Playwright driving Debian's chromium) along the workflow's pages; screenshots
+go to test-artifacts/browser/. Skipped, with the reason, where chromium or Playwright is absent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kaohe.web import cycles
+from kaohe.web.app import create_app
+from kaohe.web.settings import Settings
+from kaohe.web.store import SchemeVersion, open_engine, session_factory, transaction
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+CHROMIUM = os.environ.get("KAOHE_TEST_CHROMIUM") or shutil.which("chromium") or ""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM:
+        pytest.skip("no chromium: install Debian's chromium or set KAOHE_TEST_CHROMIUM")
+    pytest.importorskip("playwright", reason="Playwright for Python is not installed")
+    import uvicorn
+
+    from kaohe.web.demo import load_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'kaohe.db'}"
+    engine = open_engine(url)
+    load_demo(engine)
+    with transaction(session_factory(engine)) as s:
+        version = s.get(SchemeVersion, 1)
+        assert version is not None
+        cycle = cycles.create_cycle(s, version, "2023年度（浏览器测试）")
+        cycles.move(s, cycle, "collecting")
+    engine.dispose()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Settings(database_url=url)), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(site: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        pg = browser.new_page(viewport={"width": 1200, "height": 900})
+        pg.set_default_timeout(15_000)
+        yield pg
+        browser.close()
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def login(page: Any, site: str, user: str, password: str) -> None:
+    page.goto(f"{site}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("form.login button[type=submit]")
+    page.wait_for_load_state()
+
+
+def logout(page: Any) -> None:
+    page.click("form.inline button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_the_public_board_in_a_browser(page: Any, site: str) -> None:
+    page.goto(f"{site}/board")
+    page.click("text=2022年度（示例）")
+    assert page.locator("h2", has_text="重点开发区").count() == 1
+    shot(page, "01-board")
+    page.click("text=集宁区")
+    assert "同类最高" in page.content()
+    shot(page, "02-unit")
+
+
+def test_enter_review_and_manage_in_a_browser(page: Any, site: str) -> None:
+    login(page, site, "rep-stats", "report-demo-pass")
+    page.goto(f"{site}/cycles")
+    page.click("text=数据填报")
+    page.fill("input[name='cell:jining:gdp_growth']", "6.5")
+    page.fill("input[name='cell:fengzhen:gdp_growth']", "6.5%")
+    page.click("main button[type=submit]")
+    assert "text in a number cell" in page.content()
+    shot(page, "03-entry-refused")
+    page.goto(page.url.replace("/entry", "/entry"))
+    page.fill("input[name='cell:jining:gdp_growth']", "6.5")
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    assert page.input_value("input[name='cell:jining:gdp_growth']") == "6.5"
+    shot(page, "04-entry-saved")
+    logout(page)
+    login(page, site, "rev-stats", "review-demo-pass")
+    page.goto(f"{site}/cycles")
+    page.click("text=数据审核")
+    assert page.locator("input[name=value]").count() == 1
+    shot(page, "05-review")
+    page.click("button[value=approve]")
+    page.wait_for_load_state()
+    assert "没有待审核的数据" in page.content()
+    logout(page)
+    login(page, site, "office", "office-demo-pass")
+    page.goto(f"{site}/cycles")
+    page.locator("text=考核管理").first.click()
+    assert "approved 1" in page.content()
+    shot(page, "06-manage")
+    page.click("text=转到 reviewing")
+    page.wait_for_load_state()
+    assert "状态: reviewing" in page.content()
