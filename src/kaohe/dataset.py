@@ -281,6 +281,8 @@ def cell_problem(scheme: Scheme, column: str, raw: Any) -> str | None:
     col = ColumnResolver(scheme).resolve(column)
     if isinstance(col, str):
         return col
+    if col.role == "note":
+        return None  # any text: a reason, evidence
     if col.role not in ("value", "item") or col.indicator is None:
         return f"{column!r} is not a column of values"
     boolean = scheme.indicators[col.indicator].rule.type == "veto"

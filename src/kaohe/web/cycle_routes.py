@@ -3,16 +3,20 @@ return them, the office moves the cycle and computes its results."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as StarletteUpload
 
-from kaohe.dataset import cell_problem
-from kaohe.errors import KaoheError
-from kaohe.io.template import departments, template_columns
+from kaohe.dataset import cell_problem, header_key
+from kaohe.errors import DataError, KaoheError
+from kaohe.io.data_files import read_tables
+from kaohe.io.template import departments, template_columns, write_template
 from kaohe.scheme import Scheme
 from kaohe.web import cycles
 from kaohe.web.app import DB, Access, check_csrf, render
@@ -21,6 +25,7 @@ from kaohe.web.permissions import department_of
 from kaohe.web.store import CYCLE_STATES, Cycle, User, Value
 
 router = APIRouter()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Viewer = Annotated[User | None, Depends(Access("cycles.view"))]
 Reporter = Annotated[User | None, Depends(Access("values.enter"))]
 Reviewer = Annotated[User | None, Depends(Access("values.review"))]
@@ -43,14 +48,13 @@ def _cycle(session: Session, cycle_id: int, user: User | None) -> tuple[Cycle, S
 
 
 def _columns(scheme: Scheme, user: User | None) -> list[tuple[str, str, str]]:
-    """(indicator, column key, header) of the user's department's value columns."""
+    """(indicator, column key, header) of the user's department's columns (values, items and
+    notes), as in its sheet of the data-entry template."""
     dept = department_of(user)
     out = []
     for iid in departments(scheme).get(dept or "", []):
-        for header, kind in template_columns(scheme, iid):
-            if kind != "note":
-                key = header.rsplit("[", 1)[1].rstrip("]")
-                out.append((iid, key, header.rsplit(" [", 1)[0]))
+        for header, _ in template_columns(scheme, iid):
+            out.append((iid, header_key(header), header.rsplit(" [", 1)[0]))
     return out
 
 
@@ -126,11 +130,24 @@ async def entry_submit(request: Request, cycle_id: int, user: Reporter, session:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     cycle, scheme = _cycle(session, cycle_id, user)
-    cols = {key: iid for iid, key, _ in _columns(scheme, user)}
+    entered = {k: str(v) for k, v in form.items() if k.startswith("cell:")}
+    return _save(request, session, cycle, scheme, user, entered, [])
+
+
+def _save(
+    request: Request,
+    session: Session,
+    cycle: Cycle,
+    scheme: Scheme,
+    user: User | None,
+    entered: dict[str, str],
+    errors: list[str],
+    where: dict[str, str] | None = None,
+) -> Response:
+    """Check every entered cell; save the changed ones as new versions, all or none."""
+    cols = {key for _, key, _ in _columns(scheme, user)}
     latest = _latest(session, cycle, list(cols))
     changes: list[tuple[str, str, str]] = []
-    errors: list[str] = []
-    entered = {k: str(v) for k, v in form.items() if k.startswith("cell:")}
     for name, raw in entered.items():
         _, uid, key = name.split(":", 2)
         if uid not in scheme.units or key not in cols:
@@ -141,7 +158,8 @@ async def entry_submit(request: Request, cycle_id: int, user: Reporter, session:
             continue
         problem = cell_problem(scheme, key, raw) if raw.strip() else None
         if problem:
-            errors.append(f"{scheme.units[uid].name} · {key}: {problem}")
+            place = (where or {}).get(name) or f"{scheme.units[uid].name} · {key}"
+            errors.append(f"{place}: {problem}")
         changes.append((uid, key, raw.strip()))
     if errors:  # all or nothing: nothing is saved
         return _entry_page(request, session, cycle, scheme, user, errors, 422, entered)
@@ -152,7 +170,101 @@ async def entry_submit(request: Request, cycle_id: int, user: Reporter, session:
     except CycleError as exc:
         session.rollback()
         return _entry_page(request, session, cycle, scheme, user, [str(exc)], 409, entered)
-    return RedirectResponse(f"/cycles/{cycle_id}/entry", status_code=303)
+    return RedirectResponse(f"/cycles/{cycle.id}/entry", status_code=303)
+
+
+@router.get("/cycles/{cycle_id}/template.xlsx")
+def template_download(cycle_id: int, user: Reporter, session: DB) -> Response:
+    """The data-entry workbook of the cycle's scheme (one sheet per department)."""
+    cycle, scheme = _cycle(session, cycle_id, user)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "template.xlsx"
+        write_template(scheme, path)
+        body = path.read_bytes()
+    return Response(
+        body,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="template-{cycle.id}.xlsx"'},
+    )
+
+
+@router.post("/cycles/{cycle_id}/upload", response_model=None)
+async def upload(request: Request, cycle_id: int, user: Reporter, session: DB) -> Response:
+    """The department's filled template (.xlsx or .csv): every cell of its columns is checked,
+    and the upload is saved whole or not at all."""
+    limit = int(request.app.state.settings.max_upload_mb * 1024 * 1024)
+    if int(request.headers.get("content-length") or 0) > limit + 65536:
+        raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
+    form = await request.form(max_files=1, max_fields=20)
+    check_csrf(request, str(form.get("csrf", "")))
+    cycle, scheme = _cycle(session, cycle_id, user)
+    file = form.get("file")
+    if not isinstance(file, StarletteUpload) or not file.filename:
+        return _entry_page(
+            request, session, cycle, scheme, user, ["请选择文件 / choose a file"], 422
+        )
+    suffix = Path(file.filename).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        return _entry_page(
+            request,
+            session,
+            cycle,
+            scheme,
+            user,
+            [f"{file.filename}: 只接受 .xlsx 或 .csv / only .xlsx or .csv"],
+            422,
+        )
+    body = await file.read(limit + 1)
+    if len(body) > limit:
+        raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
+    cells, where, errors = _read_upload(scheme, user, body, suffix, file.filename)
+    return _save(request, session, cycle, scheme, user, cells, errors, where)
+
+
+def _read_upload(
+    scheme: Scheme, user: User | None, body: bytes, suffix: str, name: str
+) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """{cell:unit:column: raw} of the department's columns, where each was read, and every
+    problem of the file itself, located."""
+    mine = {key for _, key, _ in _columns(scheme, user)}
+    by_name = {u.name: uid for uid, u in scheme.units.items()}
+    cells: dict[str, str] = {}
+    where_of: dict[str, str] = {}
+    errors: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(body)
+        try:
+            tables, _ = read_tables(path)
+        except DataError as exc:
+            return {}, {}, [str(i).replace(str(path), name) for i in exc.issues]
+    for table in tables:
+        keys = [header_key(h) for h in table.header]
+        if "unit" not in keys:
+            continue
+        for number, row in table.rows:
+            raw_unit = row[keys.index("unit")] if keys.index("unit") < len(row) else None
+            uid = str(raw_unit).strip() if raw_unit is not None else ""
+            uid = uid if uid in scheme.units else by_name.get(uid, uid)
+            for k, key in enumerate(keys):
+                raw = row[k] if k < len(row) else None
+                if key in ("unit", "name", "category") or raw is None or str(raw).strip() == "":
+                    continue
+                where = f"{name}[{table.sheet or ''}] row {number}, column {key}"
+                if uid not in scheme.units:
+                    errors.append(f"{where}: unknown unit {raw_unit!r}")
+                elif key not in mine:
+                    errors.append(f"{where}: 不是您部门的填报项 / not a column of your department")
+                else:
+                    cells[f"cell:{uid}:{key}"] = _text(raw)
+                    where_of[f"cell:{uid}:{key}"] = where
+    return cells, where_of, errors
+
+
+def _text(raw: Any) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
 
 
 @router.get("/cycles/{cycle_id}/review", response_class=HTMLResponse)
