@@ -77,7 +77,7 @@ def routes() -> list[tuple[str, str, str]]:
     return out
 
 
-SAMPLE = {"cycle_id": "1", "unit": "jining", "code": "en"}
+SAMPLE = {"cycle_id": "1", "unit": "jining", "code": "en", "objection_id": "1"}
 
 
 @pytest.mark.parametrize("role", [PUBLIC, "office", "reporter", "reviewer", "unit"])

@@ -68,9 +68,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def routers() -> tuple[APIRouter, ...]:
     """Every router of the site (the route × role test walks them all)."""
-    from kaohe.web import account_routes, admin_routes, board_routes, cycle_routes
+    from kaohe.web import (
+        account_routes,
+        admin_routes,
+        board_routes,
+        cycle_routes,
+        objection_routes,
+    )
 
-    return (board_routes.router, account_routes.router, admin_routes.router, cycle_routes.router)
+    return (
+        board_routes.router,
+        account_routes.router,
+        admin_routes.router,
+        cycle_routes.router,
+        objection_routes.router,
+    )
 
 
 async def security_headers(

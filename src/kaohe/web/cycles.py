@@ -101,6 +101,13 @@ def move(session: Session, cycle: Cycle, state: str, actor: str = "system") -> C
     if state not in TRANSITIONS[cycle.state]:
         allowed = ", ".join(TRANSITIONS[cycle.state]) or "none (the cycle is final)"
         raise CycleError(f"a cycle in {cycle.state} cannot move to {state}; allowed: {allowed}")
+    if state == "objections_handled":
+        from kaohe.web.objections import open_count
+
+        if open_count(session, cycle):
+            raise CycleError(f"{open_count(session, cycle)} objections are not answered yet")
+        if pending(session, cycle):
+            raise CycleError(f"{pending(session, cycle)} corrected values are not reviewed yet")
     if state == "publicity":
         waiting = pending(session, cycle)
         if waiting:
@@ -129,9 +136,11 @@ def submit(
     raw: Any,
     note: str = "",
     user: User | None = None,
+    correction: bool = False,
 ) -> Value:
-    """A new version of one cell (never an overwrite)."""
-    if cycle.state != "collecting":
+    """A new version of one cell (never an overwrite); during publicity only as the correction
+    of an accepted objection."""
+    if cycle.state != "collecting" and not (correction and cycle.state == "publicity"):
         raise CycleError(f"values are entered while the cycle is collecting (it is {cycle.state})")
     last = session.execute(
         select(func.max(Value.version)).where(

@@ -16,6 +16,9 @@ POLICY: dict[str, frozenset[str]] = {
     "cycles.manage": frozenset({"office"}),
     "values.enter": frozenset({"reporter"}),
     "values.review": frozenset({"reviewer"}),
+    "objections.view": frozenset({"unit", "office"}),
+    "objections.file": frozenset({"unit"}),
+    "objections.answer": frozenset({"office"}),
 }
 
 

@@ -105,6 +105,24 @@ class Value(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
 
 
+class Objection(Base):
+    """An assessed unit's objection (异议) to a value or its points, filed during publicity."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(64))
+    indicator: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | accepted | rejected
+    filed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    filed_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
 class ResultSnapshot(Base):
     """The results of one computation of a cycle, as published rows (JSON)."""
 

@@ -1,0 +1,111 @@
+"""Objection pages: a unit files and follows its objections; the office answers them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from kaohe.web import objections
+from kaohe.web.app import DB, Access, check_csrf, render
+from kaohe.web.cycles import CycleError, scheme_of
+from kaohe.web.store import Cycle, Objection, User
+
+router = APIRouter()
+Viewer = Annotated[User | None, Depends(Access("objections.view"))]
+Filer = Annotated[User | None, Depends(Access("objections.file"))]
+Office = Annotated[User | None, Depends(Access("objections.answer"))]
+
+
+def _page(
+    request: Request,
+    session: DB,
+    cycle_id: int,
+    user: User | None,
+    error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None or cycle.state == "draft":
+        raise HTTPException(404, "没有这个考核 / no such cycle")
+    query = select(Objection).where(Objection.cycle_id == cycle.id).order_by(Objection.id)
+    if user is not None and user.role == "unit":
+        query = query.where(Objection.unit == user.unit)  # a unit sees its own only
+    scheme = scheme_of(cycle, session)
+    mine = []
+    if user is not None and user.role == "unit" and user.unit in scheme.units:
+        category = scheme.units[user.unit].category
+        mine = [
+            (iid, ind.name) for iid, ind in scheme.indicators.items() if ind.applies_to(category)
+        ]
+    names = {iid: ind.name for iid, ind in scheme.indicators.items()}
+    units = {uid: u.name for uid, u in scheme.units.items()}
+    return render(
+        request,
+        "objections.html",
+        user,
+        cycle=cycle,
+        objections=session.execute(query).scalars().all(),
+        indicators=mine,
+        names=names,
+        units=units,
+        error=error,
+        status_code=status_code,
+        changes=objections.changes(session, cycle) if user and user.role == "office" else [],
+    )
+
+
+@router.get("/cycles/{cycle_id}/objections", response_class=HTMLResponse)
+def objection_list(request: Request, cycle_id: int, user: Viewer, session: DB) -> HTMLResponse:
+    return _page(request, session, cycle_id, user)
+
+
+@router.post("/cycles/{cycle_id}/objections", response_model=None)
+def objection_file(
+    request: Request,
+    cycle_id: int,
+    user: Filer,
+    session: DB,
+    indicator: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None or user is None:
+        raise HTTPException(404, "没有这个考核 / no such cycle")
+    try:
+        objections.file(session, cycle, user, indicator, reason)
+        session.commit()
+    except CycleError as exc:
+        session.rollback()
+        return _page(request, session, cycle_id, user, str(exc), 422)
+    return RedirectResponse(f"/cycles/{cycle_id}/objections", status_code=303)
+
+
+@router.post("/objections/{objection_id}/answer", response_model=None)
+def objection_answer(
+    request: Request,
+    objection_id: int,
+    user: Office,
+    session: DB,
+    decision: Annotated[str, Form()] = "",
+    answer: Annotated[str, Form()] = "",
+    column: Annotated[str, Form()] = "",
+    value: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    obj = session.get(Objection, objection_id)
+    if obj is None or user is None:
+        raise HTTPException(404, "没有这个异议 / no such objection")
+    corrected = {column.strip(): value.strip()} if column.strip() and value.strip() else None
+    try:
+        objections.answer(session, obj, user, decision == "accept", answer, corrected)
+        session.commit()
+    except CycleError as exc:
+        session.rollback()
+        return _page(request, session, obj.cycle_id, user, str(exc), 422)
+    return RedirectResponse(f"/cycles/{obj.cycle_id}/objections", status_code=303)
