@@ -16,7 +16,7 @@ from sqlalchemy import select
 from kaohe import assess
 from kaohe.io.data_files import load_data
 from kaohe.io.scheme_file import load_scheme
-from kaohe.web import cycles
+from kaohe.web import accounts, cycles
 from kaohe.web.app import Access, create_app, routers
 from kaohe.web.permissions import POLICY, PUBLIC
 from kaohe.web.settings import Settings
@@ -61,19 +61,28 @@ def token(c: TestClient, path: str) -> str:
     return m.group(1)
 
 
-def routes() -> list[tuple[str, str, str]]:
-    """(method, path, action) of every route; a route without an Access dependency fails."""
+def routes() -> list[tuple[str, str, str, bool]]:
+    """(method, path, action, api) of every route; a route without an Access dependency fails."""
     out = []
     for router in routers():
         for r in router.routes:
-            actions = [
-                d.call.action
+            gates = [
+                d.call
                 for d in r.dependant.dependencies  # type: ignore[attr-defined]
                 if isinstance(d.call, Access)
             ]
-            assert len(actions) == 1, f"{r.path} must depend on exactly one Access(action)"  # type: ignore[attr-defined]
+            assert len(gates) == 1, f"{r.path} must depend on exactly one Access(action)"  # type: ignore[attr-defined]
             for method in r.methods:  # type: ignore[attr-defined]
-                out.append((method, r.path, actions[0]))  # type: ignore[attr-defined]
+                out.append((method, r.path, gates[0].action, gates[0].api))  # type: ignore[attr-defined]
+    return out
+
+
+@pytest.fixture(scope="module")
+def tokens(demo_url: str) -> dict[str, str]:
+    engine = open_engine(demo_url)
+    with transaction(session_factory(engine)) as s:
+        out = {role: accounts.issue_token(s, user, "matrix") for role, (user, _) in LOGINS.items()}
+    engine.dispose()
     return out
 
 
@@ -81,22 +90,38 @@ SAMPLE = {"cycle_id": "1", "unit": "jining", "code": "en", "objection_id": "1"}
 
 
 @pytest.mark.parametrize("role", [PUBLIC, "office", "reporter", "reviewer", "unit"])
-def test_every_route_answers_every_role_as_the_policy_says(app: object, role: str) -> None:
+def test_every_route_answers_every_role_as_the_policy_says(
+    app: object, role: str, tokens: dict[str, str]
+) -> None:
     c = client(app, role)
-    for method, path, action in routes():
+    machine = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
+    headers = {"Authorization": f"Bearer {tokens[role]}"} if role != PUBLIC else {}
+    for method, path, action, api in routes():
         url = path.format(**SAMPLE)
-        data = {"csrf": token(c, "/login")} if method == "POST" else None
-        if path == "/login" and method == "POST":
-            data = {**(data or {}), "username": "nobody", "password": "wrong-password"}
-        r = c.request(method, url, data=data)
-        if role in POLICY[action]:  # served: never refused, never a server error
-            assert r.status_code not in (403, 500), (method, url, role, r.status_code)
-            assert not r.headers.get("location", "").startswith("/login?"), (method, url)
-        elif role == PUBLIC:
-            assert r.status_code == 303, (method, url, role)
-            assert r.headers["location"].startswith("/login")
+        if api:
+            body = {
+                "cells": [{"unit": "x", "column": "y", "value": "1"}],
+                "values": [1],
+                "approve": True,
+            }
+            r = machine.request(
+                method, url, headers=headers, json=body if method == "POST" else None
+            )
+            refused = {PUBLIC: 401}.get(role, 403)
         else:
-            assert r.status_code == 403, (method, url, role, r.status_code)
+            data = {"csrf": token(c, "/login")} if method == "POST" else None
+            if path == "/login" and method == "POST":
+                data = {**(data or {}), "username": "nobody", "password": "wrong-password"}
+            r = c.request(method, url, data=data)
+            refused = 303 if role == PUBLIC else 403
+        if role in POLICY[action]:  # served: never refused, never a server error
+            denied = (401, 403, 500) if api else (403, 500)  # a page's 401: a failed login
+            assert r.status_code not in denied, (method, url, role, r.status_code)
+            assert not r.headers.get("location", "").startswith("/login?"), (method, url)
+        else:
+            assert r.status_code == refused, (method, url, role, r.status_code)
+            if refused == 303:
+                assert r.headers["location"].startswith("/login")
         if path == "/logout" and role != PUBLIC and role in POLICY[action]:
             c = client(app, role)  # logged out: log in again
 

@@ -11,7 +11,7 @@ from kaohe.web.accounts import authenticate
 from kaohe.web.app import DB, Access, check_csrf, render
 from kaohe.web.store import User
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: the API is documented
 LOGIN = Access("account.login")
 LOGOUT = Access("account.logout")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -10,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaohe.web import audit
-from kaohe.web.store import ROLES, User, now
+from kaohe.web.store import ROLES, ApiToken, User, now
 
 HASHER = PasswordHasher()  # Argon2id with the library's current parameters
 MAX_FAILURES = 5
@@ -127,3 +129,27 @@ def _verify(hashed: str, password: str) -> bool:
         return HASHER.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def issue_token(session: Session, username: str, name: str, actor: str = "system") -> str:
+    """A new bearer token for ``username`` (shown once; only its SHA-256 is kept)."""
+    user = find(session, username)
+    token = "kh_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, name=name, token_sha256=token_digest(token)))
+    audit.record(session, actor, "token.issue", f"user:{username}", after={"name": name})
+    return token
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a valid, unrevoked token belongs to."""
+    row = session.execute(
+        select(ApiToken).where(ApiToken.token_sha256 == token_digest(token))
+    ).scalar_one_or_none()
+    if row is None or row.revoked:
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None

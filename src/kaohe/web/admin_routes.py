@@ -12,7 +12,7 @@ from kaohe.web import audit
 from kaohe.web.app import DB, Access, render
 from kaohe.web.store import AuditEntry, User
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: the API is documented
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)

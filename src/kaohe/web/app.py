@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -40,7 +41,14 @@ class LoginRequiredError(Exception):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    app = FastAPI(title="Kaohe 考核", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Kaohe 考核",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        description="The platform's JSON API: bearer tokens from `kaohe users token`.",
+    )
     engine = open_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
@@ -71,12 +79,14 @@ def routers() -> tuple[APIRouter, ...]:
     from kaohe.web import (
         account_routes,
         admin_routes,
+        api_routes,
         board_routes,
         cycle_routes,
         objection_routes,
     )
 
     return (
+        api_routes.router,
         board_routes.router,
         account_routes.router,
         admin_routes.router,
@@ -108,9 +118,24 @@ def db(request: Request) -> Any:
 
 
 DB = Annotated[Session, Depends(db)]
+# a row id in a path: a positive 32-bit integer (larger numbers are refused with 422, before any
+# database sees them)
+RowId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
 
 def current_user(request: Request, session: DB) -> User | None:
+    """The user of the session cookie, or of an ``Authorization: Bearer`` token (API)."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        from kaohe.web.accounts import user_for_token
+
+        user = user_for_token(session, auth[7:].strip())
+        request.state.via_token = True
+        if user is None:
+            raise HTTPException(
+                401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        return user
     uid = request.session.get("uid")
     if uid is None:
         return None
@@ -124,15 +149,24 @@ def current_user(request: Request, session: DB) -> User | None:
 class Access:
     """A route's dependency: the user, if they hold ``action``; else 303 to login or 403."""
 
-    def __init__(self, action: str) -> None:
+    def __init__(self, action: str, api: bool = False) -> None:
         if action not in permissions.POLICY:
             raise ValueError(f"action {action!r} is not in permissions.POLICY")
         self.action = action
+        self.api = api  # JSON routes answer 401, pages send visitors to the login page
 
-    def __call__(self, user: Annotated[User | None, Depends(current_user)]) -> User | None:
+    def __call__(
+        self, request: Request, user: Annotated[User | None, Depends(current_user)]
+    ) -> User | None:
+        if self.api and not getattr(request.state, "via_token", False):
+            user = None  # the API ignores session cookies: no cross-site requests on them
         if permissions.allowed(user, self.action):
             return user
         if user is None:
+            if self.api:
+                raise HTTPException(
+                    401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+                )
             raise LoginRequiredError
         raise HTTPException(403, "您没有权限访问此页面 / not allowed")
 

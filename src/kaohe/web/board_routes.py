@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaohe.results import RESULT_COLUMNS
-from kaohe.web.app import DB, Access, render
+from kaohe.web.app import DB, Access, RowId, render
 from kaohe.web.cycles import latest_results
 from kaohe.web.permissions import can_see_cycle
 from kaohe.web.store import PUBLISHED_STATES, Cycle, ResultSnapshot, User
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: the API is documented
 VIEW = Access("board.view")
 
 
@@ -44,7 +44,9 @@ def board(
     return render(request, "board.html", user, cycles=cycles)
 
 
-def _published(session: Session, user: User | None, cycle_id: int) -> tuple[Cycle, ResultSnapshot]:
+def _published(
+    session: Session, user: User | None, cycle_id: RowId
+) -> tuple[Cycle, ResultSnapshot]:
     cycle = session.get(Cycle, cycle_id)
     if cycle is None or not can_see_cycle(user, cycle):
         raise HTTPException(404, "没有这个考核 / no such assessment")
@@ -57,7 +59,7 @@ def _published(session: Session, user: User | None, cycle_id: int) -> tuple[Cycl
 @router.get("/board/{cycle_id}", response_class=HTMLResponse)
 def ranking(
     request: Request,
-    cycle_id: int,
+    cycle_id: RowId,
     user: Annotated[User | None, Depends(VIEW)],
     session: DB,
 ) -> HTMLResponse:
@@ -85,7 +87,7 @@ def ranking(
 
 @router.get("/board/{cycle_id}/results.csv")
 def results_csv(
-    cycle_id: int,
+    cycle_id: RowId,
     user: Annotated[User | None, Depends(VIEW)],
     session: DB,
 ) -> Response:
@@ -107,7 +109,7 @@ def results_csv(
 @router.get("/board/{cycle_id}/units/{unit}", response_class=HTMLResponse)
 def unit_page(
     request: Request,
-    cycle_id: int,
+    cycle_id: RowId,
     unit: str,
     user: Annotated[User | None, Depends(VIEW)],
     session: DB,

@@ -1,4 +1,5 @@
-"""The platform's commands: ``demo``, ``serve``, ``db upgrade``, ``users …``, ``audit verify``."""
+"""The platform's commands: ``demo``, ``serve``, ``db upgrade``, ``users …``, ``audit verify``,
+``backup``, ``restore``, ``cycle export``, ``cycle import``."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from kaohe.errors import KaoheError
 from kaohe.web.settings import Settings, SettingsError
 
 
@@ -177,6 +180,26 @@ def users_reset(username: str, password: str) -> None:
     click.echo(f"new password set for {username}")
 
 
+@users.command("token")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for, e.g. the client's name.")
+def users_token(username: str, name: str) -> None:
+    """Issue an API bearer token for an account; it is printed once and stored only hashed.
+
+    \b
+    Example:
+      kaohe users token rep-stats --name 统计局数据接口
+    """
+    from kaohe.web.accounts import AccountError, issue_token
+
+    try:
+        with _transaction() as session:
+            token = issue_token(session, username, name, actor="cli")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(token)
+
+
 @click.group("audit")
 def audit_group() -> None:
     """The audit log: ``kaohe audit verify``."""
@@ -199,4 +222,139 @@ def audit_verify() -> None:
     raise SystemExit(1)
 
 
-COMMANDS = (demo, serve, db, users, audit_group)
+def _engine() -> Engine:
+    from kaohe.web.store import open_engine
+
+    return open_engine(_settings().database_url)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write the whole database (KAOHE_DATABASE_URL) into FILE: every table's rows read at one
+    instant, the schema revision and a SHA-256 of the content; FILE appears complete or not at
+    all (an existing FILE is replaced).
+
+    \b
+    Example:
+      kaohe backup kaohe-2024-06-30.kaohe-backup
+    """
+    from kaohe.web.backup import BackupError, backup
+
+    engine = _engine()
+    try:
+        summary = backup(engine, file)
+    except (BackupError, KaoheError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    click.echo(
+        f"backed up {summary.total} rows of {len(summary.rows)} tables "
+        f"(schema {summary.revision}) to {file}; sha256 {summary.sha256}"
+    )
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Delete everything in the database first (without it a database holding rows is refused).",
+)
+def restore_command(file: Path, replace: bool) -> None:
+    """Load a backup FILE into the database of KAOHE_DATABASE_URL, all or nothing: its checksum
+    and schema revision are checked, a new database is created at the backup's schema, and the
+    result is identical to the database that was backed up.
+
+    \b
+    Example:
+      KAOHE_DATABASE_URL=sqlite:///restored.db kaohe restore kaohe-2024-06-30.kaohe-backup
+    """
+    from kaohe.web.backup import BackupError, restore
+
+    engine = _engine()
+    try:
+        summary = restore(engine, file, replace=replace)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    click.echo(
+        f"restored {summary.total} rows of {len(summary.rows)} tables (schema {summary.revision})"
+    )
+
+
+@click.group("cycle")
+def cycle_group() -> None:
+    """A cycle as files: ``kaohe cycle export`` / ``kaohe cycle import``."""
+
+
+def _issues(exc: KaoheError) -> click.ClickException:
+    return click.ClickException("\n".join(str(i) for i in exc.issues))
+
+
+@cycle_group.command("export")
+@click.argument("cycle_id", type=int)
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write scheme.yaml, data.csv and results.csv into (new or empty).",
+)
+def cycle_export(cycle_id: int, out: Path) -> None:
+    """Write a cycle's scheme (the stored text), data (the latest approved value of every cell,
+    as a wide data file) and latest results into a folder, all or nothing; kaohe run on the
+    folder's scheme.yaml and data.csv gives the same results.csv.
+
+    \b
+    Example:
+      kaohe cycle export 1 -o cycle-1 && kaohe run cycle-1/scheme.yaml cycle-1/data.csv -o check
+    """
+    from kaohe.web.cycles import CycleError
+    from kaohe.web.exchange import export_cycle
+
+    try:
+        with _transaction() as session:
+            done = export_cycle(session, cycle_id, out)
+    except CycleError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KaoheError as exc:
+        raise _issues(exc) from None
+    results = "and results" if done.results else "(no results: the cycle was not computed)"
+    click.echo(f"exported cycle {cycle_id}: scheme, data of {done.units} units {results} to {out}")
+
+
+@cycle_group.command("import")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default=None, help="The new cycle's name (default: the scheme's period).")
+def cycle_import(folder: Path, name: str | None) -> None:
+    """Create a cycle from a folder holding scheme.yaml and data.csv (as kaohe cycle export
+    writes): the scheme is stored, every cell entered as a value approved by "import" (each
+    write in the audit log) and the results computed; the cycle is left in reviewing. Every file
+    is checked first; nothing is written unless all of it is valid.
+
+    \b
+    Example:
+      kaohe cycle import cycle-1 --name "2024 (from the old server)"
+    """
+    from kaohe.web.cycles import CycleError
+    from kaohe.web.exchange import import_cycle
+
+    try:
+        with _transaction() as session:
+            done = import_cycle(session, folder, name, actor="import")
+    except CycleError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KaoheError as exc:
+        raise _issues(exc) from None
+    for w in done.warnings:
+        click.echo(f"warning: {w}", err=True)
+    click.echo(
+        f"imported cycle {done.cycle_id} ({done.name}): {done.values} values, results computed"
+    )
+    if done.results_match is False:
+        click.echo(f"warning: the computed results differ from {folder / 'results.csv'}", err=True)
+
+
+COMMANDS = (demo, serve, db, users, audit_group, backup_command, restore_command, cycle_group)

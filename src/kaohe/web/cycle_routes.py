@@ -19,12 +19,12 @@ from kaohe.io.data_files import read_tables
 from kaohe.io.template import departments, template_columns, write_template
 from kaohe.scheme import Scheme
 from kaohe.web import cycles
-from kaohe.web.app import DB, Access, check_csrf, render
+from kaohe.web.app import DB, Access, RowId, check_csrf, render
 from kaohe.web.cycles import CycleError
 from kaohe.web.permissions import department_of
 from kaohe.web.store import CYCLE_STATES, Cycle, User, Value
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: the API is documented
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Viewer = Annotated[User | None, Depends(Access("cycles.view"))]
 Reporter = Annotated[User | None, Depends(Access("values.enter"))]
@@ -40,7 +40,7 @@ def cycle_list(request: Request, user: Viewer, session: DB) -> HTMLResponse:
     return render(request, "cycles.html", user, cycles=session.execute(query).scalars().all())
 
 
-def _cycle(session: Session, cycle_id: int, user: User | None) -> tuple[Cycle, Scheme]:
+def _cycle(session: Session, cycle_id: RowId, user: User | None) -> tuple[Cycle, Scheme]:
     cycle = session.get(Cycle, cycle_id)
     if cycle is None or (cycle.state == "draft" and (user is None or user.role != "office")):
         raise HTTPException(404, "没有这个考核 / no such cycle")
@@ -79,7 +79,7 @@ def _latest(session: Session, cycle: Cycle, keys: list[str]) -> dict[tuple[str, 
 
 
 @router.get("/cycles/{cycle_id}/entry", response_class=HTMLResponse)
-def entry_form(request: Request, cycle_id: int, user: Reporter, session: DB) -> HTMLResponse:
+def entry_form(request: Request, cycle_id: RowId, user: Reporter, session: DB) -> HTMLResponse:
     cycle, scheme = _cycle(session, cycle_id, user)
     return _entry_page(request, session, cycle, scheme, user, errors=[], status_code=200)
 
@@ -126,7 +126,7 @@ def _entry_page(
 
 
 @router.post("/cycles/{cycle_id}/entry", response_model=None)
-async def entry_submit(request: Request, cycle_id: int, user: Reporter, session: DB) -> Response:
+async def entry_submit(request: Request, cycle_id: RowId, user: Reporter, session: DB) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     cycle, scheme = _cycle(session, cycle_id, user)
@@ -174,7 +174,7 @@ def _save(
 
 
 @router.get("/cycles/{cycle_id}/template.xlsx")
-def template_download(cycle_id: int, user: Reporter, session: DB) -> Response:
+def template_download(cycle_id: RowId, user: Reporter, session: DB) -> Response:
     """The data-entry workbook of the cycle's scheme (one sheet per department)."""
     cycle, scheme = _cycle(session, cycle_id, user)
     with tempfile.TemporaryDirectory() as tmp:
@@ -189,7 +189,7 @@ def template_download(cycle_id: int, user: Reporter, session: DB) -> Response:
 
 
 @router.post("/cycles/{cycle_id}/upload", response_model=None)
-async def upload(request: Request, cycle_id: int, user: Reporter, session: DB) -> Response:
+async def upload(request: Request, cycle_id: RowId, user: Reporter, session: DB) -> Response:
     """The department's filled template (.xlsx or .csv): every cell of its columns is checked,
     and the upload is saved whole or not at all."""
     limit = int(request.app.state.settings.max_upload_mb * 1024 * 1024)
@@ -268,7 +268,7 @@ def _text(raw: Any) -> str:
 
 
 @router.get("/cycles/{cycle_id}/review", response_class=HTMLResponse)
-def review_page(request: Request, cycle_id: int, user: Reviewer, session: DB) -> HTMLResponse:
+def review_page(request: Request, cycle_id: RowId, user: Reviewer, session: DB) -> HTMLResponse:
     cycle, scheme = _cycle(session, cycle_id, user)
     keys = [k for _, k, _ in _columns(scheme, user)]
     waiting = (
@@ -285,7 +285,7 @@ def review_page(request: Request, cycle_id: int, user: Reviewer, session: DB) ->
 
 
 @router.post("/cycles/{cycle_id}/review", response_model=None)
-async def review_submit(request: Request, cycle_id: int, user: Reviewer, session: DB) -> Response:
+async def review_submit(request: Request, cycle_id: RowId, user: Reviewer, session: DB) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     cycle, scheme = _cycle(session, cycle_id, user)
@@ -307,7 +307,7 @@ async def review_submit(request: Request, cycle_id: int, user: Reviewer, session
 
 @router.get("/cycles/{cycle_id}/manage", response_class=HTMLResponse)
 def manage_page(
-    request: Request, cycle_id: int, user: Office, session: DB, error: str = ""
+    request: Request, cycle_id: RowId, user: Office, session: DB, error: str = ""
 ) -> HTMLResponse:
     cycle, _ = _cycle(session, cycle_id, user)
     counts: dict[str, Any] = {}
@@ -330,7 +330,7 @@ def manage_page(
 @router.post("/cycles/{cycle_id}/move", response_model=None)
 def move_cycle(
     request: Request,
-    cycle_id: int,
+    cycle_id: RowId,
     user: Office,
     session: DB,
     state: Annotated[str, Form()] = "",
@@ -349,7 +349,7 @@ def move_cycle(
 
 @router.post("/cycles/{cycle_id}/compute", response_model=None)
 def compute_cycle(
-    request: Request, cycle_id: int, user: Office, session: DB, csrf: Annotated[str, Form()] = ""
+    request: Request, cycle_id: RowId, user: Office, session: DB, csrf: Annotated[str, Form()] = ""
 ) -> Response:
     check_csrf(request, csrf)
     cycle, _ = _cycle(session, cycle_id, user)

@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from kaohe.web import objections
-from kaohe.web.app import DB, Access, check_csrf, render
+from kaohe.web.app import DB, Access, RowId, check_csrf, render
 from kaohe.web.cycles import CycleError, scheme_of
 from kaohe.web.store import Cycle, Objection, User
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: the API is documented
 Viewer = Annotated[User | None, Depends(Access("objections.view"))]
 Filer = Annotated[User | None, Depends(Access("objections.file"))]
 Office = Annotated[User | None, Depends(Access("objections.answer"))]
@@ -22,7 +22,7 @@ Office = Annotated[User | None, Depends(Access("objections.answer"))]
 def _page(
     request: Request,
     session: DB,
-    cycle_id: int,
+    cycle_id: RowId,
     user: User | None,
     error: str = "",
     status_code: int = 200,
@@ -58,14 +58,14 @@ def _page(
 
 
 @router.get("/cycles/{cycle_id}/objections", response_class=HTMLResponse)
-def objection_list(request: Request, cycle_id: int, user: Viewer, session: DB) -> HTMLResponse:
+def objection_list(request: Request, cycle_id: RowId, user: Viewer, session: DB) -> HTMLResponse:
     return _page(request, session, cycle_id, user)
 
 
 @router.post("/cycles/{cycle_id}/objections", response_model=None)
 def objection_file(
     request: Request,
-    cycle_id: int,
+    cycle_id: RowId,
     user: Filer,
     session: DB,
     indicator: Annotated[str, Form()] = "",
@@ -88,7 +88,7 @@ def objection_file(
 @router.post("/objections/{objection_id}/answer", response_model=None)
 def objection_answer(
     request: Request,
-    objection_id: int,
+    objection_id: RowId,
     user: Office,
     session: DB,
     decision: Annotated[str, Form()] = "",

@@ -1,0 +1,178 @@
+"""The JSON API (``/api/v1``), documented by OpenAPI at ``/api/openapi.json``.
+
+Machine clients send ``Authorization: Bearer <token>`` (``kaohe users token``); the same
+permission table as the pages decides, and the same checks and records apply: a department
+enters only its own columns, a batch of values is saved whole or not at all, and every write is
+in the audit log."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kaohe.dataset import cell_problem, header_key
+from kaohe.io.template import departments, template_columns
+from kaohe.scheme import Scheme
+from kaohe.web import cycles
+from kaohe.web.app import DB, Access, RowId
+from kaohe.web.cycles import CycleError
+from kaohe.web.permissions import can_see_cycle, department_of
+from kaohe.web.store import Cycle, User, Value
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+Anyone = Annotated[User | None, Depends(Access("board.view", api=True))]
+Member = Annotated[User | None, Depends(Access("cycles.view", api=True))]
+Reporter = Annotated[User | None, Depends(Access("values.enter", api=True))]
+Reviewer = Annotated[User | None, Depends(Access("values.review", api=True))]
+
+
+class CycleOut(BaseModel):
+    id: int
+    name: str
+    state: str
+
+
+class Cell(BaseModel):
+    unit: str = Field(description="unit id")
+    column: str = Field(description="indicator id, `id:item` or `id:note`, as in data files")
+    value: str = Field(description="as entered: a number, N/A, 是/否, or a note's text")
+
+
+class CellsIn(BaseModel):
+    cells: list[Cell] = Field(min_length=1, max_length=10_000)
+
+
+class ValueOut(BaseModel):
+    id: int
+    unit: str
+    column: str
+    version: int
+    value: str
+    state: str
+
+
+class ReviewIn(BaseModel):
+    values: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
+        min_length=1, max_length=10_000
+    )
+    approve: bool
+    comment: str = ""
+
+
+class Problem(BaseModel):
+    detail: str | list[str]
+
+
+def _visible(session: Session, cycle_id: RowId, user: User | None) -> Cycle:
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None or (cycle.state == "draft" and (user is None or user.role != "office")):
+        raise HTTPException(404, "no such cycle")
+    return cycle
+
+
+def _columns(scheme: Scheme, user: User | None) -> set[str]:
+    dept = department_of(user) or ""
+    return {
+        header_key(h)
+        for iid in departments(scheme).get(dept, [])
+        for h, _ in template_columns(scheme, iid)
+    }
+
+
+def _out(v: Value) -> ValueOut:
+    return ValueOut(
+        id=v.id, unit=v.unit, column=v.column, version=v.version, value=v.raw, state=v.state
+    )
+
+
+@router.get("/cycles", response_model=list[CycleOut])
+def list_cycles(user: Member, session: DB) -> list[CycleOut]:
+    """The cycles the caller may see (the office: also drafts)."""
+    query = select(Cycle).order_by(Cycle.id)
+    if user is None or user.role != "office":
+        query = query.where(Cycle.state != "draft")
+    return [CycleOut(id=c.id, name=c.name, state=c.state) for c in session.execute(query).scalars()]
+
+
+@router.get("/cycles/{cycle_id}/results", responses={404: {"model": Problem}})
+def results(cycle_id: RowId, user: Anyone, session: DB) -> list[dict[str, Any]]:
+    """The latest computed results of a published cycle (the office: any cycle), one row per
+    unit, as in results.csv."""
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None or not can_see_cycle(user, cycle):
+        raise HTTPException(404, "no such published cycle")
+    snap = cycles.latest_results(session, cycle)
+    if snap is None:
+        raise HTTPException(404, "no results yet")
+    rows: list[dict[str, Any]] = json.loads(snap.rows)
+    return rows
+
+
+@router.post(
+    "/cycles/{cycle_id}/values",
+    response_model=list[ValueOut],
+    status_code=201,
+    responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}},
+)
+def enter_values(cycle_id: RowId, body: CellsIn, user: Reporter, session: DB) -> list[ValueOut]:
+    """Enter values of the caller's department: every cell checked as in a data file; all are
+    saved (each as a new version) or, with any problem, none."""
+    cycle = _visible(session, cycle_id, user)
+    scheme = cycles.scheme_of(cycle, session)
+    mine = _columns(scheme, user)
+    problems = []
+    for k, cell in enumerate(body.cells):
+        if cell.unit not in scheme.units:
+            problems.append(f"cells[{k}].unit: unknown unit {cell.unit!r}")
+        elif cell.column not in mine:
+            problems.append(
+                f"cells[{k}].column: {cell.column!r} is not a column of your department"
+            )
+        else:
+            problem = cell_problem(scheme, cell.column, cell.value) if cell.value.strip() else None
+            if problem:
+                problems.append(f"cells[{k}].value: {problem}")
+    if problems:
+        raise HTTPException(422, problems)
+    try:
+        out = [
+            cycles.submit(session, cycle, c.unit, c.column, c.value.strip(), user=user)
+            for c in body.cells
+        ]
+        session.commit()
+    except CycleError as exc:
+        session.rollback()
+        raise HTTPException(409, str(exc)) from None
+    return [_out(v) for v in out]
+
+
+@router.post(
+    "/cycles/{cycle_id}/reviews",
+    response_model=list[ValueOut],
+    responses={403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}},
+)
+def review_values(cycle_id: RowId, body: ReviewIn, user: Reviewer, session: DB) -> list[ValueOut]:
+    """Approve or return (with a comment) submitted values of the caller's department, all or
+    none."""
+    cycle = _visible(session, cycle_id, user)
+    mine = _columns(cycles.scheme_of(cycle, session), user)
+    done = []
+    try:
+        for vid in body.values:
+            value = session.get(Value, vid)
+            if value is None or value.cycle_id != cycle.id or value.column not in mine:
+                raise HTTPException(403, f"value {vid} is not your department's")
+            done.append(cycles.review(session, value, body.approve, user, body.comment))
+        session.commit()
+    except CycleError as exc:
+        session.rollback()
+        raise HTTPException(409, str(exc)) from None
+    except HTTPException:
+        session.rollback()
+        raise
+    return [_out(v) for v in done]
