@@ -7,7 +7,6 @@ in the audit log."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -109,7 +108,7 @@ def results(cycle_id: RowId, user: Anyone, session: DB) -> list[dict[str, Any]]:
     snap = cycles.latest_results(session, cycle)
     if snap is None:
         raise HTTPException(404, "no results yet")
-    rows: list[dict[str, Any]] = json.loads(snap.rows)
+    rows: list[dict[str, Any]] = cycles.snapshot_rows(snap)
     return rows
 
 

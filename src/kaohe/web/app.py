@@ -8,7 +8,6 @@ Forms carry a CSRF token bound to the session; every response carries security h
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kaohe import __version__
 from kaohe.web import permissions
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.https,
         max_age=8 * 3600,
     )
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(LoginRequiredError)
@@ -95,13 +95,27 @@ def routers() -> tuple[APIRouter, ...]:
     )
 
 
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    for k, v in SECURITY_HEADERS.items():
-        response.headers.setdefault(k, v)
-    return response
+class SecurityHeaders:
+    """Pure ASGI middleware adding ``SECURITY_HEADERS`` to every response (no per-request
+    Request/Response objects, unlike ``@app.middleware``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.headers if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def templates() -> Jinja2Templates:
@@ -114,6 +128,8 @@ def templates() -> Jinja2Templates:
 
 def db(request: Request) -> Any:
     with request.app.state.sessions() as session:
+        if request.method in ("GET", "HEAD"):  # reads: no write lock on SQLite
+            session.connection(execution_options={"kaohe_read": True})
         yield session
 
 
@@ -195,6 +211,7 @@ def render(
     return tpl.TemplateResponse(
         request,
         name,
-        {"user": user, "lang": lang, "csrf": csrf_token(request), **context},
+        # the token (and so a session cookie) only where a page has a form
+        {"user": user, "lang": lang, "csrf": lambda: csrf_token(request), **context},
         status_code=status_code,
     )

@@ -48,6 +48,18 @@ def _fields(e: AuditEntry) -> dict[str, Any]:
     }
 
 
+def lock(session: Session) -> AuditHead:
+    """The head row, locked until the transaction ends (created on the first write)."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+        session.flush()
+    return head
+
+
 def record(
     session: Session,
     actor: str,
@@ -58,12 +70,7 @@ def record(
     address: str = "",
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or vanishes with the write)."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+    head = lock(session)
     entry = AuditEntry(
         seq=head.seq + 1,
         at=datetime.now(UTC).isoformat(timespec="microseconds"),

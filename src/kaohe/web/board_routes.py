@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import statistics
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from kaohe.results import RESULT_COLUMNS
 from kaohe.web.app import DB, Access, RowId, render
-from kaohe.web.cycles import latest_results
+from kaohe.web.cycles import latest_results, snapshot_explain, snapshot_rows
 from kaohe.web.permissions import can_see_cycle
 from kaohe.web.store import PUBLISHED_STATES, Cycle, ResultSnapshot, User
 
@@ -64,8 +63,8 @@ def ranking(
     session: DB,
 ) -> HTMLResponse:
     cycle, snap = _published(session, user, cycle_id)
-    doc = json.loads(snap.explain)
-    rows = json.loads(snap.rows)
+    doc = snapshot_explain(snap)
+    rows = snapshot_rows(snap)
     categories = []
     for cid, cat in doc["categories"].items():
         mine = sorted(
@@ -92,7 +91,7 @@ def results_csv(
     session: DB,
 ) -> Response:
     _, snap = _published(session, user, cycle_id)
-    rows = json.loads(snap.rows)
+    rows = snapshot_rows(snap)
     extra = [k for k in (rows[0] if rows else {}) if k not in RESULT_COLUMNS]
     out = io.StringIO()
     w = csv.writer(out)
@@ -115,7 +114,7 @@ def unit_page(
     session: DB,
 ) -> HTMLResponse:
     cycle, snap = _published(session, user, cycle_id)
-    doc = json.loads(snap.explain)
+    doc = snapshot_explain(snap)
     units = {u["unit"]: u for u in doc["units"]}
     if unit not in units:
         raise HTTPException(404, "没有这个考核对象 / no such unit")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -75,7 +76,13 @@ def scheme_of(cycle: Cycle, session: Session) -> Scheme:
 
 
 def scheme_of_version(version: SchemeVersion) -> Scheme:
-    return parse_scheme_text(version.text, f"scheme version {version.id}")
+    """The version's scheme, parsed once per process (a version's text never changes)."""
+    return _parsed(version.id, version.sha256, version.text)
+
+
+@lru_cache(maxsize=64)
+def _parsed(version_id: int, sha256: str, text: str) -> Scheme:
+    return parse_scheme_text(text, f"scheme version {version_id}")
 
 
 def create_cycle(
@@ -142,6 +149,7 @@ def submit(
     of an accepted objection."""
     if cycle.state != "collecting" and not (correction and cycle.state == "publicity"):
         raise CycleError(f"values are entered while the cycle is collecting (it is {cycle.state})")
+    audit.lock(session)  # one writer at a time from here: the next version number is ours
     last = session.execute(
         select(func.max(Value.version)).where(
             Value.cycle_id == cycle.id, Value.unit == unit, Value.column == column
@@ -244,3 +252,19 @@ def latest_results(session: Session, cycle: Cycle) -> ResultSnapshot | None:
         .order_by(ResultSnapshot.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def snapshot_rows(snap: ResultSnapshot) -> list[dict[str, Any]]:
+    """The snapshot's result rows (parsed once per process: a snapshot never changes).
+    Callers must not modify them."""
+    return _json(snap.rows)  # type: ignore[no-any-return]
+
+
+def snapshot_explain(snap: ResultSnapshot) -> dict[str, Any]:
+    """The snapshot's explain document, parsed once per process; callers must not modify it."""
+    return _json(snap.explain)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=16)
+def _json(text: str) -> Any:
+    return json.loads(text)

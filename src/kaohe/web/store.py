@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+# as many connections as the application's worker threads (40 in AnyIO's default pool)
+POOL_SIZE, POOL_OVERFLOW = 20, 30
 ROLES = ("office", "reporter", "reviewer", "unit")
 CYCLE_STATES = ("draft", "collecting", "reviewing", "publicity", "objections_handled", "final")
 PUBLISHED_STATES = ("publicity", "objections_handled", "final")
@@ -181,22 +183,32 @@ def open_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi: Any, _: Any) -> None:
             dbapi.isolation_level = None  # transactions are begun below, IMMEDIATE
             cur = dbapi.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute("PRAGMA busy_timeout=30000")
+            if url not in ("sqlite://", "sqlite:///:memory:"):
+                cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers take the write lock at once (no deadlock upgrading a read lock);
+            # a request that only reads (GET) begins deferred and never waits for writers
+            read = conn.get_execution_options().get("kaohe_read", False)
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

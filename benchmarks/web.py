@@ -1,0 +1,439 @@
+"""Benchmark of the web platform: the public board and data submission under 50 clients.
+
+    .venv/bin/python benchmarks/web.py                  # PostgreSQL and SQLite, 3 runs each
+    .venv/bin/python benchmarks/web.py --runs 5 --requests 3000 --backends postgresql
+
+For each backend, a fresh database is filled with the Ulanqab demo (``kaohe.web.demo``) — on
+PostgreSQL (trust auth on 127.0.0.1, user postgres; ``--pg`` to change) a new database
+``kaohe_bench_<pid>`` that is dropped afterwards, on SQLite a file in a temporary directory.
+One uvicorn server (one worker, asyncio + h11, in its own process) serves, on a free port of
+127.0.0.1, a Starlette app with:
+
+- ``GET /floor``: a minimal Starlette JSON endpoint (no middleware, no database) — the floor;
+- everything else mounted from ``kaohe.web.app.create_app`` as it is built for production.
+
+The load generator (this process, httpx.AsyncClient) keeps 50 requests in flight (50 tasks) for
+``--requests`` requests per scenario (or ``--seconds``, whichever ends first), after a warm-up:
+
+- **floor**: ``GET /floor``;
+- **board**: ``GET /board/1``, the published ranking page, as an anonymous visitor;
+- **submit**: ``POST /cycles/{id}/entry`` (the data-entry form) as the logged-in reporter
+  ``rep-stats`` with its CSRF token, into a new cycle in ``collecting`` made for each run. Each
+  of the 50 clients owns one cell (unit × stats column) and alternates it between two valid
+  values, so every POST changes exactly one cell: the answer is 303 and exactly one new ``Value``
+  row (and one audit entry) is written. Afterwards the rows of that cycle are counted against the
+  303 answers ("none lost"), and the audit chain is verified.
+
+Reported per scenario: requests per second (completed / wall time), p50 and p95 latency (each
+request, from send to full answer), and failures — medians of ``--runs`` runs. Then the targets
+(issue): board ≥ 50% of the floor's throughput with p95 < 100 ms; submissions ≥ 200/s on
+PostgreSQL with none lost. The client and the server share the machine (2 cores here): the
+floor is partly bounded by the client itself, which makes the ratio conservative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+HOST = "127.0.0.1"
+CLIENTS = 50
+USER, PASSWORD = "rep-stats", "report-demo-pass"
+Clients = list[httpx.AsyncClient]
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+# --------------------------------------------------------------------------- server
+
+
+def serve(database_url: str, port: int) -> None:
+    """The server process: the floor route next to the whole Kaohe app, one uvicorn worker."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Mount, Route
+
+    from kaohe.web.app import create_app
+    from kaohe.web.settings import Settings
+
+    async def floor(_: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    kaohe = create_app(Settings(database_url=database_url))
+    app = Starlette(routes=[Route("/floor", floor), Mount("", app=kaohe)])
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", database_url, str(port)],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://{HOST}:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        try:
+            if httpx.get(base + "/floor", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the server did not start in 60 s")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# --------------------------------------------------------------------------- databases
+
+
+@dataclass
+class Database:
+    url: str
+    drop: list[str] = field(default_factory=list)  # PostgreSQL: the database to drop
+
+
+def make_database(backend: str, pg: str, tmp: Path) -> Database:
+    from kaohe.web.demo import load_demo
+    from kaohe.web.store import open_engine
+
+    if backend == "postgresql":
+        from sqlalchemy import create_engine, text
+
+        name = f"kaohe_bench_{os.getpid()}"
+        admin = create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1))
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            c.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        db = Database(pg.rsplit("/", 1)[0] + "/" + name, [name])
+    else:
+        db = Database(f"sqlite:///{tmp / 'kaohe-bench.db'}")
+    engine = open_engine(db.url)
+    load_demo(engine)
+    engine.dispose()
+    return db
+
+
+def drop_database(db: Database, pg: str) -> None:
+    if not db.drop:
+        return
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {db.drop[0]} WITH (FORCE)"))
+    admin.dispose()
+
+
+def new_collecting_cycle(url: str, label: str) -> int:
+    """A new cycle of the demo's scheme, open for data entry."""
+    from kaohe.web import cycles
+    from kaohe.web.store import SchemeVersion, open_engine, session_factory, transaction
+
+    engine = open_engine(url)
+    with transaction(session_factory(engine)) as s:
+        version = s.get(SchemeVersion, 1)
+        assert version is not None
+        cycle = cycles.create_cycle(s, version, label)
+        cycles.move(s, cycle, "collecting")
+        cid = cycle.id
+    engine.dispose()
+    return cid
+
+
+def cells_to_enter(url: str) -> list[tuple[str, str, str]]:
+    """CLIENTS cells of rep-stats (name, value a, value b): two valid, different values each,
+    taken from the demo's data (the value, and the value + 1% or, if not valid, empty)."""
+    from sqlalchemy import select
+
+    from kaohe.dataset import cell_problem
+    from kaohe.web import cycle_routes, cycles
+    from kaohe.web.store import Cycle, User, Value, open_engine, session_factory
+
+    engine = open_engine(url)
+    out: list[tuple[str, str, str]] = []
+    with session_factory(engine)() as s:
+        cycle = s.get(Cycle, 1)
+        user = s.execute(select(User).where(User.username == USER)).scalar_one()
+        assert cycle is not None
+        scheme = cycles.scheme_of(cycle, s)
+        keys = [k for _, k, _ in cycle_routes._columns(scheme, user) if not k.endswith(":note")]
+        demo = {
+            (v.unit, v.column): v.raw
+            for v in s.execute(select(Value).where(Value.cycle_id == 1)).scalars()
+        }
+        for key in keys:
+            for uid in scheme.units:
+                a = demo.get((uid, key), "")
+                if not a.strip() or cell_problem(scheme, key, a):
+                    continue
+                try:
+                    b = f"{float(a) * 1.01 + 0.01:.4g}"
+                except ValueError:
+                    b = ""
+                if b == a or cell_problem(scheme, key, b):
+                    b = ""
+                out.append((f"cell:{uid}:{key}", a, b))
+    engine.dispose()
+    if len(out) < CLIENTS:
+        raise RuntimeError(f"only {len(out)} cells for {USER}; {CLIENTS} are needed")
+    return out[:CLIENTS]
+
+
+def count_rows(url: str, cycle_id: int) -> tuple[int, bool]:
+    """Value rows of the cycle, and whether the audit chain verifies."""
+    from sqlalchemy import func, select
+
+    from kaohe.web import audit
+    from kaohe.web.store import Value, open_engine, session_factory
+
+    engine = open_engine(url)
+    with session_factory(engine)() as s:
+        n = s.execute(select(func.count()).where(Value.cycle_id == cycle_id)).scalar_one()
+        check = audit.verify(s)
+    engine.dispose()
+    return int(n), check.ok
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class Result:
+    n: int
+    ok: int
+    seconds: float
+    latencies: list[float]
+    failures: dict[str, int]
+
+    @property
+    def rps(self) -> float:
+        return self.n / self.seconds
+
+    def pct(self, q: float) -> float:
+        xs = sorted(self.latencies)
+        return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000 if xs else float("nan")
+
+
+async def load(
+    clients: list[httpx.AsyncClient],
+    request: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+    expect: int,
+    total: int,
+    seconds: float,
+) -> Result:
+    """One task per client, each sending ``request(its client, its index)`` one after the other,
+    until ``total`` requests are sent in all or time is up."""
+    latencies: list[float] = []
+    failures: dict[str, int] = {}
+    counter = iter(range(total))
+    ok = 0
+    start = time.perf_counter()
+    stop = start + seconds
+
+    async def worker(c: int) -> None:
+        nonlocal ok
+        for _ in counter:
+            if time.perf_counter() > stop:
+                return
+            t = time.perf_counter()
+            try:
+                r = await request(clients[c], c)
+                status = str(r.status_code)
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+            latencies.append(time.perf_counter() - t)
+            if status == str(expect):
+                ok += 1
+            else:
+                failures[status] = failures.get(status, 0) + 1
+
+    await asyncio.gather(*(worker(c) for c in range(len(clients))))
+    return Result(len(latencies), ok, time.perf_counter() - start, latencies, failures)
+
+
+@asynccontextmanager
+async def new_clients(base: str, cookies: httpx.Cookies | None = None) -> AsyncIterator[Clients]:
+    """CLIENTS clients, each with its own connection (as 50 browsers; one shared httpx pool of
+    50 connections is itself slower than the server's floor)."""
+    async with AsyncExitStack() as stack:
+        yield [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=base, cookies=cookies, timeout=60)
+            )
+            for _ in range(CLIENTS)
+        ]
+
+
+async def login(client: httpx.AsyncClient) -> str:
+    page = await client.get("/login")
+    m = CSRF.search(page.text)
+    assert m, "no CSRF token on the login page"
+    r = await client.post(
+        "/login", data={"username": USER, "password": PASSWORD, "csrf": m.group(1)}
+    )
+    assert r.status_code == 303, f"login answered {r.status_code}"
+    entry = await client.get("/cycles/1/entry")
+    m = CSRF.search(entry.text)
+    assert m, "no CSRF token on the entry page"
+    return m.group(1)
+
+
+async def one_run(
+    base: str, url: str, cells: list[tuple[str, str, str]], run: int, args: argparse.Namespace
+) -> dict[str, Result | tuple[int, int, bool]]:
+    out: dict[str, Result | tuple[int, int, bool]] = {}
+    async with new_clients(base) as anon:
+
+        async def floor(cl: httpx.AsyncClient, c: int) -> httpx.Response:
+            return await cl.get("/floor")
+
+        async def board(cl: httpx.AsyncClient, c: int) -> httpx.Response:
+            return await cl.get("/board/1")
+
+        for name, fn, expect in (("floor", floor, 200), ("board", board, 200)):
+            await load(anon, fn, expect, CLIENTS * 4, 30)  # warm-up
+            out[name] = await load(anon, fn, expect, args.requests, args.seconds)
+
+    cycle_id = new_collecting_cycle(url, f"benchmark run {run}")
+    async with httpx.AsyncClient(base_url=base, timeout=60) as one:
+        token = await login(one)
+        cookies = one.cookies
+    async with new_clients(base, cookies) as rep:
+        path = f"/cycles/{cycle_id}/entry"
+
+        saved = [1] * CLIENTS  # which of the cell's two values is stored: flip on success only
+
+        async def submit(cl: httpx.AsyncClient, c: int) -> httpx.Response:
+            name, a, b = cells[c]
+            raw = a if saved[c] else b
+            r = await cl.post(path, data={"csrf": token, name: raw})
+            if r.status_code == 303:
+                saved[c] = 1 - saved[c]
+            return r
+
+        res = await load(rep, submit, 303, args.requests, args.seconds)
+    out["submit"] = res
+    rows, ok = count_rows(url, cycle_id)
+    out["rows"] = (rows, res.ok, ok)
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+def report(backend: str, runs: list[dict[str, Result | tuple[int, int, bool]]]) -> None:
+    print(f"\n== {backend}: {len(runs)} runs, {CLIENTS} concurrent clients (medians)")
+    print(f"{'scenario':<10}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'requests':>10}  failures")
+    med: dict[str, tuple[float, float, float]] = {}
+    for name in ("floor", "board", "submit"):
+        rs = [r[name] for r in runs]
+        assert all(isinstance(r, Result) for r in rs)
+        results = [r for r in rs if isinstance(r, Result)]
+        rps = median([r.rps for r in results])
+        p50 = median([r.pct(0.50) for r in results])
+        p95 = median([r.pct(0.95) for r in results])
+        med[name] = (rps, p50, p95)
+        fails: dict[str, int] = {}
+        for r in results:
+            for k, v in r.failures.items():
+                fails[k] = fails.get(k, 0) + v
+        n = sum(r.n for r in results)
+        shown = ", ".join(f"{k}×{v}" for k, v in sorted(fails.items())) or "none"
+        print(f"{name:<10}{rps:>10.0f}{p50:>10.1f}{p95:>10.1f}{n:>10}  {shown}")
+    ratio = med["board"][0] / med["floor"][0]
+    ok_board = ratio >= 0.5 and med["board"][2] < 100
+    print(
+        f"board / floor throughput: {ratio:.0%} (target ≥ 50%), board p95 "
+        f"{med['board'][2]:.1f} ms (target < 100 ms): {'met' if ok_board else 'NOT met'}"
+    )
+    lost_all = 0
+    for i, r in enumerate(runs, 1):
+        row = r["rows"]
+        assert isinstance(row, tuple)
+        rows, expected, chain = row
+        lost_all += abs(expected - rows)
+        print(
+            f"run {i}: Value rows counted {rows}, expected {expected} (303 answers): "
+            f"{'none lost' if rows == expected else f'MISMATCH {rows - expected:+d}'}; "
+            f"audit chain {'verifies' if chain else 'BROKEN'}"
+        )
+    target = " (target ≥ 200/s on PostgreSQL)" if backend == "postgresql" else ""
+    ok_sub = med["submit"][0] >= 200 and lost_all == 0
+    verdict = (": met" if ok_sub else ": NOT met") if backend == "postgresql" else ""
+    print(f"submissions: {med['submit'][0]:.0f}/s{target}, lost: {lost_all}{verdict}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--requests", type=int, default=2000, help="per scenario and run")
+    p.add_argument("--seconds", type=float, default=30.0, help="at most, per scenario and run")
+    p.add_argument("--backends", nargs="+", default=["postgresql", "sqlite"])
+    p.add_argument("--pg", default="postgresql://postgres@127.0.0.1/postgres")
+    p.add_argument("--serve", nargs=2, metavar=("URL", "PORT"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]))
+        return
+    print(
+        f"Kaohe web benchmark: {args.requests} requests per scenario (≤ {args.seconds:.0f} s), "
+        f"{CLIENTS} clients, 1 uvicorn worker, {os.cpu_count()} CPUs, Python "
+        f"{sys.version.split()[0]}"
+    )
+    for backend in args.backends:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = make_database(backend, args.pg, Path(tmp))
+            try:
+                cells = cells_to_enter(db.url)
+                proc, base = start_server(db.url)
+                try:
+                    runs = [
+                        asyncio.run(one_run(base, db.url, cells, i, args))
+                        for i in range(1, args.runs + 1)
+                    ]
+                finally:
+                    stop_server(proc)
+                report(backend, runs)
+            finally:
+                drop_database(db, args.pg)
+
+
+if __name__ == "__main__":
+    main()
