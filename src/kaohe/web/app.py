@@ -139,8 +139,21 @@ DB = Annotated[Session, Depends(db)]
 RowId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
 
-def current_user(request: Request, session: DB) -> User | None:
-    """The user of the session cookie, or of an ``Authorization: Bearer`` token (API)."""
+def current_user(request: Request) -> User | None:
+    """The user of the session cookie, or of an ``Authorization: Bearer`` token (API).
+
+    Looked up in a short read-only session of its own, so that a request's own transaction (and
+    on SQLite its write lock) starts only when its handler first touches the database — after
+    the request body has been read."""
+    with request.app.state.sessions() as session:
+        session.connection(execution_options={"kaohe_read": True})
+        user = _user_of(request, session)
+        if user is not None:
+            session.expunge(user)  # detached, with its columns loaded
+        return user
+
+
+def _user_of(request: Request, session: Session) -> User | None:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         from kaohe.web.accounts import user_for_token
