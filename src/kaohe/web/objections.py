@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kaohe.web import audit, cycles
 from kaohe.web.cycles import CycleError
-from kaohe.web.store import Cycle, Objection, ResultSnapshot, User, Value, now
+from kaohe.web.store import Cycle, Objection, ResultSnapshot, User, now
 
 
 def file(session: Session, cycle: Cycle, user: User, indicator: str, reason: str) -> Objection:
@@ -120,13 +120,3 @@ def changes(session: Session, cycle: Cycle) -> list[dict[str, Any]]:
                 }
             )
     return out
-
-
-def corrections_waiting(session: Session, cycle: Cycle) -> int:
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(Value)
-            .where(Value.cycle_id == cycle.id, Value.state == "submitted")
-        ).scalar_one()
-    )
