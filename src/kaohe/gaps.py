@@ -98,6 +98,10 @@ def _gap(results: Results, i: int, j: int, now: Standing1) -> Gap:
     probe: Callable[[float], Standing1] = lambda x: _standing(results, i, j, x)  # noqa: E731
     far = _far(results, i, j, x0, d)
     best = probe(far)
+    needs_place = now.position != 0 and best.position < now.position
+    needs_grade = plan.scheme.grading is not None and now.grade != 0 and best.grade < now.grade
+    # the rule's breakpoints between the value and the far end: computed once, used by both
+    breaks = _breakpoints(results, i, j, x0, far, d) if needs_place or needs_grade else []
     if now.position == 0:
         place, why_place = None, "first"
     elif best.position >= now.position:
@@ -108,7 +112,7 @@ def _gap(results: Results, i: int, j: int, now: Standing1) -> Gap:
             x0,
             far,
             d,
-            _breakpoints(results, i, j, x0, far, d),
+            breaks,
         )
         why_place = ""
     if now.grade == 0 or plan.scheme.grading is None:
@@ -122,7 +126,7 @@ def _gap(results: Results, i: int, j: int, now: Standing1) -> Gap:
             x0,
             far,
             d,
-            _breakpoints(results, i, j, x0, far, d),
+            breaks,
         )
         why_grade = ""
     return Gap(iid, ind.name, x0, place, grade, ind.direction, why_place, why_grade)

@@ -69,6 +69,18 @@ def test_an_objection_corrects_a_value_and_the_result(demo_url: str, tmp_path: P
     assert "1 objections are not answered yet" in refused.text
     oid = re.search(r'action="/objections/(\d+)/answer"', office.get(page).text)
     assert oid
+    bad = office.post(
+        f"/objections/{oid.group(1)}/answer",
+        data={
+            "csrf": token(office, page),
+            "decision": "accept",
+            "answer": "采纳",
+            "column": "gdp_growth",
+            "value": "7,5",
+        },
+    )
+    assert bad.status_code == 422  # a correction is checked like any entered cell
+    assert "a comma is read only" in bad.text
     r = office.post(
         f"/objections/{oid.group(1)}/answer",
         data={

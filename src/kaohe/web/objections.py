@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kaohe.dataset import cell_problem
 from kaohe.web import audit, cycles
 from kaohe.web.cycles import CycleError
 from kaohe.web.store import Cycle, Objection, ResultSnapshot, User, now
@@ -65,6 +66,9 @@ def answer(
         for column, raw in (corrected or {}).items():
             if column.partition(":")[0] != obj.indicator:
                 raise CycleError(f"{column!r} is not a column of {obj.indicator}")
+            problem = cell_problem(cycles.scheme_of(cycle, session), column, raw)
+            if problem:  # the same checks as any entered cell, before anything is written
+                raise CycleError(f"{column}: {problem}")
             cycles.submit(
                 session, cycle, obj.unit, column, raw, f"异议更正 #{obj.id}", user, correction=True
             )
