@@ -18,18 +18,30 @@ largest id. A failure anywhere leaves the target database as it was.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, func, select, text
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    LargeBinary,
+    MetaData,
+    Table,
+    func,
+    select,
+    text,
+)
 
 from kaohe.io.atomic import atomic_file
 from kaohe.web.migrate import alembic_config
@@ -69,14 +81,25 @@ def _tables(conn: Connection) -> list[Table]:
 def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
 def _decode(table: Table, columns: list[str], row: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in zip(columns, row, strict=True):
-        if value is not None and isinstance(table.c[name].type, DateTime):
+        kind = table.c[name].type
+        if value is None:
+            pass
+        elif isinstance(kind, DateTime):
             value = datetime.fromisoformat(value)
+        elif isinstance(kind, Date):
+            value = date.fromisoformat(value)
+        elif isinstance(kind, LargeBinary):
+            value = base64.b64decode(value)
         out[name] = value
     return out
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Engine,
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -95,8 +97,24 @@ class Cycle(Base):
     state: Mapped[str] = mapped_column(String(24), default="draft")
     revision: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    # the day data collection closes (per department in DepartmentDeadline when they differ)
+    collection_deadline: Mapped[date | None] = mapped_column(Date, default=None)
+    publicity_start: Mapped[date | None] = mapped_column(Date, default=None)  # 公示 from
+    publicity_end: Mapped[date | None] = mapped_column(Date, default=None)  # 公示 until
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 - SQLAlchemy's convention
+
+
+class DepartmentDeadline(Base):
+    """A department's own collection deadline in a cycle, where it differs from the cycle's."""
+
+    __tablename__ = "department_deadlines"
+    __table_args__ = (UniqueConstraint("cycle_id", "department"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    department: Mapped[str] = mapped_column(String(64))
+    due: Mapped[date] = mapped_column(Date)
 
 
 class Value(Base):
@@ -149,6 +167,58 @@ class ResultSnapshot(Base):
     rows: Mapped[str] = mapped_column(Text)
     explain: Mapped[str] = mapped_column(Text)
     max_score: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class EvidenceBlob(Base):
+    """An evidence file's bytes, stored once by their SHA-256 (content-addressed)."""
+
+    __tablename__ = "evidence_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Evidence(Base):
+    """A file attached to a value's version or to an objection (证明材料)."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    value_id: Mapped[int | None] = mapped_column(ForeignKey("values.id"), default=None, index=True)
+    objection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("objections.id"), default=None, index=True
+    )
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_blobs.sha256"))
+    filename: Mapped[str] = mapped_column(String(256))
+    media_type: Mapped[str] = mapped_column(String(128))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+
+
+class Commitment(Base):
+    """One of a unit's published commitments for the cycle (亮: a task and who answers for it).
+
+    Never deleted: a withdrawn commitment keeps its row with ``withdrawn`` set."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(256))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    responsible: Mapped[str] = mapped_column(String(128), default="")  # who answers for it
+    due: Mapped[date | None] = mapped_column(Date, default=None)
+    progress: Mapped[str] = mapped_column(Text, default="")
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 - SQLAlchemy's convention
 
 
 class AuditEntry(Base):
