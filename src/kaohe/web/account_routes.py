@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kaohe.web.accounts import authenticate
+from kaohe.web.accounts import TooManyAttemptsError, authenticate
 from kaohe.web.app import DB, Access, check_csrf, render
 from kaohe.web.store import User
 
@@ -42,7 +42,19 @@ def login(
 ) -> Response:
     check_csrf(request, csrf)
     address = request.client.host if request.client else ""
-    found = authenticate(session, username.strip(), password, address)
+    try:
+        found = authenticate(session, username.strip(), password, address)
+    except TooManyAttemptsError as exc:
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            next=_safe_next(next),
+            failed=True,
+            message=str(exc),
+            username=username,
+        )
     uid = found.id if found else None
     session.commit()  # the attempt is recorded, whatever its outcome
     if uid is None:

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kaohe.web import audit
-from kaohe.web.store import ROLES, ApiToken, User, now
+from kaohe.web.store import ROLES, ApiToken, AuditEntry, User, now
 
 HASHER = PasswordHasher()  # Argon2id with the library's current parameters
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
+# however many accounts it tries: an address with this many failures in the window is refused
+MAX_FAILURES_PER_ADDRESS = 20
+ADDRESS_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 10
 # a hash to compare against when the user does not exist, so both paths take the same time
 _DUMMY = HASHER.hash("kaohe-no-such-user")
+
+
+class TooManyAttemptsError(Exception):
+    """Too many failed logins from one address: the attempt is refused unchecked."""
 
 
 class AccountError(ValueError):
@@ -104,9 +111,15 @@ def authenticate(session: Session, username: str, password: str, address: str = 
     """The user if the password is right and the account active and not locked; else None.
 
     Five failures in a row lock the account for 15 minutes; every attempt is recorded."""
+    if address and failures_from(session, address) >= MAX_FAILURES_PER_ADDRESS:
+        raise TooManyAttemptsError(
+            f"登录失败次数过多，请 {ADDRESS_WINDOW.seconds // 60} 分钟后再试 / too many failed "
+            f"logins from this address; try again in {ADDRESS_WINDOW.seconds // 60} minutes"
+        )
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         _verify(_DUMMY, password)
+        audit.record(session, username, "login.failed", f"user:{username}", address=address)
         return None
     if user.locked_until is not None and user.locked_until > now():
         audit.record(session, username, "login.locked", f"user:{username}", address=address)
@@ -122,6 +135,22 @@ def authenticate(session: Session, username: str, password: str, address: str = 
         user.password_hash = HASHER.hash(password)
     audit.record(session, username, "login", f"user:{username}", address=address)
     return user
+
+
+def failures_from(session: Session, address: str) -> int:
+    """Failed or refused logins from ``address`` within the last ``ADDRESS_WINDOW``."""
+    since = (datetime.now(UTC) - ADDRESS_WINDOW).isoformat(timespec="microseconds")
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(
+                AuditEntry.address == address,
+                AuditEntry.at >= since,
+                AuditEntry.action.in_(("login.failed", "login.locked")),
+            )
+        ).scalar_one()
+    )
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -153,3 +182,24 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     user = session.get(User, row.user_id)
     return user if user is not None and user.active else None
+
+
+def tokens(session: Session, username: str) -> list[ApiToken]:
+    """The user's tokens, oldest first (revoked ones included: they are never deleted)."""
+    user = find(session, username)
+    return list(
+        session.execute(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+        .scalars()
+        .all()
+    )
+
+
+def revoke_token(session: Session, username: str, name: str, actor: str = "system") -> int:
+    """Revoke the user's live tokens called ``name``; how many were revoked (0: none such)."""
+    revoked = 0
+    for token in tokens(session, username):
+        if token.name == name and not token.revoked:
+            token.revoked, revoked = True, revoked + 1
+    if revoked:
+        audit.record(session, actor, "token.revoke", f"user:{username}", after={"name": name})
+    return revoked

@@ -200,6 +200,43 @@ def users_token(username: str, name: str) -> None:
     click.echo(token)
 
 
+@users.command("revoke-token")
+@click.argument("username")
+@click.option("--name", required=True, help="The name the token was issued under.")
+def users_revoke_token(username: str, name: str) -> None:
+    """Revoke an account's API tokens of that name (kept, marked revoked: refused from now on).
+
+    \b
+    Example:
+      kaohe users revoke-token rep-stats --name 统计局数据接口
+    """
+    from kaohe.web.accounts import AccountError, revoke_token
+
+    try:
+        with _transaction() as session:
+            revoked = revoke_token(session, username, name, actor="cli")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not revoked:
+        raise click.ClickException(f"{username} has no live token named {name!r}")
+    click.echo(f"revoked {revoked} token(s) named {name!r} of {username}")
+
+
+@users.command("tokens")
+@click.argument("username")
+def users_tokens(username: str) -> None:
+    """List an account's API tokens (names and dates; the tokens themselves are not kept)."""
+    from kaohe.web.accounts import AccountError, tokens
+
+    try:
+        with _transaction() as session:
+            rows = [(t.name, t.created_at, t.revoked) for t in tokens(session, username)]
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, created, revoked in rows:
+        click.echo(f"{name}\t{created:%Y-%m-%d %H:%M}\t{'revoked' if revoked else 'live'}")
+
+
 @click.group("audit")
 def audit_group() -> None:
     """The audit log: ``kaohe audit verify``."""

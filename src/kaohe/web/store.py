@@ -19,6 +19,7 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -225,6 +226,8 @@ class AuditEntry(Base):
     """One write, chained to the previous entry by its hash (see ``kaohe.web.audit``)."""
 
     __tablename__ = "audit_log"
+    # failed logins are counted per address (rate limit): by address and time
+    __table_args__ = (Index("ix_audit_log_address_at", "address", "at"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[str] = mapped_column(String(32))
