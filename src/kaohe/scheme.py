@@ -158,6 +158,7 @@ class Indicator(_Model):
     denominator_scale: Positive = 1.0
     impute: bool = True
     treat: Treatment | Literal["none"] | None = None
+    adds_up: bool = False  # 可加总: units' values sum to a city total (比贡献 on the board)
 
     @model_validator(mode="after")
     def _range(self) -> Self:
@@ -165,6 +166,8 @@ class Indicator(_Model):
             lo, hi = self.range
             if lo is not None and hi is not None and lo > hi:
                 raise ValueError(f"range must be [low, high] with low ≤ high, got [{lo}, {hi}]")
+        if self.adds_up and self.denominator is not None:
+            raise ValueError("adds_up: a value divided by a denominator does not add up")
         return self
 
     @property
