@@ -215,7 +215,7 @@ class AppraisalResult:
         d, s = self.design, self._index[subject]
         dec = d.decimals
         out: list[Msg] = []
-        for k, (gid, g) in enumerate(d.groups.items()):
+        for k, g in enumerate(d.groups.values()):
             n = int(self.counts[s, k])
             if n == 0:
                 out.append(Msg("ap.group_none", name=g.name))
@@ -275,8 +275,8 @@ def appraise(
     f = ballots.frame
     subj = tuple(sorted(set(f["subject_id"]))) if subjects is None else tuple(subjects)
     gids = list(design.groups)
-    s_code = pd.Index(subj).get_indexer(f["subject_id"])
-    g_code = pd.Index(gids).get_indexer(f["group"])
+    s_code = pd.Index(subj).get_indexer(pd.Index(f["subject_id"]))
+    g_code = pd.Index(gids).get_indexer(pd.Index(f["group"]))
     keep = s_code >= 0
     s_code, g_code = s_code[keep], g_code[keep]
     item_w = np.array([it.weight for it in design.items.values()])

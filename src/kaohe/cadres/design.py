@@ -14,6 +14,7 @@ its dotted path; :mod:`kaohe.io.cadre_files` adds the file and line.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import replace
 from typing import Annotated, Any, Literal, Self, TypeVar, get_args, get_origin
@@ -270,6 +271,7 @@ class GradingDesign(_Model):
     """Annual grades of one year for cadres (``cadre``) and leadership teams (``team``)."""
 
     year: int
+    as_of: dt.date | None = None
     cadre: GradeSet | None = None
     team: GradeSet | None = None
 
@@ -278,6 +280,11 @@ class GradingDesign(_Model):
         if self.cadre is None and self.team is None:
             raise ValueError("a grading design needs cadre, team or both")
         return self
+
+    @property
+    def as_of_date(self) -> dt.date:
+        """The day statuses are read on: ``as_of``, else the last day of the year."""
+        return self.as_of or dt.date(self.year, 12, 31)
 
 
 # --------------------------------------------------------------------------- building

@@ -7,6 +7,7 @@ the engine's own messages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kaohe import i18n
@@ -139,12 +140,12 @@ def _text(v: Any) -> Any:
     return v
 
 
-def join(parts: list[i18n.Msg] | tuple[i18n.Msg, ...]) -> str:
+def join(parts: Sequence[i18n.Msg]) -> str:
     """The sentences joined with the language's separator."""
     return str(Msg("sep")).join(str(p) for p in parts)
 
 
-def listing(parts: list[i18n.Msg] | tuple[i18n.Msg, ...]) -> str:
+def listing(parts: Sequence[i18n.Msg]) -> str:
     """The sentences joined with a comma (for a list inside a sentence)."""
     return str(Msg("comma")).join(str(p) for p in parts)
 
