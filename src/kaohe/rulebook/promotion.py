@@ -1,0 +1,177 @@
+"""Promotion: the pool of excellent cadres, and how many promotions went to excellent cadres.
+
+*Pool* (``promotion_pool``): people of ``kind`` with a row in the year (their current unit),
+graded excellent in at least ``min_excellent`` of the ``window`` years ending in the year; with
+``min_years_at_level``, the row's ``years_at_level`` must be at least that (the column is then
+required); when the history has a ``status`` column, a row whose status is in
+``excluded_statuses`` (e.g. under investigation, in a disciplinary influence period) keeps the
+person out.
+
+*Statistics* (``promotion_statistics``): of the promotions recorded in the year, how many went to
+people of ``kind`` graded excellent in one of the ``lookback`` years before it (and in the year
+itself with ``include_current``), as a count and a share of all promotions in the year — for the
+whole table, and per unit of the promotion with ``by_unit``. With ``list_people`` each such
+promotion is listed too. Someone promoted twice in the year counts twice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kaohe.errors import DataError, Issue
+from kaohe.rulebook.decisions import Decision, Link
+from kaohe.rulebook.inputs import Prepared, Promotions
+from kaohe.rulebook.model import PromotionPool, PromotionStatistics
+from kaohe.rulebook.text import Sentence, pct
+
+
+def pool(rid: str, rule: PromotionPool, inputs: Prepared) -> list[Decision]:
+    history, year = inputs.need_history(rid)
+    h = history.of_kind(rule.kind)
+    if rule.min_years_at_level is not None and h.years_at_level is None:
+        raise DataError(
+            Issue(
+                f"rule {rid!r} has min_years_at_level: the history needs a years_at_level column",
+                sheet="history",
+                column="years_at_level",
+            )
+        )
+    first = year - rule.window + 1
+    exc = np.isin(h.grade, rule.excellent) & (h.year >= first) & (h.year <= year)
+    count = np.bincount(h.code[exc], minlength=int(h.code.max(initial=-1)) + 1)
+    now = h.year == year
+    ok = now & (count[h.code] >= rule.min_excellent)
+    if rule.min_years_at_level is not None and h.years_at_level is not None:
+        ok &= h.years_at_level >= rule.min_years_at_level
+    if h.status is not None and rule.excluded_statuses:
+        ok &= ~np.isin(h.status, rule.excluded_statuses)
+    rows = np.flatnonzero(ok)
+    exc_rows = np.flatnonzero(exc)
+    out = []
+    for r in rows.tolist():
+        pid, unit = str(h.person[r]), str(h.unit[r])
+        mine = exc_rows[np.searchsorted(h.code[exc_rows], h.code[r]) :]
+        mine = mine[h.code[mine] == h.code[r]]
+        links = [
+            Link("history", pid, "grade", str(h.grade[k]), int(h.year[k]), str(h.unit[k]))
+            for k in mine.tolist()
+        ]
+        level: Sentence | str = ""
+        if rule.min_years_at_level is not None and h.years_at_level is not None:
+            y = float(h.years_at_level[r])
+            links.append(Link("history", pid, "years_at_level", y, year, unit))
+            level = Sentence("pool.level", y=int(y) if y.is_integer() else y)
+        if h.status is not None:
+            links.append(Link("history", pid, "status", str(h.status[r]) or None, year, unit))
+        sentence = Sentence(
+            "pool",
+            person=str(h.name[r]) or pid,
+            unit=unit,
+            window=rule.window,
+            n=len(mine),
+            years="、".join(str(int(h.year[k])) for k in mine.tolist()),
+            level=level,
+        )
+        out.append(
+            Decision(
+                rid,
+                "person",
+                pid,
+                str(h.name[r]),
+                unit,
+                "promotion_pool",
+                year,
+                tuple(links),
+                sentence,
+            )
+        )
+    return out
+
+
+def statistics(rid: str, rule: PromotionStatistics, inputs: Prepared) -> list[Decision]:
+    history, _ = inputs.need_history(rid)
+    year = inputs.need_year(rid)
+    if inputs.promotions is None:
+        raise DataError(Issue(f"rule {rid!r} counts promotions: give the recorded promotions"))
+    pr = inputs.promotions
+    sel = np.flatnonzero(pr.year == year)
+    years = list(range(year - rule.lookback, year + (1 if rule.include_current else 0)))
+    h = history.of_kind(rule.kind)
+    exc = np.isin(h.grade, rule.excellent) & np.isin(h.year, years)
+    graded: dict[str, list[int]] = {}  # person → the years read in which they were excellent
+    for pid, y in zip(h.person[exc].tolist(), h.year[exc].tolist(), strict=True):
+        graded.setdefault(pid, []).append(int(y))
+    span = "、".join(map(str, years))
+    people: list[Decision] = []
+    hits: set[int] = set()
+    for k in sel.tolist():
+        pid = str(pr.person[k])
+        if pid in graded:
+            hits.add(k)
+            if rule.list_people:
+                people.append(_promoted(rid, pr, k, graded[pid]))
+    out = [_share(rid, rule, pr, sel.tolist(), hits, span, None, year)]
+    if rule.by_unit:
+        for unit in sorted(set(pr.unit[sel].tolist())):
+            mine = sel[pr.unit[sel] == unit].tolist()
+            out.append(_share(rid, rule, pr, mine, hits, span, str(unit), year))
+    return out + people
+
+
+def _promoted(rid: str, pr: Promotions, k: int, graded: list[int]) -> Decision:
+    pid, unit, year = str(pr.person[k]), str(pr.unit[k]), int(pr.year[k])
+    links = (
+        Link("promotions", pid, "position", str(pr.position[k]) or None, year, unit),
+        *(Link("history", pid, "excellent", 1, y) for y in graded),
+    )
+    sentence = Sentence(
+        "stats.person",
+        person=str(pr.name[k]) or pid,
+        unit=unit,
+        year=year,
+        position=str(pr.position[k]),
+        years="、".join(map(str, graded)),
+    )
+    return Decision(
+        rid, "person", pid, str(pr.name[k]), unit, "promoted_excellent", year, links, sentence
+    )
+
+
+def _share(
+    rid: str,
+    rule: PromotionStatistics,
+    pr: Promotions,
+    rows: list[int],
+    hits: set[int],
+    span: str,
+    unit: str | None,
+    year: int,
+) -> Decision:
+    """The share of promotions (``rows``) that went to excellent people (``hits``)."""
+    n = sum(1 for k in rows if k in hits)
+    share = n / len(rows) if rows else 0.0
+    links = tuple(
+        Link("promotions", str(pr.person[k]), "excellent", int(k in hits), year, str(pr.unit[k]))
+        for k in rows
+    )
+    scope = Sentence("stats.all") if unit is None else Sentence("stats.unit", unit=unit)
+    sentence = Sentence(
+        "stats",
+        scope=scope,
+        year=year,
+        total=len(rows),
+        years=span,
+        n=n,
+        pct=pct(share, rule.percent_decimals),
+    )
+    return Decision(
+        rid,
+        "all" if unit is None else "unit",
+        "*" if unit is None else unit,
+        "",
+        unit,
+        "promotion_share",
+        share,
+        links,
+        sentence,
+    )
