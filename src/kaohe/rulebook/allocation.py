@@ -210,7 +210,7 @@ def allocate(rid: str, rule: RankQuotaAllocation, inputs: Prepared) -> list[Deci
             [hi[i] for i in order],
         )
     except InfeasibleError as exc:
-        where = "min" if "minimum" in str(exc) and "maximum" not in str(exc) else "total"
+        where = "max" if "maximums" in str(exc) else "min"
         raise RulebookError(
             Issue(f"total {rule.total} cannot be shared: {exc}", path=f"rules.{rid}.{where}")
         ) from None

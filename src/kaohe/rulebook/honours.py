@@ -80,7 +80,7 @@ def merit(rid: str, rule: ThirdClassMerit, inputs: Prepared) -> list[Decision]:
             tail.append(Sentence("merit.moved", units="→".join(str(units[k]) for k in run)))
         skipped = [int(years[k]) for k in range(run[0], run[-1]) if skip[k]]
         if skipped:
-            tail.append(Sentence("merit.skipped", years="、".join(map(str, skipped))))
+            tail.append(Sentence("merit.skipped", years=tuple(skipped)))
         head = Sentence(
             "merit",
             person=_who(h, r),
@@ -88,7 +88,7 @@ def merit(rid: str, rule: ThirdClassMerit, inputs: Prepared) -> list[Decision]:
             first=int(years[run[0]]),
             last=int(years[run[-1]]),
             n=n,
-            years="、".join(str(int(years[k])) for k in run),
+            years=tuple(int(years[k]) for k in run),
         )
         sentence = Sentence("joined", head=head, tail=tuple(tail)) if tail else head
         out.append(

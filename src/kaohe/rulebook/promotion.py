@@ -69,7 +69,7 @@ def pool(rid: str, rule: PromotionPool, inputs: Prepared) -> list[Decision]:
             unit=unit,
             window=rule.window,
             n=len(mine),
-            years="、".join(str(int(h.year[k])) for k in mine.tolist()),
+            years=tuple(int(h.year[k]) for k in mine.tolist()),
             level=level,
         )
         out.append(
@@ -101,7 +101,7 @@ def statistics(rid: str, rule: PromotionStatistics, inputs: Prepared) -> list[De
     graded: dict[str, list[int]] = {}  # person → the years read in which they were excellent
     for pid, y in zip(h.person[exc].tolist(), h.year[exc].tolist(), strict=True):
         graded.setdefault(pid, []).append(int(y))
-    span = "、".join(map(str, years))
+    span = tuple(years)
     people: list[Decision] = []
     hits: set[int] = set()
     for k in sel.tolist():
@@ -130,7 +130,7 @@ def _promoted(rid: str, pr: Promotions, k: int, graded: list[int]) -> Decision:
         unit=unit,
         year=year,
         position=str(pr.position[k]),
-        years="、".join(map(str, graded)),
+        years=tuple(graded),
     )
     return Decision(
         rid, "person", pid, str(pr.name[k]), unit, "promoted_excellent", year, links, sentence
@@ -143,7 +143,7 @@ def _share(
     pr: Promotions,
     rows: list[int],
     hits: set[int],
-    span: str,
+    span: tuple[int, ...],
     unit: str | None,
     year: int,
 ) -> Decision:

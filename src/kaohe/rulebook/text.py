@@ -156,9 +156,8 @@ class Sentence:
 def _text(v: Any) -> Any:
     if isinstance(v, Sentence):
         return str(v)
-    if isinstance(v, tuple) and all(isinstance(x, Sentence) for x in v):
-        sep = say("cond.and")
-        return sep.join(str(x) for x in v)
+    if isinstance(v, tuple):  # a list: joined with 、 (or ", ")
+        return say("cond.and").join(str(x) for x in v)
     return v
 
 
