@@ -174,6 +174,95 @@ LABELS: dict[str, tuple[str, str]] = {
     "flag.floored": ("保底", "floored"),
     "flag.zero_weight": ("分值为零", "weight 0"),
     "flag.vetoed": ("否决", "vetoed"),
+    # board: the public 亮晒比 pages (比进度, 比贡献, 亮, charts, downloads)
+    "board.progress": ("比进度", "Progress"),
+    "board.contribution": ("比贡献", "Contribution"),
+    "board.commitments": ("亮承诺", "Commitments"),
+    "board.results": ("晒成绩 · 晒差距", "Results and gaps"),
+    "board.ranking_chart": ("各类别得分", "Scores by category"),
+    "board.completion_pct": ("目标完成率（%）", "Completion of the target (%)"),
+    "board.share_pct": ("占全市合计（%）", "Share of the city total (%)"),
+    "board.no_targets": ("没有设定目标值的指标。", "No indicator has a target."),
+    "board.no_additive": (
+        "方案中没有标为可加总（adds_up）的指标。",
+        "The scheme marks no indicator as adding up (adds_up).",
+    ),
+    "board.target": ("目标值", "Target"),
+    "board.completion": ("完成率", "Completion"),
+    "board.expected": ("时序进度目标", "Time-proportional target"),
+    "board.on_pace": ("对时序进度", "Against the pace"),
+    "board.elapsed": ("时间进度 {pct}", "time elapsed {pct}"),
+    "board.as_of": ("数据截至 {date}", "Data as of {date}"),
+    "board.progress_help": (
+        "完成率 = 实际值 ÷ 目标值（越低越好的指标为 目标值 ÷ 实际值）。可加总的累计量在考核期内"
+        "还与时序进度目标比较：目标值 × 已过时间占比（“时间过半、任务过半”）。",
+        "Completion = value ÷ target (target ÷ value where lower is better). Amounts that add "
+        "up are also compared, during the period, with the time-proportional target: target × "
+        "the share of the period elapsed.",
+    ),
+    "board.contribution_help": (
+        "可加总指标（方案中 adds_up）：各地数值占全市合计的比例。",
+        "Indicators that add up (adds_up in the scheme): each unit's share of the city total.",
+    ),
+    "board.status": ("进度", "Status"),
+    "board.status.met": ("已完成目标", "Target met"),
+    "board.status.on_pace": ("快于时序进度", "Ahead of pace"),
+    "board.status.behind": ("落后", "Behind"),
+    "board.status.unknown": ("—", "—"),
+    "board.total": ("全市合计", "City total"),
+    "board.share": ("占比", "Share"),
+    "board.skipped": (
+        "未计算占比（含负值或合计为零）：",
+        "No shares (a negative value or a zero total): ",
+    ),
+    "board.download": ("下载图表", "Download the chart"),
+    "board.download_xlsx": ("下载 Excel", "Download Excel"),
+    "board.print": ("打印版", "Printable view"),
+    "board.radar": (
+        "各维度得分率（与同类最高、同类中位数比较）",
+        "Points share per dimension (against the category best and median)",
+    ),
+    "board.explanation": ("等次说明", "How the grade was decided"),
+    "board.vetoes": ("否决事项", "Vetoes"),
+    "board.commitment": ("承诺事项", "Commitment"),
+    "board.detail": ("具体内容", "Details"),
+    "board.responsible": ("责任人", "Responsible"),
+    "board.due": ("完成时限", "Due"),
+    "board.progress_note": ("进展情况", "Progress so far"),
+    "board.add": ("新增承诺", "Add a commitment"),
+    "board.save": ("保存修改", "Save changes"),
+    "board.withdraw": ("撤回", "Withdraw"),
+    "board.withdrawn": ("已撤回", "Withdrawn"),
+    "board.no_commitments": ("尚未公开承诺。", "No commitments published yet."),
+    "board.edit_commitments": ("编辑本单位承诺", "Edit the unit's commitments"),
+    "board.revision": ("第 {n} 版", "revision {n}"),
+    "board.your_text": ("您提交的内容（未保存）", "Your text (not saved)"),
+    "board.err.title": (
+        "承诺事项不能为空，最长 256 字。",
+        "A commitment needs a title of at most 256 characters.",
+    ),
+    "board.err.too_long": (
+        "“{field}”过长（最多 {n} 字）。",
+        "“{field}” is too long (at most {n}).",
+    ),
+    "board.err.due": (
+        "完成时限应为日期，如 2024-06-30。",
+        "The due date must be a date such as 2024-06-30.",
+    ),
+    "board.err.final": (
+        "考核已定稿，承诺不能再修改。",
+        "The assessment is final: commitments can no longer change.",
+    ),
+    "board.err.withdrawn": (
+        "这条承诺已撤回，不能再修改。",
+        "This commitment was withdrawn and can no longer change.",
+    ),
+    "board.err.stale": (
+        "这条承诺已被他人修改：您读取的是第 {read} 版，现在是第 {now} 版。"
+        "您的修改没有保存，请查看下面的最新内容后重试。",
+        "Someone else changed this commitment: you read revision {read}, it is now at revision "
+        "{now}. Your change was not saved; check the current text below and try again.",
+    ),
 }
 
 

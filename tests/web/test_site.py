@@ -89,6 +89,10 @@ def tokens(demo_url: str) -> dict[str, str]:
 SAMPLE = {"cycle_id": "1", "unit": "jining", "code": "en", "objection_id": "1"}
 
 
+# the board's charts and the demo's first commitment (jining's)
+SAMPLE.update(chart="ranking", fmt="svg", commitment_id="1")
+
+
 @pytest.mark.parametrize("role", [PUBLIC, "office", "reporter", "reviewer", "unit"])
 def test_every_route_answers_every_role_as_the_policy_says(
     app: object, role: str, tokens: dict[str, str]

@@ -81,6 +81,7 @@ def routers() -> tuple[APIRouter, ...]:
         admin_routes,
         api_routes,
         board_routes,
+        commitment_routes,
         cycle_routes,
         objection_routes,
     )
@@ -88,6 +89,7 @@ def routers() -> tuple[APIRouter, ...]:
     return (
         api_routes.router,
         board_routes.router,
+        commitment_routes.router,  # 亮: the units' commitments
         account_routes.router,
         admin_routes.router,
         cycle_routes.router,

@@ -53,10 +53,45 @@ def load_demo(engine: Engine, example: Path = EXAMPLE) -> tuple[Cycle, list[Acco
         cycle = cycles.create_cycle(session, version, scheme.period.label or scheme.name, "demo")
         cycles.move(session, cycle, "collecting", "office")
         _enter(session, cycle, scheme, users, example / "data.csv")
+        _commit(session, cycle, users)
         cycles.move(session, cycle, "reviewing", "office")
         cycles.compute(session, cycle, "office")
         cycles.move(session, cycle, "publicity", "office")
     return cycle, made
+
+
+# 亮: a few units' public commitments for the year (illustrative, like the data)
+COMMITMENTS = {
+    "jining": [
+        (
+            "重大项目全部开复工",
+            "计划实施的重大项目年内全部开复工，逐月调度。",
+            "区长",
+            "2022-06-30",
+        ),
+        (
+            "一般公共预算收入增长 5% 以上",
+            "盘活存量资产，培植新增税源。",
+            "常务副区长",
+            "2022-12-31",
+        ),
+    ],
+    "fengzhen": [
+        ("新签约招商项目 60 个", "组建 2 个招商专班，全年举办 10 场对接活动。", "市长", "")
+    ],
+    "siziwang": [
+        ("完成林草生态建设任务 9 万亩", "退化草原修复与造林种草并举。", "旗长", "2022-10-31")
+    ],
+}
+
+
+def _commit(session: Session, cycle: Cycle, users: dict[str, User]) -> None:
+    from kaohe.web import commitments
+
+    for uid, items in COMMITMENTS.items():
+        for title, detail, responsible, due in items:
+            fields = commitments.parse(title, detail, responsible, due)
+            commitments.add(session, cycle, uid, fields, users[f"unit-{uid}"])
 
 
 def _add(session: Session, a: Account, scheme: Scheme) -> User:
