@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,6 +35,7 @@ from kaohe.cadres.people import People
 from kaohe.cadres.quota import RoundingName, quota_counts
 from kaohe.cadres.words import Msg, fmt, join
 from kaohe.errors import DataError, Issue
+from kaohe.i18n import language
 
 FloatVec = NDArray[np.float64]
 IntVec = NDArray[np.int64]
@@ -112,9 +114,9 @@ class AnnualGrades:
     @cached_property
     def table(self) -> pd.DataFrame:
         """:attr:`frame` with the explanation of every subject (in the language in force)."""
-        return self.frame.assign(
-            explanation=[join(self.explain_at(i)) for i in range(len(self.ids))]
-        )
+        with language(None):  # the language read once, not per sentence
+            texts = [join(self.explain_at(i)) for i in range(len(self.ids))]
+        return self.frame.assign(explanation=texts)
 
     def history(self) -> pd.DataFrame:
         """The rows of a grade history: person_id, kind, year, unit, grade (id; pending too)."""
@@ -159,7 +161,7 @@ class AnnualGrades:
                 limit=int(a.limit[i]),
             )
         )
-        if not np.isclose(a.share[i], self.default_share):
+        if not math.isclose(a.share[i], self.default_share, abs_tol=1e-12):
             out.append(Msg("a.tilt", pct=fmt(a.share[i] * 100)))
         k = int(a.grade[i])
         if k > 0 and a.cap[i] == 0:

@@ -91,19 +91,26 @@ def _show(values: NDArray[Any] | None, i: int) -> Any:
 
 
 def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
-    """A column as stripped text, with empty cells as missing (``None``)."""
+    """A column as stripped text, with empty cells as missing.
+
+    The distinct values are cleaned once (a column of millions of cells holds few distinct ones:
+    groups, choices, units), then spread back by their codes.
+    """
     if column not in frame.columns:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    col = frame[column]
-    if col.dtype != object and not isinstance(col.dtype, pd.StringDtype):
-        col = col.astype(object)
-    out = col.map(_clean, na_action="ignore")
-    return out.where(out.notna() & (out != ""), None).astype(object)
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    clean = np.array(
+        [u.strip() if type(u) is str else _clean(u) for u in uniques] + [None], dtype=object
+    )
+    clean[clean == ""] = None
+    return pd.Series(clean[codes], index=frame.index, dtype=object)
 
 
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        return value
     return str(value).strip()
 
 

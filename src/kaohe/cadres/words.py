@@ -151,10 +151,13 @@ def listing(parts: Sequence[i18n.Msg]) -> str:
 
 
 def fmt(x: float, decimals: int = 4) -> str:
-    """A number as people write it: no trailing zeros, no ``-0``."""
+    """A number as people write it: at most ``decimals`` places, no trailing zeros, no ``-0``."""
+    x = float(x)
     if x != x:  # NaN
         return "—"
-    text = f"{round(x, decimals):.{decimals}f}".rstrip("0").rstrip(".")
+    text = f"{x:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
