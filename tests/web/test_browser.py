@@ -130,6 +130,6 @@ def test_enter_review_and_manage_in_a_browser(page: Any, site: str) -> None:
     page.locator("text=考核管理").first.click()
     assert "approved 1" in page.content()
     shot(page, "06-manage")
-    page.click("text=转到 reviewing")
+    page.click("text=转到 审核")
     page.wait_for_load_state()
-    assert "状态: reviewing" in page.content()
+    assert "状态: 审核" in page.content()

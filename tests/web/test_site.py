@@ -91,6 +91,7 @@ SAMPLE = {"cycle_id": "1", "unit": "jining", "code": "en", "objection_id": "1"}
 
 # the board's charts and the demo's first commitment (jining's)
 SAMPLE.update(chart="ranking", fmt="svg", commitment_id="1")
+SAMPLE.update(evidence_id="1")
 
 
 @pytest.mark.parametrize("role", [PUBLIC, "office", "reporter", "reviewer", "unit"])

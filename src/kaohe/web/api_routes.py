@@ -40,6 +40,13 @@ class Cell(BaseModel):
     unit: str = Field(description="unit id")
     column: str = Field(description="indicator id, `id:item` or `id:note`, as in data files")
     value: str = Field(description="as entered: a number, N/A, 是/否, or a note's text")
+    base_version: int | None = Field(
+        default=None,
+        ge=0,
+        le=2_147_483_647,
+        description="the cell's version the client last read (0: none); when given, the cell "
+        "is refused with 409 if another version was saved since (optimistic concurrency)",
+    )
 
 
 class CellsIn(BaseModel):
@@ -140,7 +147,15 @@ def enter_values(cycle_id: RowId, body: CellsIn, user: Reporter, session: DB) ->
         raise HTTPException(422, problems)
     try:
         out = [
-            cycles.submit(session, cycle, c.unit, c.column, c.value.strip(), user=user)
+            cycles.submit(
+                session,
+                cycle,
+                c.unit,
+                c.column,
+                c.value.strip(),
+                user=user,
+                base_version=c.base_version,
+            )
             for c in body.cells
         ]
         session.commit()

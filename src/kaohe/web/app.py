@@ -83,7 +83,9 @@ def routers() -> tuple[APIRouter, ...]:
         board_routes,
         commitment_routes,
         cycle_routes,
+        evidence_routes,
         objection_routes,
+        office_routes,
     )
 
     return (
@@ -93,6 +95,8 @@ def routers() -> tuple[APIRouter, ...]:
         account_routes.router,
         admin_routes.router,
         cycle_routes.router,
+        evidence_routes.router,
+        office_routes.router,
         objection_routes.router,
     )
 

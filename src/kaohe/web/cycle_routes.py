@@ -18,11 +18,11 @@ from kaohe.errors import DataError, KaoheError
 from kaohe.io.data_files import read_tables
 from kaohe.io.template import departments, template_columns, write_template
 from kaohe.scheme import Scheme
-from kaohe.web import cycles
+from kaohe.web import cycles, evidence
 from kaohe.web.app import DB, Access, RowId, check_csrf, render
 from kaohe.web.cycles import CycleError
 from kaohe.web.permissions import department_of
-from kaohe.web.store import CYCLE_STATES, Cycle, User, Value
+from kaohe.web.store import CYCLE_STATES, Cycle, SchemeVersion, User, Value
 
 router = APIRouter(include_in_schema=False)  # pages: the API is documented
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,6 +45,26 @@ def _cycle(session: Session, cycle_id: RowId, user: User | None) -> tuple[Cycle,
     if cycle is None or (cycle.state == "draft" and (user is None or user.role != "office")):
         raise HTTPException(404, "没有这个考核 / no such cycle")
     return cycle, cycles.scheme_of(cycle, session)
+
+
+def owned_cycle(
+    session: Session, cycle_id: RowId, user: User | None
+) -> tuple[Cycle, Scheme, set[str]]:
+    """The cycle, its scheme and the column keys of the user's department."""
+    cycle, scheme = _cycle(session, cycle_id, user)
+    return cycle, scheme, {key for _, key, _ in _columns(scheme, user)}
+
+
+def entry_error(
+    request: Request,
+    session: Session,
+    cycle: Cycle,
+    scheme: Scheme,
+    user: User | None,
+    message: str,
+) -> HTMLResponse:
+    """The entry page again, with one problem shown (status 422)."""
+    return _entry_page(request, session, cycle, scheme, user, [message], 422)
 
 
 def _columns(scheme: Scheme, user: User | None) -> list[tuple[str, str, str]]:
@@ -96,6 +116,7 @@ def _entry_page(
 ) -> HTMLResponse:
     cols = _columns(scheme, user)
     latest = _latest(session, cycle, [k for _, k, _ in cols])
+    files = evidence.of_values(session, [v.id for v in latest.values()])
     rows = []
     for uid, unit in scheme.units.items():
         cells = []
@@ -108,6 +129,8 @@ def _entry_page(
                     "applies": scheme.indicators[iid].applies_to(unit.category),
                     "raw": (entered or {}).get(name, v.raw if v else ""),
                     "state": v.state if v else "",
+                    "base": v.version if v else 0,
+                    "evidence": files.get(v.id, []) if v else [],
                     "comment": v.comment if v else "",
                 }
             )
@@ -117,6 +140,7 @@ def _entry_page(
         "entry.html",
         user,
         cycle=cycle,
+        scheme=scheme,
         columns=cols,
         rows=rows,
         errors=errors,
@@ -131,7 +155,11 @@ async def entry_submit(request: Request, cycle_id: RowId, user: Reporter, sessio
     check_csrf(request, str(form.get("csrf", "")))
     cycle, scheme = _cycle(session, cycle_id, user)
     entered = {k: str(v) for k, v in form.items() if k.startswith("cell:")}
-    return _save(request, session, cycle, scheme, user, entered, [])
+    bases = {}
+    for k, v in form.items():
+        if k.startswith("base:") and str(v).isdigit():
+            bases[k.removeprefix("base:")] = int(str(v))
+    return _save(request, session, cycle, scheme, user, entered, [], bases=bases)
 
 
 def _save(
@@ -143,8 +171,11 @@ def _save(
     entered: dict[str, str],
     errors: list[str],
     where: dict[str, str] | None = None,
+    bases: dict[str, int] | None = None,
 ) -> Response:
-    """Check every entered cell; save the changed ones as new versions, all or none."""
+    """Check every entered cell; save the changed ones as new versions, all or none. ``bases``
+    holds the version of each cell the form was read at: a cell saved by someone else since is
+    a conflict, and nothing is saved."""
     cols = {key for _, key, _ in _columns(scheme, user)}
     latest = _latest(session, cycle, list(cols))
     changes: list[tuple[str, str, str]] = []
@@ -165,7 +196,8 @@ def _save(
         return _entry_page(request, session, cycle, scheme, user, errors, 422, entered)
     try:
         for uid, key, raw in changes:
-            cycles.submit(session, cycle, uid, key, raw, user=user)
+            base = (bases or {}).get(f"{uid}:{key}")
+            cycles.submit(session, cycle, uid, key, raw, user=user, base_version=base)
         session.commit()
     except CycleError as exc:
         session.rollback()
@@ -192,7 +224,7 @@ def template_download(cycle_id: RowId, user: Reporter, session: DB) -> Response:
 async def upload(request: Request, cycle_id: RowId, user: Reporter, session: DB) -> Response:
     """The department's filled template (.xlsx or .csv): every cell of its columns is checked,
     and the upload is saved whole or not at all."""
-    limit = int(request.app.state.settings.max_upload_mb * 1024 * 1024)
+    limit = request.app.state.settings.max_upload_bytes
     if int(request.headers.get("content-length") or 0) > limit + 65536:
         raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
     form = await request.form(max_files=1, max_fields=20)
@@ -281,7 +313,10 @@ def review_page(request: Request, cycle_id: RowId, user: Reviewer, session: DB) 
         .all()
     )
     names = {uid: u.name for uid, u in scheme.units.items()}
-    return render(request, "review.html", user, cycle=cycle, waiting=waiting, names=names)
+    files = evidence.of_values(session, [v.id for v in waiting])
+    return render(
+        request, "review.html", user, cycle=cycle, waiting=waiting, names=names, files=files
+    )
 
 
 @router.post("/cycles/{cycle_id}/review", response_model=None)
@@ -309,12 +344,14 @@ async def review_submit(request: Request, cycle_id: RowId, user: Reviewer, sessi
 def manage_page(
     request: Request, cycle_id: RowId, user: Office, session: DB, error: str = ""
 ) -> HTMLResponse:
-    cycle, _ = _cycle(session, cycle_id, user)
+    cycle, scheme = _cycle(session, cycle_id, user)
     counts: dict[str, Any] = {}
     for state, n in session.execute(
         select(Value.state, func.count()).where(Value.cycle_id == cycle.id).group_by(Value.state)
     ):
         counts[state] = n
+    from kaohe.web.objections import changes
+
     return render(
         request,
         "manage.html",
@@ -324,6 +361,12 @@ def manage_page(
         moves=cycles.TRANSITIONS[cycle.state],
         error=error,
         states=CYCLE_STATES,
+        schedule=cycles.schedule_of(session, cycle),
+        departments={d: x.name for d, x in scheme.departments.items()},
+        versions=session.execute(select(SchemeVersion).order_by(SchemeVersion.id.desc()))
+        .scalars()
+        .all(),
+        changes=changes(session, cycle),
     )
 
 
@@ -334,16 +377,19 @@ def move_cycle(
     user: Office,
     session: DB,
     state: Annotated[str, Form()] = "",
+    revision: Annotated[int | None, Form(ge=0, le=2_147_483_647)] = None,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf)
     cycle, _ = _cycle(session, cycle_id, user)
     try:
-        cycles.move(session, cycle, state, user.username if user else "system")
+        cycles.move(session, cycle, state, user.username if user else "system", revision)
         session.commit()
     except CycleError as exc:
         session.rollback()
-        return manage_page(request, cycle_id, user, session, error=str(exc))
+        page = manage_page(request, cycle_id, user, session, error=str(exc))
+        page.status_code = 409 if isinstance(exc, cycles.ConflictError) else 422
+        return page
     return RedirectResponse(f"/cycles/{cycle_id}/manage", status_code=303)
 
 

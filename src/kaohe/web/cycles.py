@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from kaohe.dataset import Dataset
 from kaohe.engine import assess
@@ -25,6 +28,7 @@ from kaohe.web import audit
 from kaohe.web.store import (
     CYCLE_STATES,
     Cycle,
+    DepartmentDeadline,
     ResultSnapshot,
     SchemeVersion,
     User,
@@ -45,6 +49,20 @@ TRANSITIONS = {
 
 class CycleError(ValueError):
     """An operation on a cycle that its state or its data do not allow; the message says why."""
+
+
+class ConflictError(CycleError):
+    """Someone else changed the thing since it was read: nothing is overwritten."""
+
+
+def check_revision(cycle: Cycle, read: int | None) -> None:
+    """Refuse a change made from a page read at an older revision of the cycle."""
+    if read is not None and read != cycle.revision:
+        raise ConflictError(
+            f"此考核已被他人修改（第 {read} 版 → 第 {cycle.revision} 版），请刷新后重试 / "
+            f"someone else changed this cycle since you opened the page (revision {read} → "
+            f"{cycle.revision}); reload and try again"
+        )
 
 
 def store_scheme(session: Session, text: str, actor: str = "system") -> SchemeVersion:
@@ -86,23 +104,168 @@ def _parsed(version_id: int, sha256: str, text: str) -> Scheme:
 
 
 def create_cycle(
-    session: Session, version: SchemeVersion, name: str, actor: str = "system"
+    session: Session,
+    version: SchemeVersion,
+    name: str,
+    actor: str = "system",
+    schedule: Schedule | None = None,
 ) -> Cycle:
-    cycle = Cycle(name=name, scheme_version_id=version.id)
+    if not name.strip():
+        raise CycleError("a cycle needs a name")
+    schedule = schedule or Schedule()
+    schedule.check()
+    cycle = Cycle(
+        name=name.strip(),
+        scheme_version_id=version.id,
+        collection_deadline=schedule.collection_deadline,
+        publicity_start=schedule.publicity_start,
+        publicity_end=schedule.publicity_end,
+    )
     session.add(cycle)
     session.flush()
+    _set_department_deadlines(session, cycle, schedule.departments)
     audit.record(
         session,
         actor,
         "cycle.create",
         f"cycle:{cycle.id}",
-        after={"name": name, "scheme_version": version.id},
+        after={"name": cycle.name, "scheme_version": version.id, **schedule.record()},
     )
     return cycle
 
 
-def move(session: Session, cycle: Cycle, state: str, actor: str = "system") -> Cycle:
-    """Move a cycle to ``state``, if allowed from where it is and its preconditions hold."""
+@dataclass
+class Schedule:
+    """A cycle's dates: when collection closes (for all, or per department) and publicity."""
+
+    collection_deadline: date | None = None
+    publicity_start: date | None = None
+    publicity_end: date | None = None
+    departments: dict[str, date | None] = field(default_factory=dict)
+
+    def check(self) -> None:
+        if (
+            self.publicity_start
+            and self.publicity_end
+            and self.publicity_end < self.publicity_start
+        ):
+            raise CycleError(
+                f"公示结束日早于开始日 / publicity ends ({self.publicity_end}) before it starts "
+                f"({self.publicity_start})"
+            )
+
+    def record(self) -> dict[str, Any]:
+        """The schedule as the audit log keeps it."""
+
+        def text(d: date | None) -> str | None:
+            return d.isoformat() if d else None
+
+        return {
+            "collection_deadline": text(self.collection_deadline),
+            "publicity_start": text(self.publicity_start),
+            "publicity_end": text(self.publicity_end),
+            "departments": {k: text(v) for k, v in sorted(self.departments.items())},
+        }
+
+
+def schedule_of(session: Session, cycle: Cycle) -> Schedule:
+    own = session.execute(
+        select(DepartmentDeadline).where(DepartmentDeadline.cycle_id == cycle.id)
+    ).scalars()
+    return Schedule(
+        cycle.collection_deadline,
+        cycle.publicity_start,
+        cycle.publicity_end,
+        {d.department: d.due for d in own},
+    )
+
+
+def reschedule(
+    session: Session, cycle: Cycle, schedule: Schedule, read_revision: int, actor: str = "system"
+) -> Cycle:
+    """Set the cycle's dates, refused if the cycle changed since the page was read."""
+    check_revision(cycle, read_revision)
+    if cycle.state == "final":
+        raise CycleError("a final cycle is locked")
+    schedule.check()
+    scheme = scheme_of(cycle, session)
+    unknown = sorted(set(schedule.departments) - set(scheme.departments))
+    if unknown:
+        raise CycleError(f"no such department in the scheme: {', '.join(unknown)}")
+    before = schedule_of(session, cycle).record()
+    cycle.collection_deadline = schedule.collection_deadline
+    cycle.publicity_start, cycle.publicity_end = schedule.publicity_start, schedule.publicity_end
+    _set_department_deadlines(session, cycle, schedule.departments)
+    flag_modified(cycle, "name")  # the row is updated and its revision moves on, always
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "cycle.schedule",
+        f"cycle:{cycle.id}",
+        before=before,
+        after=schedule.record(),
+    )
+    return cycle
+
+
+def _set_department_deadlines(
+    session: Session, cycle: Cycle, deadlines: dict[str, date | None]
+) -> None:
+    rows = {
+        d.department: d
+        for d in session.execute(
+            select(DepartmentDeadline).where(DepartmentDeadline.cycle_id == cycle.id)
+        ).scalars()
+    }
+    for dept, due in deadlines.items():
+        row = rows.get(dept)
+        if due is None and row is not None:
+            session.delete(row)  # a schedule, not assessment data: the log keeps the change
+        elif due is not None and row is None:
+            session.add(DepartmentDeadline(cycle_id=cycle.id, department=dept, due=due))
+        elif due is not None and row is not None:
+            row.due = due
+
+
+def change_version(
+    session: Session,
+    cycle: Cycle,
+    version: SchemeVersion,
+    read_revision: int,
+    actor: str = "system",
+) -> Cycle:
+    """Bind a draft cycle to another scheme version; once collection starts it is frozen."""
+    check_revision(cycle, read_revision)
+    if cycle.state != "draft":
+        raise CycleError(
+            f"考核开始采集后方案版本不可更改 / the scheme version is frozen once collection "
+            f"starts (the cycle is {cycle.state})"
+        )
+    before = cycle.scheme_version_id
+    cycle.scheme_version_id = version.id
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "cycle.version",
+        f"cycle:{cycle.id}",
+        before={"scheme_version": before},
+        after={"scheme_version": version.id},
+    )
+    return cycle
+
+
+def move(
+    session: Session,
+    cycle: Cycle,
+    state: str,
+    actor: str = "system",
+    read_revision: int | None = None,
+) -> Cycle:
+    """Move a cycle to ``state``, if allowed from where it is and its preconditions hold (and,
+    given the revision the mover read, if nobody changed the cycle since)."""
+    check_revision(cycle, read_revision)
     if state not in CYCLE_STATES:
         raise CycleError(f"unknown state {state!r}; states: {', '.join(CYCLE_STATES)}")
     if state not in TRANSITIONS[cycle.state]:
@@ -144,9 +307,11 @@ def submit(
     note: str = "",
     user: User | None = None,
     correction: bool = False,
+    base_version: int | None = None,
 ) -> Value:
     """A new version of one cell (never an overwrite); during publicity only as the correction
-    of an accepted objection."""
+    of an accepted objection. Given ``base_version`` (the version the person saw, 0 for none),
+    it is refused if someone saved another version since."""
     if cycle.state != "collecting" and not (correction and cycle.state == "publicity"):
         raise CycleError(f"values are entered while the cycle is collecting (it is {cycle.state})")
     audit.lock(session)  # one writer at a time from here: the next version number is ours
@@ -155,6 +320,12 @@ def submit(
             Value.cycle_id == cycle.id, Value.unit == unit, Value.column == column
         )
     ).scalar()
+    if base_version is not None and base_version != (last or 0):
+        raise ConflictError(
+            f"{unit} · {column}: 已被他人更新（您看到的是第 {base_version} 版，现为第 {last} 版），"
+            f"请刷新后重试 / someone else saved version {last} since you read version "
+            f"{base_version}; reload and try again"
+        )
     value = Value(
         cycle_id=cycle.id,
         unit=unit,

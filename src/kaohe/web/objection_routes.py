@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from kaohe.web import objections
+from kaohe.web import evidence, objections
 from kaohe.web.app import DB, Access, RowId, check_csrf, render
 from kaohe.web.cycles import CycleError, scheme_of
+from kaohe.web.evidence_routes import read_upload
 from kaohe.web.store import Cycle, Objection, User
 
 router = APIRouter(include_in_schema=False)  # pages: the API is documented
@@ -42,12 +43,14 @@ def _page(
         ]
     names = {iid: ind.name for iid, ind in scheme.indicators.items()}
     units = {uid: u.name for uid, u in scheme.units.items()}
+    found = session.execute(query).scalars().all()
     return render(
         request,
         "objections.html",
         user,
         cycle=cycle,
-        objections=session.execute(query).scalars().all(),
+        objections=found,
+        files=evidence.of_objections(session, [o.id for o in found]),
         indicators=mine,
         names=names,
         units=units,
@@ -63,23 +66,21 @@ def objection_list(request: Request, cycle_id: RowId, user: Viewer, session: DB)
 
 
 @router.post("/cycles/{cycle_id}/objections", response_model=None)
-def objection_file(
-    request: Request,
-    cycle_id: RowId,
-    user: Filer,
-    session: DB,
-    indicator: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
-) -> Response:
-    check_csrf(request, csrf)
+async def objection_file(request: Request, cycle_id: RowId, user: Filer, session: DB) -> Response:
+    """File an objection with its reasons and, optionally, one evidence file."""
+    fields, filename, body = await read_upload(request)
     cycle = session.get(Cycle, cycle_id)
     if cycle is None or user is None:
         raise HTTPException(404, "没有这个考核 / no such cycle")
     try:
-        objections.file(session, cycle, user, indicator, reason)
+        obj = objections.file(
+            session, cycle, user, fields.get("indicator", ""), fields.get("reason", "")
+        )
+        if filename:
+            limit = request.app.state.settings.max_upload_bytes
+            evidence.attach(session, cycle, filename, body, user, limit, objection=obj)
         session.commit()
-    except CycleError as exc:
+    except (CycleError, evidence.EvidenceError) as exc:
         session.rollback()
         return _page(request, session, cycle_id, user, str(exc), 422)
     return RedirectResponse(f"/cycles/{cycle_id}/objections", status_code=303)

@@ -5,6 +5,7 @@ the owner department reviews, then recomputes) or rejects, with its reasons. The
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,9 +17,25 @@ from kaohe.web.cycles import CycleError
 from kaohe.web.store import Cycle, Objection, ResultSnapshot, User, now
 
 
-def file(session: Session, cycle: Cycle, user: User, indicator: str, reason: str) -> Objection:
+def file(
+    session: Session,
+    cycle: Cycle,
+    user: User,
+    indicator: str,
+    reason: str,
+    today: date | None = None,
+) -> Objection:
     if cycle.state != "publicity":
         raise CycleError(f"objections are filed during publicity (the cycle is {cycle.state})")
+    today = today or date.today()
+    if cycle.publicity_start and today < cycle.publicity_start:
+        raise CycleError(
+            f"公示期自 {cycle.publicity_start} 开始 / publicity starts on {cycle.publicity_start}"
+        )
+    if cycle.publicity_end and today > cycle.publicity_end:
+        raise CycleError(
+            f"公示期已于 {cycle.publicity_end} 结束 / publicity ended on {cycle.publicity_end}"
+        )
     if user.role != "unit" or not user.unit:
         raise CycleError("only an assessed unit files objections, for itself")
     scheme = cycles.scheme_of(cycle, session)

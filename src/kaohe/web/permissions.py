@@ -20,6 +20,9 @@ POLICY: dict[str, frozenset[str]] = {
     "objections.file": frozenset({"unit"}),
     "objections.answer": frozenset({"office"}),
     "commitments.edit": frozenset({"unit", "office"}),  # and may_edit_commitments: whose
+    "evidence.view": frozenset(ROLES),  # and evidence.may_see: only what the user may see
+    "cycles.dashboard": frozenset({"office", "reporter", "reviewer"}),
+    "schemes.manage": frozenset({"office"}),
 }
 
 

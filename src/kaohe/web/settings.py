@@ -38,6 +38,10 @@ class Settings:
     https: bool = False
     max_upload_mb: float = 10.0
 
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
     def __post_init__(self) -> None:
         if self.env not in ("development", "production"):
             raise SettingsError(f"KAOHE_ENV must be development or production, got {self.env!r}")
