@@ -87,7 +87,10 @@ class Problems:
 
 
 def _show(values: NDArray[Any] | None, i: int) -> Any:
-    return None if values is None else values[i]
+    if values is None:
+        return None
+    v = values[i]
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
