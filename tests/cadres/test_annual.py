@@ -190,10 +190,7 @@ def test_the_top_grade_minimum_and_lower_thresholds() -> None:
     ]
     comp = component_frame(appraisal={"c01": 84, "c02": 59, "c03": 45})
     g = grade_cadres(people({"u": 3}), comp, grading_design({"share": 1.0}, grades=grades))
-    assert list(g.frame["grade"]) == ["competent", "incompetent", "incompetent"][:1] + [
-        "basic",
-        "incompetent",
-    ]
+    assert list(g.frame["grade"]) == ["competent", "basic", "incompetent"]
     with language("en"):
         assert "composite 84 is below the minimum 85 for 优秀" in join(g.explain("c01"))
         assert "composite 59 is below the minimum 60 for 称职" in join(g.explain("c02"))

@@ -57,7 +57,8 @@ def test_it_shows_the_renormalisation() -> None:
         text = join(res.explain("A"))
     assert "Subordinates" not in text  # names come from the design
     assert "下属: did not vote" in text
-    assert "renormalised to 1" in text and "领导 0.3/0.7 = 0.4286" in text
+    assert "renormalised to 1" in text
+    assert "领导 0.3/0.7 = 0.4286" in text
     assert "score = 90 × 0.4286 + 80 × 0.5714 = 84.29" in text
     with language("zh"):
         text = join(res.explain("B"))

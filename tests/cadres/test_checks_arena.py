@@ -14,7 +14,7 @@ from kaohe.cadres.words import join
 from kaohe.errors import DataError, SchemeError
 from kaohe.i18n import language
 
-UNITS = {c: "u1" for c in "abcdefg"} | {"h": "u2", "i": "u2"}
+UNITS = dict.fromkeys("abcdefg", "u1") | {"h": "u2", "i": "u2"}
 
 
 def _checks() -> pd.DataFrame:
@@ -51,7 +51,8 @@ def test_it_enforces_the_cap_by_score() -> None:
     assert sorted(c for c, g in final.items() if g == "good") == ["b", "c", "h"]
     assert sorted(capped.lowered["cadre_id"]) == ["a", "e", "i"]
     summary = checks_summary(capped.checks, d, 2022)
-    assert summary.loc["a", "points"] == 85 and summary.loc["a", "below_top"] == 1
+    assert summary.loc["a", "points"] == 85
+    assert summary.loc["a", "below_top"] == 1
 
 
 def test_it_rejects_bad_checks_with_their_cells() -> None:
@@ -96,7 +97,8 @@ def test_the_arena_drops_the_highest_and_lowest_mark() -> None:
     t = res.table.set_index("contestant_id")
     # A: site drops 90 and 60 → (80 + 70 + 85) / 3 = 78.333…; field 80 → 79.17
     assert math.isclose(t.loc["A", "site.score"], 235 / 3)
-    assert t.loc["A", "score"] == 79.17 and t.loc["B", "score"] == 84
+    assert t.loc["A", "score"] == 79.17
+    assert t.loc["B", "score"] == 84
     assert t["rank"].to_dict() == {"B": 1, "A": 2}
     with language("zh"):
         assert "现场评审：去掉最高分 90 和最低分 60 后 3 位评委平均 78.33" in join(res.explain("A"))
