@@ -210,6 +210,10 @@ class AppraisalResult:
             out[f"{g}.weight"] = self.weights[:, k]
         return out
 
+    def scores(self) -> pd.Series:
+        """subject id → score (NaN without a valid group): a component of the annual grade."""
+        return pd.Series(self.score, index=pd.Index(self.subjects, name="subject_id"))
+
     def explain(self, subject: str) -> list[Msg]:
         """The sentences behind one subject's score (groups, renormalisation, the sum)."""
         d, s = self.design, self._index[subject]
