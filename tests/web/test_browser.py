@@ -133,3 +133,41 @@ def test_enter_review_and_manage_in_a_browser(page: Any, site: str) -> None:
     page.click("text=转到 审核")
     page.wait_for_load_state()
     assert "状态: 审核" in page.content()
+
+
+def test_the_board_pages_charts_and_commitments_in_a_browser(page: Any, site: str) -> None:
+    pg = page.context.browser.new_page(viewport={"width": 1200, "height": 900})  # no login
+    refused: list[str] = []
+    pg.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    pg.goto(f"{site}/board/1")
+    assert pg.locator("figure.chart svg.chart").count() == 1  # the ranking bars, inline
+    assert pg.locator("figure.chart svg.chart").bounding_box()["height"] > 200
+    shot(pg, "07-board-ranking-chart")
+    pg.click("nav.tabs >> text=比进度")
+    assert pg.locator("table.progress td.met").count() > 0
+    shot(pg, "08-board-progress")
+    pg.click("nav.tabs >> text=比贡献")
+    assert "全市合计" in pg.content()
+    shot(pg, "09-board-contribution")
+    pg.click("nav.tabs >> text=亮承诺")
+    assert "重大项目全部开复工" in pg.content()
+    shot(pg, "10-board-commitments")
+    pg.goto(f"{site}/board/1/units/jining")
+    assert pg.locator("figure.radar svg.chart").count() == 1
+    shot(pg, "11-unit-radar-commitments")
+    login(pg, site, "unit-jining", "unit-demo-pass")
+    pg.goto(f"{site}/cycles/1/units/jining/commitments")
+    pg.fill("#commitment-add input[name=title]", "营商环境评价进入全区前列")
+    pg.fill("#commitment-add input[name=responsible]", "区政务服务局")
+    pg.click("#commitment-add button[type=submit]")
+    pg.wait_for_load_state()
+    shot(pg, "12-commitments-edit")
+    pg.goto(f"{site}/board/1/units/jining")
+    assert "营商环境评价进入全区前列" in pg.content()
+    pg.emulate_media(media="print")
+    pg.goto(f"{site}/board/1/print")
+    assert not pg.locator("header.top").is_visible()
+    shot(pg, "13-board-print")
+    pg.pdf(path=str(ARTIFACTS / "13-board-print.pdf"), format="A4")
+    assert refused == []  # the inline charts obey the Content-Security-Policy
+    pg.close()
