@@ -278,7 +278,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "board.edit_commitments": ("编辑本单位承诺", "Edit the unit's commitments"),
     "board.revision": ("第 {n} 版", "revision {n}"),
     "board.your_text": ("您提交的内容（未保存）", "Your text (not saved)"),
-    "board.your_text": ("您提交的内容（未保存）", "Your text (not saved)"),
     "board.err.title": (
         "承诺事项不能为空，最长 256 字。",
         "A commitment needs a title of at most 256 characters.",

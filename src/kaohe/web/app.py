@@ -82,7 +82,6 @@ def routers() -> tuple[APIRouter, ...]:
         api_routes,
         board_routes,
         commitment_routes,
-        commitment_routes,
         cycle_routes,
         evidence_routes,
         objection_routes,
@@ -92,7 +91,6 @@ def routers() -> tuple[APIRouter, ...]:
     return (
         api_routes.router,
         board_routes.router,
-        commitment_routes.router,  # 亮: the units' commitments
         commitment_routes.router,  # 亮: the units' commitments
         account_routes.router,
         admin_routes.router,

@@ -20,7 +20,6 @@ POLICY: dict[str, frozenset[str]] = {
     "objections.file": frozenset({"unit"}),
     "objections.answer": frozenset({"office"}),
     "commitments.edit": frozenset({"unit", "office"}),  # and may_edit_commitments: whose
-    "commitments.edit": frozenset({"unit", "office"}),  # and may_edit_commitments: whose
     "evidence.view": frozenset(ROLES),  # and evidence.may_see: only what the user may see
     "cycles.dashboard": frozenset({"office", "reporter", "reviewer"}),
     "schemes.manage": frozenset({"office"}),
@@ -41,14 +40,6 @@ def department_of(user: User | None) -> str | None:
     if user is None or user.role not in ("reporter", "reviewer"):
         return None
     return user.department
-
-
-def may_edit_commitments(user: User | None, unit: str) -> bool:
-    """Whose commitments (亮) a holder of ``commitments.edit`` may write: a unit's account its
-    own unit's only, the office every unit's."""
-    if not allowed(user, "commitments.edit") or user is None:
-        return False
-    return user.role == "office" or user.unit == unit
 
 
 def may_edit_commitments(user: User | None, unit: str) -> bool:
