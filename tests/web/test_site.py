@@ -94,10 +94,6 @@ SAMPLE.update(chart="ranking", fmt="svg", commitment_id="1")
 SAMPLE.update(evidence_id="1")
 
 
-# the board's charts and the demo's first commitment (jining's)
-SAMPLE.update(chart="ranking", fmt="svg", commitment_id="1")
-
-
 @pytest.mark.parametrize("role", [PUBLIC, "office", "reporter", "reviewer", "unit"])
 def test_every_route_answers_every_role_as_the_policy_says(
     app: object, role: str, tokens: dict[str, str]
