@@ -120,7 +120,7 @@ def test_the_rule_names_the_bound_that_makes_the_total_impossible() -> None:
 
 
 def test_the_rule_refuses_an_unknown_unit_in_its_bounds() -> None:
-    with pytest.raises(RulebookError, match="rules.q.max.zz: 'zz' is neither"):
+    with pytest.raises(RulebookError, match=r"rules\.q\.max\.zz: 'zz' is neither"):
         run({"q": {"type": "rank_quota_allocation", "total": 3, "max": {"zz": 1}}}, results=UNITS)
 
 
@@ -146,7 +146,8 @@ def test_the_sum_is_the_total_and_every_unit_is_within_bounds(
     alloc = largest_remainder(total, weights, lo, hi)
     assert sum(alloc.counts) == total
     for c, q, a, b in zip(alloc.counts, alloc.quotas, lo, hi, strict=True):
-        assert a <= c and (b is None or c <= b)
+        assert a <= c
+        assert b is None or c <= b
         assert q.numerator // q.denominator <= c <= -(-q.numerator // q.denominator)
 
 

@@ -37,7 +37,8 @@ def _error(text: str) -> str:
 def test_it_reads_a_good_rulebook() -> None:
     book = parse_rulebook_text(GOOD)
     assert list(book.rules) == ["tilt", "quota"]
-    assert book.rules["tilt"].public and not book.rules["quota"].public
+    assert book.rules["tilt"].public
+    assert not book.rules["quota"].public
 
 
 def test_an_unknown_key_is_refused_at_its_line_with_the_keys_allowed() -> None:

@@ -97,7 +97,8 @@ def test_a_text_grade_can_mark_an_ungraded_year() -> None:
     )
     (m,) = d.rule("m").decisions
     assert m.text() == (
-        "q（u1）2022—2024 年连续 2 年年度考核为优秀（2022、2024），记三等功；2023 年未定等次，不中断"
+        "q（u1）2022—2024 年连续 2 年年度考核为优秀（2022、2024），记三等功；"
+        "2023 年未定等次，不中断"
     )
 
 

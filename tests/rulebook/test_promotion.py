@@ -42,7 +42,8 @@ def test_it_reproduces_twenty_promoted_excellent_cadres_as_38_percent() -> None:
         assert summary.text() == (
             "all units, 2024: 52 promoted, of whom 20 graded excellent in 2023: 38%"
         )
-    assert len(people) == 20 and {p.action for p in people} == {"promoted_excellent"}
+    assert len(people) == 20
+    assert {p.action for p in people} == {"promoted_excellent"}
     assert sum(link.value for link in summary.inputs) == 20  # type: ignore[misc]
 
 

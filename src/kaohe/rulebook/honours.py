@@ -115,8 +115,7 @@ def commend(
     rows = np.flatnonzero((h.year == year) & np.isin(h.grade, rule.excellent))
     replaced = {d.subject for other in rule.replaced_by for d in merits[other]}
     out = []
-    for r, pid, unit, grade, name in zip(
-        rows.tolist(),
+    for pid, unit, grade, name in zip(
         h.person[rows].tolist(),
         h.unit[rows].tolist(),
         h.grade[rows].tolist(),
@@ -125,17 +124,17 @@ def commend(
     ):
         if pid in replaced:
             continue
-        sentence = Sentence("commend", person=_who(h, r), unit=unit, year=year, grade=grade)
+        sentence = Sentence("commend", person=name or pid, unit=unit, year=year, grade=grade)
         out.append(
             Decision(
                 rid,
                 "person",
-                str(pid),
-                str(name),
-                str(unit),
+                pid,
+                name,
+                unit,
                 "commendation",
                 year,
-                (Link("history", str(pid), "grade", str(grade), year, str(unit)),),
+                (Link("history", pid, "grade", grade, year, unit),),
                 sentence,
             )
         )

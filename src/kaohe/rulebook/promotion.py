@@ -47,43 +47,36 @@ def pool(rid: str, rule: PromotionPool, inputs: Prepared) -> list[Decision]:
         ok &= ~np.isin(h.status, rule.excluded_statuses)
     rows = np.flatnonzero(ok)
     exc_rows = np.flatnonzero(exc)
+    exc_codes = h.code[exc_rows]  # sorted, as the history is sorted by person
+    starts = np.searchsorted(exc_codes, h.code[rows], side="left")
+    ends = np.searchsorted(exc_codes, h.code[rows], side="right")
+    years = h.year.tolist()
+    grades, units = h.grade.tolist(), h.unit.tolist()
+    level_of = h.years_at_level.tolist() if h.years_at_level is not None else None
+    status_of = h.status[rows].tolist() if h.status is not None else None
     out = []
-    for r in rows.tolist():
-        pid, unit = str(h.person[r]), str(h.unit[r])
-        mine = exc_rows[np.searchsorted(h.code[exc_rows], h.code[r]) :]
-        mine = mine[h.code[mine] == h.code[r]]
-        links = [
-            Link("history", pid, "grade", str(h.grade[k]), int(h.year[k]), str(h.unit[k]))
-            for k in mine.tolist()
-        ]
+    for k, (r, a, b) in enumerate(zip(rows.tolist(), starts.tolist(), ends.tolist(), strict=True)):
+        pid, unit, name = str(h.person[r]), units[r], str(h.name[r])
+        mine = exc_rows[a:b].tolist()
+        links = [Link("history", pid, "grade", grades[j], years[j], units[j]) for j in mine]
         level: Sentence | str = ""
-        if rule.min_years_at_level is not None and h.years_at_level is not None:
-            y = float(h.years_at_level[r])
+        if rule.min_years_at_level is not None and level_of is not None:
+            y = float(level_of[r])
             links.append(Link("history", pid, "years_at_level", y, year, unit))
             level = Sentence("pool.level", y=int(y) if y.is_integer() else y)
-        if h.status is not None:
-            links.append(Link("history", pid, "status", str(h.status[r]) or None, year, unit))
+        if status_of is not None:
+            links.append(Link("history", pid, "status", status_of[k] or None, year, unit))
         sentence = Sentence(
             "pool",
-            person=str(h.name[r]) or pid,
+            person=name or pid,
             unit=unit,
             window=rule.window,
             n=len(mine),
-            years=tuple(int(h.year[k]) for k in mine.tolist()),
+            years=tuple(years[j] for j in mine),
             level=level,
         )
         out.append(
-            Decision(
-                rid,
-                "person",
-                pid,
-                str(h.name[r]),
-                unit,
-                "promotion_pool",
-                year,
-                tuple(links),
-                sentence,
-            )
+            Decision(rid, "person", pid, name, unit, "promotion_pool", year, tuple(links), sentence)
         )
     return out
 
