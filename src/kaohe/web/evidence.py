@@ -93,6 +93,7 @@ def attach(
     digest = hashlib.sha256(body).hexdigest()
     if session.get(EvidenceBlob, digest) is None:
         session.add(EvidenceBlob(sha256=digest, size=len(body), content=body))
+        session.flush()  # the blob first: the evidence row refers to it
     item = Evidence(
         cycle_id=cycle.id,
         value_id=value.id if value else None,
