@@ -1,0 +1,59 @@
+"""The Babel catalogues: both languages have every key, with the same placeholders, and every
+key the templates and the code ask for exists."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from kaohe import i18n
+
+SRC = Path(i18n.__file__).resolve().parent
+CATALOGUES = {code: SRC / "locale" / code / "LC_MESSAGES" / "kaohe.po" for code in i18n.LANGUAGES}
+
+
+def entries(code: str) -> dict[tuple[str | None, str], str]:
+    with CATALOGUES[code].open("rb") as f:
+        return {(m.context, str(m.id)): str(m.string) for m in read_po(f) if m.id}
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_both_languages_translate_every_key_with_the_same_placeholders() -> None:
+    zh, en = entries("zh"), entries("en")
+    assert zh.keys() == en.keys()
+    for key in zh:
+        assert zh[key].strip(), f"{key}: no Chinese text"
+        assert en[key].strip(), f"{key}: no English text"
+        assert fields(zh[key]) == fields(en[key]), f"{key}: placeholders differ"
+
+
+def test_the_tables_are_read_from_the_catalogues() -> None:
+    assert i18n.LABELS["unit"] == ("考核对象", "Unit")
+    assert i18n.t("unit", "en") == "Unit"
+    assert i18n.catalogue("nothing such") == {}
+    assert "ap.group" in i18n.catalogue("cadres")
+    with i18n.language("en"):
+        assert i18n.t("unit") == "Unit"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"""\bt\(\s*'([a-z_.]+)'""", r"""\bt\(\s*"([a-z_.]+)\""""],
+)
+def test_every_label_asked_for_exists(pattern: str) -> None:
+    missing = []
+    for path in [*SRC.rglob("*.html"), *SRC.rglob("*.py")]:
+        for key in re.findall(pattern, path.read_text(encoding="utf-8")):
+            if key.endswith("."):  # a prefix completed at run time: some key must have it
+                if not any(k.startswith(key) for k in i18n.LABELS):
+                    missing.append(f"{path.relative_to(SRC)}: {key}*")
+            elif key not in i18n.LABELS:
+                missing.append(f"{path.relative_to(SRC)}: {key}")
+    assert not missing
