@@ -251,6 +251,222 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+# --------------------------------------------------------------------------- personnel
+# Leadership teams and cadres, their grades and the results rulebook's decisions
+# (kaohe.web.personnel). Teams, cadres, the grade history and promotions live across cycles;
+# the rest belongs to one cycle. Big tables are written in bulk, never one object per row.
+
+PERSON_KINDS = ("cadre", "team")
+GRADE_SOURCES = ("imported", "computed")
+
+
+class Team(Base):
+    """A leadership team (领导班子) of a unit; kept when it ends (``ended_on``)."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_key: Mapped[str] = mapped_column(String(64), unique=True)
+    unit: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    started_on: Mapped[date | None] = mapped_column(Date, default=None)
+    ended_on: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class Cadre(Base):
+    """A cadre (干部): personal data, seen only by the office and the cadre's own unit."""
+
+    __tablename__ = "cadres"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    unit: Mapped[str] = mapped_column(String(64), index=True)
+    team_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    position: Mapped[str | None] = mapped_column(String(128), default=None)
+    rank_level: Mapped[str | None] = mapped_column(String(64), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="normal")
+    status_start: Mapped[date | None] = mapped_column(Date, default=None)
+    status_end: Mapped[date | None] = mapped_column(Date, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # on the latest roster
+    started_on: Mapped[date | None] = mapped_column(Date, default=None)
+    ended_on: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class GradeRecord(Base):
+    """One year's annual grade of a person (cadre or team): imported, or computed by a cycle."""
+
+    __tablename__ = "grade_history"
+    __table_args__ = (UniqueConstraint("person_key", "kind", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    unit: Mapped[str] = mapped_column(String(64), index=True)
+    grade: Mapped[str] = mapped_column(String(64), default="")
+    years_at_level: Mapped[float | None] = mapped_column(Float, default=None)
+    source: Mapped[str] = mapped_column(String(16), default="imported")
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"), default=None)
+
+
+class Promotion(Base):
+    """A recorded promotion (提拔使用), read by the rulebook's promotion statistics."""
+
+    __tablename__ = "promotions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_key: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    unit: Mapped[str] = mapped_column(String(64))
+    position: Mapped[str] = mapped_column(String(128), default="")
+    name: Mapped[str] = mapped_column(String(128), default="")
+
+
+class CycleDesign(Base):
+    """A cycle's designs (YAML texts), versioned like schemes: a change is a new version."""
+
+    __tablename__ = "cycle_designs"
+    __table_args__ = (UniqueConstraint("cycle_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    appraisal: Mapped[str] = mapped_column(Text)
+    checks: Mapped[str] = mapped_column(Text)
+    grading: Mapped[str] = mapped_column(Text)
+    rulebook: Mapped[str] = mapped_column(Text)
+    previous_cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PersonnelImport(Base):
+    """One imported file (all of it or none): what, from where, its SHA-256 and row count."""
+
+    __tablename__ = "personnel_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"), default=None, index=True)
+    what: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(256))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    actor: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Ballot(Base):
+    """One appraisal ballot (民主测评票): its choices (item ids in the design's order, joined
+    by ``|``) and their item-weighted value, computed once when imported."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (Index("ix_ballots_cycle_subject", "cycle_id", "subject_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    ballot_key: Mapped[str] = mapped_column(String(64))
+    subject_key: Mapped[str] = mapped_column(String(64))
+    rater_group: Mapped[str] = mapped_column(String(64))
+    rater: Mapped[str | None] = mapped_column(String(64), default=None)
+    choices: Mapped[str] = mapped_column(Text)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class RegularCheck(Base):
+    """A quarterly regular check (平时考核) of a cadre."""
+
+    __tablename__ = "regular_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    cadre_key: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    grade: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float | None] = mapped_column(Float, default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ComponentScore(Base):
+    """Another component of an annual grade given as a number (e.g. the office's assessment)."""
+
+    __tablename__ = "component_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    subject_key: Mapped[str] = mapped_column(String(64))
+    component: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)
+
+
+class PersonnelComputation(Base):
+    """One computation of a cycle's grades and decisions, and what it was computed from: it is
+    stale when the cycle has newer results, designs or imports."""
+
+    __tablename__ = "personnel_computations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("result_snapshots.id"))
+    design_id: Mapped[int] = mapped_column(ForeignKey("cycle_designs.id"))
+    last_import_id: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    counts: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class AnnualGrade(Base):
+    """A computed annual grade of a cadre or team; the explanation is NULL when it is made on
+    demand (large computations)."""
+
+    __tablename__ = "annual_grades"
+    __table_args__ = (Index("ix_annual_grades_computation_unit", "computation_id", "unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    computation_id: Mapped[int] = mapped_column(ForeignKey("personnel_computations.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    subject_key: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float, default=None)
+    grade: Mapped[str] = mapped_column(String(64))
+    grade_name: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    participants: Mapped[int] = mapped_column(Integer)
+    share: Mapped[float] = mapped_column(Float)
+    quota: Mapped[int] = mapped_column(Integer)
+    explanation: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class RulebookDecision(Base):
+    """A decision of the results rulebook, linked to its rule and the inputs it read."""
+
+    __tablename__ = "rulebook_decisions"
+    __table_args__ = (Index("ix_rulebook_decisions_computation_rule", "computation_id", "rule"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    computation_id: Mapped[int] = mapped_column(ForeignKey("personnel_computations.id"))
+    position: Mapped[int] = mapped_column(Integer)  # the order of the rulebook's decisions
+    rule: Mapped[str] = mapped_column(String(64))
+    rule_type: Mapped[str] = mapped_column(String(32))
+    rule_name: Mapped[str] = mapped_column(String(256))
+    subject_kind: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(256), default="")
+    unit: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(Text, default=None)  # JSON: number or text
+    inputs: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of links
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+
+
+# --------------------------------------------------------------------------- end of personnel
+
+
 def open_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and one writer at a time."""
     if url.startswith("postgresql://"):
