@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kaohe import __version__
 from kaohe.web import permissions
+from kaohe.web.pagecache import PageCache
 from kaohe.web.settings import Settings
 from kaohe.web.store import User, open_engine, session_factory
 
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.templates = templates()
+    # innermost: it reads the session; the public board from memory while nothing was written
+    app.add_middleware(PageCache, engine=engine)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -1,0 +1,96 @@
+"""The public board's pages, answered from memory for anonymous visitors while nothing changed.
+
+Every write the platform makes appends to the audit log in the same transaction, so the audit
+head's number (``audit_head.seq``) changes exactly when anything that a page could show may have
+changed. A page is kept with the number it was rendered under and served again only while the
+number is still the same — one primary-key read per request instead of the page's queries and
+rendering. Each process keeps its own pages; the number lives in the shared database, so several
+processes on one database stay correct.
+
+Only ``GET`` requests under the given prefixes, from visitors who are not logged in, and answers
+``200`` without a ``Set-Cookie`` are kept (a logged-in user's page differs: its header names the
+user). The language is part of the key.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_PAGES = 512
+MAX_BYTES = 4 * 1024 * 1024  # larger answers (exports) are not kept
+
+
+@dataclass(frozen=True)
+class Page:
+    stamp: int
+    start: Message
+    body: bytes
+
+
+class PageCache:
+    """Pure ASGI middleware; install it inside the session middleware (it reads the session)."""
+
+    def __init__(self, app: ASGIApp, engine: Engine, prefixes: tuple[str, ...] = ("/board",)):
+        self.app = app
+        self.engine = engine
+        self.prefixes = prefixes
+        self.pages: OrderedDict[tuple[str, bytes, str], Page] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def stamp(self) -> int:
+        """The audit head's number: it moves on with every write."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(kaohe_read=True)
+            seq = conn.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar()
+            conn.rollback()
+        return int(seq or 0)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._cacheable(scope):
+            await self.app(scope, receive, send)
+            return
+        session: dict[str, Any] = scope.get("session") or {}
+        key = (scope["path"], scope.get("query_string", b""), str(session.get("lang", "zh")))
+        stamp = self.stamp()
+        page = self.pages.get(key)
+        if page is not None and page.stamp == stamp:
+            self.hits += 1
+            self.pages.move_to_end(key)
+            await send(page.start)
+            await send({"type": "http.response.body", "body": page.body, "more_body": False})
+            return
+        self.misses += 1
+        start: Message | None = None
+        chunks: list[bytes] = []
+        keep = True
+
+        async def capture(message: Message) -> None:
+            nonlocal start, keep
+            if message["type"] == "http.response.start":
+                start = message
+                headers = {k.lower() for k, _ in message.get("headers", [])}
+                keep = message["status"] == 200 and b"set-cookie" not in headers
+            elif message["type"] == "http.response.body" and keep:
+                chunks.append(message.get("body", b""))
+                keep = sum(map(len, chunks)) <= MAX_BYTES
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        if keep and start is not None:
+            self.pages[key] = Page(stamp, start, b"".join(chunks))
+            self.pages.move_to_end(key)
+            while len(self.pages) > MAX_PAGES:
+                self.pages.popitem(last=False)
+
+    def _cacheable(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return False
+        if not scope["path"].startswith(self.prefixes):
+            return False
+        session = scope.get("session") or {}
+        return "uid" not in session
