@@ -413,6 +413,9 @@ def compute(session: Session, cycle: Cycle, actor: str = "system") -> Results:
     audit.record(
         session, actor, "results.compute", f"cycle:{cycle.id}", after={"snapshot": snap.id}
     )
+    from kaohe.web.personnel_compute import recompute_after_results
+
+    recompute_after_results(session, cycle, actor)  # cadre grades and decisions read them
     return results
 
 

@@ -338,6 +338,8 @@ class CycleDesign(Base):
     grading: Mapped[str] = mapped_column(Text)
     rulebook: Mapped[str] = mapped_column(Text)
     previous_cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"), default=None)
+    # the previous year's results.csv, when that year was not assessed on the platform
+    previous_results: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
     created_by: Mapped[str] = mapped_column(String(64), default="")
 

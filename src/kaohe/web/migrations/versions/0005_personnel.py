@@ -115,6 +115,7 @@ def upgrade() -> None:
         sa.Column("grading", sa.Text(), nullable=False),
         sa.Column("rulebook", sa.Text(), nullable=False),
         sa.Column("previous_cycle_id", sa.Integer(), nullable=True),
+        sa.Column("previous_results", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
