@@ -394,4 +394,22 @@ def cycle_import(folder: Path, name: str | None) -> None:
         click.echo(f"warning: the computed results differ from {folder / 'results.csv'}", err=True)
 
 
-COMMANDS = (demo, serve, db, users, audit_group, backup_command, restore_command, cycle_group)
+COMMANDS: tuple[click.Command, ...] = (
+    demo,
+    serve,
+    db,
+    users,
+    audit_group,
+    backup_command,
+    restore_command,
+    cycle_group,
+)
+
+
+def _personnel_commands() -> tuple[click.Command, ...]:
+    from kaohe.web.personnel_commands import COMMANDS as PERSONNEL
+
+    return PERSONNEL
+
+
+COMMANDS += _personnel_commands()  # kaohe cadres …, kaohe rulebook …

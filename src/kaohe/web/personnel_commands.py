@@ -1,0 +1,303 @@
+"""Commands for cadres and the results rulebook: ``kaohe cadres import|grade``,
+``kaohe rulebook check|apply|evaluate``.
+
+``rulebook check`` and ``rulebook apply`` read and write files only; the others work on the
+platform's database (KAOHE_DATABASE_URL), each in one transaction: nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from kaohe.errors import KaoheError
+
+FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    if isinstance(exc, KaoheError):
+        return click.ClickException("\n".join(str(i) for i in exc.issues))
+    return click.ClickException(str(exc))
+
+
+@contextmanager
+def _cycle_session(cycle_id: int) -> Iterator[tuple[Session, Any]]:
+    """The database in one transaction, and the cycle; errors become the command's message
+    (and nothing is written)."""
+    from kaohe.web.commands import _transaction
+    from kaohe.web.cycles import CycleError
+    from kaohe.web.personnel import PersonnelError
+    from kaohe.web.store import Cycle
+
+    try:
+        with _transaction() as session:
+            cycle = session.get(Cycle, cycle_id)
+            if cycle is None:
+                raise PersonnelError(f"no cycle {cycle_id}")
+            yield session, cycle
+    except (KaoheError, PersonnelError, CycleError) as exc:
+        raise _fail(exc) from None
+
+
+@click.group("cadres")
+def cadres_group() -> None:
+    """Leadership teams and cadres on the platform: ``kaohe cadres import|grade``."""
+
+
+@cadres_group.command("import")
+@click.argument("cycle_id", type=int)
+@click.option(
+    "--designs",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with appraisal.yaml, checks.yaml, grading.yaml, rulebook.yaml "
+    "(and optionally previous_results.csv): stored as the cycle's new designs.",
+)
+@click.option(
+    "--people",
+    type=FILE,
+    help="Teams and cadres: a workbook (sheets teams, cadres) or a cadres file (with --teams).",
+)
+@click.option("--teams", type=FILE, help="Teams, when --people is a cadres file.")
+@click.option("--ballots", type=FILE, help="Appraisal ballots of the cycle.")
+@click.option("--checks", type=FILE, help="Quarterly regular checks.")
+@click.option(
+    "--scores",
+    type=FILE,
+    multiple=True,
+    help="Other grade components, e.g. the office's (cadre_id or team_id, then "
+    "component columns); may be repeated.",
+)
+@click.option("--history", type=FILE, help="Grade history of past years.")
+@click.option("--promotions", type=FILE, help="Recorded promotions.")
+def cadres_import(
+    cycle_id: int,
+    designs: Path | None,
+    people: Path | None,
+    teams: Path | None,
+    ballots: Path | None,
+    checks: Path | None,
+    scores: tuple[Path, ...],
+    history: Path | None,
+    promotions: Path | None,
+) -> None:
+    """Import a cycle's designs and files, all in one transaction: every file is checked
+    whole (problems listed by file, row and column) and nothing is written unless all are
+    valid. Each file is one entry in the audit log (name, SHA-256, rows).
+
+    \b
+    Example:
+      kaohe cadres import 1 --designs designs/ --people people.xlsx --ballots ballots.csv \\
+        --checks checks.csv --scores office.csv --history grade_history.csv \\
+        --promotions promotions.csv
+    """
+    from kaohe.web import personnel
+
+    steps: list[tuple[Callable[..., Any], Path, dict[str, Any]]] = []
+    if people is not None:
+        steps.append((personnel.import_people, people, {"teams": teams}))
+    elif teams is not None:
+        raise click.UsageError("--teams goes with --people (the cadres file)")
+    for fn, path in (
+        (personnel.import_ballots, ballots),
+        (personnel.import_checks, checks),
+        *((personnel.import_scores, s) for s in scores),
+        (personnel.import_history, history),
+        (personnel.import_promotions, promotions),
+    ):
+        if path is not None:
+            steps.append((fn, path, {}))
+    if not steps and designs is None:
+        raise click.UsageError("give --designs or at least one file to import")
+    done = []
+    with _cycle_session(cycle_id) as (session, cycle):
+        if designs is not None:
+            record = personnel.store_designs(session, cycle, _design_texts(designs), "cli")
+            done.append(f"designs: version {record.version}")
+        for fn, path, extra in steps:
+            done.append(str(fn(session, cycle, path, "cli", **extra)))
+    for line in done:
+        click.echo(line)
+
+
+def _design_texts(folder: Path) -> dict[str, str]:
+    from kaohe.web.personnel import DESIGN_FILES
+
+    texts = {}
+    for what in (*DESIGN_FILES, "previous_results"):
+        suffix = ".csv" if what == "previous_results" else ".yaml"
+        path = folder / f"{what}{suffix}"
+        if path.exists():
+            texts[what] = path.read_text(encoding="utf-8")
+    return texts
+
+
+@cadres_group.command("grade")
+@click.argument("cycle_id", type=int)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write grades.xlsx and the decisions (decisions.csv, public.csv, "
+    "decisions.xlsx) into this folder.",
+)
+def cadres_grade(cycle_id: int, out: Path | None) -> None:
+    """Compute the cycle's cadre and team grades and the rulebook's decisions from the stored
+    inputs and the cycle's latest results, and keep them (one transaction).
+
+    \b
+    Example:
+      kaohe cadres grade 1 -o grades-2022/
+    """
+    from kaohe.web.personnel_compute import compute
+
+    with _cycle_session(cycle_id) as (session, cycle):
+        done = compute(session, cycle, "cli")
+        if out is not None:
+            _export(session, done.computation, out)
+    click.echo(f"computed {done.grades} grades and {done.decisions} decisions")
+    if out is not None:
+        click.echo(f"written to {out}")
+
+
+def _export(session: Session, run: Any, out: Path) -> None:
+    from kaohe.io.atomic import atomic_dir
+    from kaohe.io.rulebook_files import OUTPUT_FILES, write_csv, write_xlsx
+    from kaohe.web.personnel_compute import export_workbook, stored_decisions
+
+    decisions = stored_decisions(session, run)
+    with atomic_dir(out, (*OUTPUT_FILES, "grades.xlsx")) as tmp:
+        write_csv(decisions, tmp / "decisions.csv")
+        write_csv(decisions.public(), tmp / "public.csv")
+        write_xlsx(decisions, tmp / "decisions.xlsx")
+        export_workbook(session, run, tmp / "grades.xlsx")
+
+
+@click.group("rulebook")
+def rulebook_group() -> None:
+    """The results rulebook (考核结果运用): ``kaohe rulebook check|apply|evaluate``."""
+
+
+@rulebook_group.command("check")
+@click.argument("rulebook", type=FILE)
+def rulebook_check(rulebook: Path) -> None:
+    """Validate a rulebook file; every problem is listed with its line.
+
+    \b
+    Example:
+      kaohe rulebook check examples/ulanqab/rulebook.yaml
+    """
+    from kaohe.io.rulebook_files import load_rulebook
+
+    try:
+        book = load_rulebook(rulebook)
+    except KaoheError as exc:
+        raise _fail(exc) from None
+    click.echo(f"{rulebook}: {book.name} — {len(book.rules)} rules, valid")
+    for rid, rule in book.rules.items():
+        public = " (public)" if rule.public else ""
+        click.echo(f"  {rid}: {rule.type} {rule.name or ''}{public}")
+
+
+@rulebook_group.command("apply")
+@click.argument("rulebook", type=FILE)
+@click.option("--results", required=True, type=FILE, help="This cycle's results.csv.")
+@click.option("--previous", type=FILE, help="The previous cycle's results.csv.")
+@click.option("--history", type=FILE, help="Grade history (person_id, kind, year, unit, grade).")
+@click.option("--promotions", type=FILE, help="Recorded promotions (person_id, year, unit).")
+@click.option("--year", type=int, help="The year whose grades are used (default: the latest).")
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write decisions.csv, public.csv and decisions.xlsx into.",
+)
+def rulebook_apply(
+    rulebook: Path,
+    results: Path,
+    previous: Path | None,
+    history: Path | None,
+    promotions: Path | None,
+    year: int | None,
+    out: Path,
+) -> None:
+    """Evaluate a rulebook on result files (no database); the three files appear together or
+    not at all.
+
+    \b
+    Example:
+      kaohe run examples/ulanqab/scheme.yaml examples/ulanqab/data.csv -o out
+      kaohe rulebook apply examples/ulanqab/rulebook.yaml --results out/results.csv \\
+        --previous last-year/results.csv \\
+        --history examples/ulanqab/cadres/grade_history.csv -o decisions/
+    """
+    from kaohe.io.rulebook_files import load_rulebook, write_decisions
+    from kaohe.rulebook import RulebookInputs, evaluate
+
+    try:
+        book = load_rulebook(rulebook)
+        decisions = evaluate(
+            book,
+            RulebookInputs(
+                results=_results(results),
+                previous=_results(previous) if previous else None,
+                history=_table(history) if history else None,
+                promotions=_table(promotions) if promotions else None,
+                year=year,
+            ),
+        )
+        write_decisions(decisions, out)
+    except (KaoheError, OSError) as exc:
+        raise _fail(exc) from None
+    for o in decisions.outcomes:
+        click.echo(f"  {o.rule}: {len(o)} decisions")
+    click.echo(f"{len(decisions)} decisions written to {out}")
+
+
+def _results(path: Path) -> Any:
+    from kaohe.web.personnel import results_table
+
+    return results_table(path.read_text(encoding="utf-8-sig"), str(path))
+
+
+def _table(path: Path) -> Any:
+    """A table file (CSV or .xlsx, headers ``key`` or ``label [key]``) as text cells."""
+    from kaohe.cadres.frames import ROW
+    from kaohe.io.cadre_files import read_frames
+
+    frame, _ = read_frames(path)[0]
+    return frame.drop(columns=[ROW]).replace("", None)
+
+
+@rulebook_group.command("evaluate")
+@click.argument("cycle_id", type=int)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write decisions.csv, public.csv, decisions.xlsx and grades.xlsx here.",
+)
+def rulebook_evaluate(cycle_id: int, out: Path | None) -> None:
+    """Evaluate the cycle's rulebook on the platform: grades and decisions recomputed from the
+    stored inputs and results (as ``kaohe cadres grade``), and kept.
+
+    \b
+    Example:
+      kaohe rulebook evaluate 1 -o decisions-2022/
+    """
+    from kaohe.web.personnel_compute import compute
+
+    with _cycle_session(cycle_id) as (session, cycle):
+        done = compute(session, cycle, "cli")
+        if out is not None:
+            _export(session, done.computation, out)
+    click.echo(f"{done.decisions} decisions (from {done.grades} grades) kept")
+
+
+COMMANDS = (cadres_group, rulebook_group)
