@@ -92,6 +92,7 @@ SAMPLE = {"cycle_id": "1", "unit": "jining", "code": "en", "objection_id": "1"}
 # the board's charts and the demo's first commitment (jining's)
 SAMPLE.update(chart="ranking", fmt="svg", commitment_id="1")
 SAMPLE.update(evidence_id="1")
+SAMPLE.update(person="jining-001")  # a cadre of the demo (personnel pages)
 
 
 @pytest.mark.parametrize("role", [PUBLIC, "office", "reporter", "reviewer", "unit"])

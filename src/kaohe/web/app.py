@@ -89,6 +89,7 @@ def routers() -> tuple[APIRouter, ...]:
         evidence_routes,
         objection_routes,
         office_routes,
+        personnel_routes,
     )
 
     return (
@@ -101,6 +102,7 @@ def routers() -> tuple[APIRouter, ...]:
         evidence_routes.router,
         office_routes.router,
         objection_routes.router,
+        personnel_routes.router,  # cadres, grades and the results rulebook
     )
 
 

@@ -15,6 +15,7 @@ from kaohe.io.data_files import read_tables
 from kaohe.scheme import Scheme
 from kaohe.web import accounts, cycles
 from kaohe.web.migrate import upgrade
+from kaohe.web.personnel_demo import load_cadres
 from kaohe.web.store import Cycle, User, session_factory, transaction
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "ulanqab"
@@ -56,6 +57,7 @@ def load_demo(engine: Engine, example: Path = EXAMPLE) -> tuple[Cycle, list[Acco
         _commit(session, cycle, users)
         cycles.move(session, cycle, "reviewing", "office")
         cycles.compute(session, cycle, "office")
+        load_cadres(session, cycle, example)  # the cadres example, graded; the rulebook applied
         cycles.move(session, cycle, "publicity", "office")
     return cycle, made
 

@@ -23,6 +23,9 @@ POLICY: dict[str, frozenset[str]] = {
     "evidence.view": frozenset(ROLES),  # and evidence.may_see: only what the user may see
     "cycles.dashboard": frozenset({"office", "reporter", "reviewer"}),
     "schemes.manage": frozenset({"office"}),
+    # cadres' records: the office, and a unit's account for its own unit (may_see_person)
+    "personnel.view": frozenset({"office", "unit"}),
+    "personnel.manage": frozenset({"office"}),
 }
 
 
@@ -46,6 +49,14 @@ def may_edit_commitments(user: User | None, unit: str) -> bool:
     """Whose commitments (亮) a holder of ``commitments.edit`` may write: a unit's account its
     own unit's only, the office every unit's."""
     if not allowed(user, "commitments.edit") or user is None:
+        return False
+    return user.role == "office" or user.unit == unit
+
+
+def may_see_person(user: User | None, unit: str) -> bool:
+    """Whose personal records (cadres, teams, their grades) a holder of ``personnel.view`` may
+    see: the office every unit's, a unit's account its own unit's only."""
+    if not allowed(user, "personnel.view") or user is None:
         return False
     return user.role == "office" or user.unit == unit
 

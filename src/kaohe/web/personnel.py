@@ -337,9 +337,7 @@ def _upsert(session: Session, model: Any, key: str, rows: pd.DataFrame, today: d
     session.execute(
         update(model).where(model.active.is_(True)).values(active=False, ended_on=today)
     )
-    known: dict[str, int] = dict(
-        session.execute(select(getattr(model, key), model.id)).tuples().all()
-    )
+    known: dict[str, int] = dict(session.execute(select(getattr(model, key), model.id)).all())
     rows = rows.assign(active=True, ended_on=None)
     ids = rows[key].map(known)
     old = rows[ids.notna()].assign(id=ids[ids.notna()].astype(np.int64))
@@ -352,12 +350,8 @@ def _upsert(session: Session, model: Any, key: str, rows: pd.DataFrame, today: d
 
 def _subjects(session: Session) -> tuple[dict[str, str], dict[str, str]]:
     """(cadre id → unit, team id → unit) of everyone on the roster."""
-    cadres = dict(
-        session.execute(select(Cadre.cadre_key, Cadre.unit).where(Cadre.active)).tuples().all()
-    )
-    teams = dict(
-        session.execute(select(Team.team_key, Team.unit).where(Team.active)).tuples().all()
-    )
+    cadres = dict(session.execute(select(Cadre.cadre_key, Cadre.unit).where(Cadre.active)).all())
+    teams = dict(session.execute(select(Team.team_key, Team.unit).where(Team.active)).all())
     return cadres, teams
 
 
