@@ -49,7 +49,12 @@ def _fields(e: AuditEntry) -> dict[str, Any]:
 
 
 def lock(session: Session) -> AuditHead:
-    """The head row, locked until the transaction ends (created on the first write)."""
+    """The head row, locked until the transaction ends (created on the first write); locked once
+    per transaction (the lock is held until it ends, so asking again needs no query)."""
+    txn = session.get_transaction()
+    held = session.info.get("kaohe_audit_head")
+    if held is not None and txn is not None and held[0] is txn and held[1] in session:
+        return held[1]  # type: ignore[no-any-return]
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one_or_none()
@@ -57,6 +62,7 @@ def lock(session: Session) -> AuditHead:
         head = AuditHead(id=1, seq=0, hash=GENESIS)
         session.add(head)
         session.flush()
+    session.info["kaohe_audit_head"] = (txn, head)
     return head
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from kaohe.dataset import cell_problem, header_key
@@ -152,13 +153,26 @@ def _entry_page(
 @router.post("/cycles/{cycle_id}/entry", response_model=None)
 async def entry_submit(request: Request, cycle_id: RowId, user: Reporter, session: DB) -> Response:
     form = await request.form()
-    check_csrf(request, str(form.get("csrf", "")))
+    fields = [(k, str(v)) for k, v in form.multi_items()]
+    # the database work in a worker thread: the event loop keeps serving other requests
+    return await run_in_threadpool(_entry_save, request, session, cycle_id, user, fields)
+
+
+def _entry_save(
+    request: Request,
+    session: Session,
+    cycle_id: int,
+    user: User | None,
+    fields: list[tuple[str, str]],
+) -> Response:
+    form = dict(fields)
+    check_csrf(request, form.get("csrf", ""))
     cycle, scheme = _cycle(session, cycle_id, user)
-    entered = {k: str(v) for k, v in form.items() if k.startswith("cell:")}
+    entered = {k: v for k, v in form.items() if k.startswith("cell:")}
     bases = {}
     for k, v in form.items():
-        if k.startswith("base:") and str(v).isdigit():
-            bases[k.removeprefix("base:")] = int(str(v))
+        if k.startswith("base:") and v.isdigit() and len(v) < 10:
+            bases[k.removeprefix("base:")] = int(v)
     return _save(request, session, cycle, scheme, user, entered, [], bases=bases)
 
 
@@ -177,7 +191,8 @@ def _save(
     holds the version of each cell the form was read at: a cell saved by someone else since is
     a conflict, and nothing is saved."""
     cols = {key for _, key, _ in _columns(scheme, user)}
-    latest = _latest(session, cycle, list(cols))
+    asked = {name.split(":", 2)[2] for name in entered if name.count(":") >= 2}
+    latest = _latest(session, cycle, sorted(cols & asked))
     changes: list[tuple[str, str, str]] = []
     for name, raw in entered.items():
         _, uid, key = name.split(":", 2)
@@ -228,28 +243,40 @@ async def upload(request: Request, cycle_id: RowId, user: Reporter, session: DB)
     if int(request.headers.get("content-length") or 0) > limit + 65536:
         raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
     form = await request.form(max_files=1, max_fields=20)
-    check_csrf(request, str(form.get("csrf", "")))
-    cycle, scheme = _cycle(session, cycle_id, user)
     file = form.get("file")
-    if not isinstance(file, StarletteUpload) or not file.filename:
-        return _entry_page(
-            request, session, cycle, scheme, user, ["请选择文件 / choose a file"], 422
-        )
-    suffix = Path(file.filename).suffix.lower()
+    name, body = "", b""
+    if isinstance(file, StarletteUpload) and file.filename:
+        name, body = file.filename, await file.read(limit + 1)
+    if len(body) > limit:
+        raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
+    csrf = str(form.get("csrf", ""))
+    return await run_in_threadpool(_upload_save, request, session, cycle_id, user, csrf, name, body)
+
+
+def _upload_save(
+    request: Request,
+    session: Session,
+    cycle_id: int,
+    user: User | None,
+    csrf: str,
+    name: str,
+    body: bytes,
+) -> Response:
+    check_csrf(request, csrf)
+    cycle, scheme = _cycle(session, cycle_id, user)
+    if not name:
+        return entry_error(request, session, cycle, scheme, user, "请选择文件 / choose a file")
+    suffix = Path(name).suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        return _entry_page(
+        return entry_error(
             request,
             session,
             cycle,
             scheme,
             user,
-            [f"{file.filename}: 只接受 .xlsx 或 .csv / only .xlsx or .csv"],
-            422,
+            f"{name}: 只接受 .xlsx 或 .csv / only .xlsx or .csv",
         )
-    body = await file.read(limit + 1)
-    if len(body) > limit:
-        raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
-    cells, where, errors = _read_upload(scheme, user, body, suffix, file.filename)
+    cells, where, errors = _read_upload(scheme, user, body, suffix, name)
     return _save(request, session, cycle, scheme, user, cells, errors, where)
 
 
@@ -322,14 +349,26 @@ def review_page(request: Request, cycle_id: RowId, user: Reviewer, session: DB) 
 @router.post("/cycles/{cycle_id}/review", response_model=None)
 async def review_submit(request: Request, cycle_id: RowId, user: Reviewer, session: DB) -> Response:
     form = await request.form()
-    check_csrf(request, str(form.get("csrf", "")))
+    fields = [(k, str(v)) for k, v in form.multi_items()]
+    return await run_in_threadpool(_review_save, request, session, cycle_id, user, fields)
+
+
+def _review_save(
+    request: Request,
+    session: Session,
+    cycle_id: int,
+    user: User | None,
+    fields: list[tuple[str, str]],
+) -> Response:
+    form = dict(fields)
+    check_csrf(request, form.get("csrf", ""))
     cycle, scheme = _cycle(session, cycle_id, user)
     keys = {k for _, k, _ in _columns(scheme, user)}
     approve = form.get("decision") == "approve"
-    comment = str(form.get("comment", ""))
+    comment = form.get("comment", "")
     try:
-        for vid in form.getlist("value"):
-            value = session.get(Value, int(str(vid)))
+        for vid in [v for k, v in fields if k == "value"]:
+            value = session.get(Value, int(vid))
             if value is None or value.cycle_id != cycle.id or value.column not in keys:
                 raise HTTPException(403, "不是您部门的数据 / not your department's value")
             cycles.review(session, value, approve, user, comment)
