@@ -216,6 +216,8 @@ def test_only_the_office_and_the_units_own_account_see_a_cadres_record(app: Any)
 
 def test_a_unit_sees_its_own_cadres_and_decisions_only(app: Any) -> None:
     c = client(app, "unit")  # unit-jining
+    assert 'href="/cycles/1/personnel"' in c.get("/cycles").text
+    assert 'href="/cycles/1/personnel"' not in client(app, "reporter").get("/cycles").text
     page = c.get("/cycles/1/personnel").text
     assert "jining-001" in page
     others = set(re.findall(r"/personnel/people/([\w-]+)", page))
@@ -237,6 +239,7 @@ def test_the_public_board_shows_only_the_public_rules(app: Any, demo_url: str) -
     anon = TestClient(app, follow_redirects=False)
     page = anon.get("/board/1/decisions")
     assert page.status_code == 200
+    assert 'href="/board/1/decisions"' in anon.get("/board/1").text  # a tab of the board
     book = load_rulebook(EXAMPLE / "rulebook.yaml")
     for rid, rule in book.rules.items():
         assert (rule.name in page.text) == rule.public, rid
