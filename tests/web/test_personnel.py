@@ -495,3 +495,32 @@ def test_cadres_import_is_all_or_nothing_and_grade_writes_the_exports(
     code, out = _run("rulebook", "evaluate", "99")
     assert code == 1
     assert "no cycle 99" in out
+
+
+def test_explanations_made_on_demand_equal_the_stored_ones(
+    app: Any, demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above EXPLAIN_LIMIT people, explanations are not stored; a person's page grades their
+    unit again, which gives the same sentences."""
+    with _session(demo_url) as s:
+        cycle, run = _latest(s)
+        stored = {
+            g.subject_key: g.explanation
+            for g in s.execute(
+                select(AnnualGrade).where(AnnualGrade.computation_id == run.id)
+            ).scalars()
+        }
+        monkeypatch.setattr(pc, "EXPLAIN_LIMIT", 0)
+        pc.compute(s, cycle, "office")
+    with _session(demo_url) as s:
+        cycle, run = _latest(s)
+        rows = s.execute(
+            select(AnnualGrade).where(
+                AnnualGrade.computation_id == run.id, AnnualGrade.unit == "jining"
+            )
+        ).scalars()
+        for g in rows:
+            assert g.explanation is None
+            assert pc.explain_grade(s, cycle, g) == stored[g.subject_key], g.subject_key
+    page = client(app, "office").get("/cycles/1/personnel/people/jining-003").text
+    assert str(stored["jining-003"]) in page
