@@ -6,7 +6,7 @@
 For each backend, a fresh database is filled with the Ulanqab demo (``kaohe.web.demo``) — on
 PostgreSQL (trust auth on 127.0.0.1, user postgres; ``--pg`` to change) a new database
 ``kaohe_bench_<pid>`` that is dropped afterwards, on SQLite a file in a temporary directory.
-One uvicorn server (one worker, asyncio + h11, in its own process) serves, on a free port of
+One uvicorn server (``--workers`` processes, default one; asyncio + h11) serves, on a free port of
 127.0.0.1, a Starlette app with:
 
 - ``GET /floor``: a minimal Starlette JSON endpoint (no middleware, no database) — the floor;
@@ -47,6 +47,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -61,9 +62,9 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 # --------------------------------------------------------------------------- server
 
 
-def serve(database_url: str, port: int) -> None:
-    """The server process: the floor route next to the whole Kaohe app, one uvicorn worker."""
-    import uvicorn
+def bench_app() -> Any:
+    """The served app: the floor route next to the whole Kaohe app (database from the
+    environment, as ``kaohe serve`` takes it), built in each worker process."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse
@@ -75,9 +76,28 @@ def serve(database_url: str, port: int) -> None:
     async def floor(_: Request) -> JSONResponse:
         return JSONResponse({"ok": True})
 
-    kaohe = create_app(Settings(database_url=database_url))
-    app = Starlette(routes=[Route("/floor", floor), Mount("", app=kaohe)])
-    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+    kaohe = create_app(Settings(database_url=os.environ["KAOHE_BENCH_URL"]))
+    return Starlette(routes=[Route("/floor", floor), Mount("", app=kaohe)])
+
+
+def serve(database_url: str, port: int, workers: int) -> None:
+    """The server process: uvicorn with ``workers`` processes (one: in this process)."""
+    import uvicorn
+
+    os.environ["KAOHE_BENCH_URL"] = database_url
+    if workers == 1:
+        uvicorn.run(bench_app(), host=HOST, port=port, log_level="warning", access_log=False)
+    else:
+        uvicorn.run(
+            "web:bench_app",
+            factory=True,
+            app_dir=str(HERE),
+            workers=workers,
+            host=HOST,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
 
 
 def free_port() -> int:
@@ -86,10 +106,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", database_url, str(port)],
+        [sys.executable, __file__, "--serve", database_url, str(port), "--workers", str(workers)],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     base = f"http://{HOST}:{port}"
@@ -384,8 +404,8 @@ def report(backend: str, runs: list[dict[str, Result | tuple[int, int, bool]]]) 
         f"{med['board'][2]:.1f} ms (target < 100 ms): {'met' if ok_board else 'NOT met'}"
     )
     lost_all = 0
-    for i, r in enumerate(runs, 1):
-        row = r["rows"]
+    for i, one in enumerate(runs, 1):
+        row = one["rows"]
         assert isinstance(row, tuple)
         rows, expected, chain = row
         lost_all += abs(expected - rows)
@@ -407,14 +427,15 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=30.0, help="at most, per scenario and run")
     p.add_argument("--backends", nargs="+", default=["postgresql", "sqlite"])
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1/postgres")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     p.add_argument("--serve", nargs=2, metavar=("URL", "PORT"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]))
+        serve(args.serve[0], int(args.serve[1]), args.workers)
         return
     print(
         f"Kaohe web benchmark: {args.requests} requests per scenario (≤ {args.seconds:.0f} s), "
-        f"{CLIENTS} clients, 1 uvicorn worker, {os.cpu_count()} CPUs, Python "
+        f"{CLIENTS} clients, {args.workers} uvicorn worker(s), {os.cpu_count()} CPUs, Python "
         f"{sys.version.split()[0]}"
     )
     for backend in args.backends:
@@ -422,7 +443,7 @@ def main() -> None:
             db = make_database(backend, args.pg, Path(tmp))
             try:
                 cells = cells_to_enter(db.url)
-                proc, base = start_server(db.url)
+                proc, base = start_server(db.url, args.workers)
                 try:
                     runs = [
                         asyncio.run(one_run(base, db.url, cells, i, args))

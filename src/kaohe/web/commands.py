@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -22,12 +23,25 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from kaohe.web.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # several processes, each building the app from the environment (stateless: they share
+    # only the database)
+    os.environ["KAOHE_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "kaohe.web.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+    )
 
 
 @click.command()
@@ -76,12 +90,19 @@ def demo(db_path: Path, host: str, port: int, no_serve: bool) -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (stateless: they share only the database).",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the platform on the database of KAOHE_DATABASE_URL (default: SQLite kaohe.db).
 
     \b
     Example:
-      kaohe db upgrade && kaohe serve --port 8000
+      kaohe db upgrade && kaohe serve --port 8000 --workers 2
     """
     from kaohe.web.migrate import is_current
     from kaohe.web.store import open_engine
@@ -89,7 +110,7 @@ def serve(host: str, port: int) -> None:
     settings = _settings()
     if not is_current(open_engine(settings.database_url)):
         raise click.ClickException("the database is not at the newest schema: run kaohe db upgrade")
-    _serve(settings, host, port)
+    _serve(settings, host, port, workers)
 
 
 @click.group()
