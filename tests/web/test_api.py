@@ -78,12 +78,21 @@ def test_a_batch_of_values_is_saved_whole_or_not_at_all(
         json={
             "cells": [
                 {"unit": "jining", "column": "gdp_growth", "value": "6.5"},
-                {"unit": "fengzhen", "column": "gdp_growth", "value": "6.1"},
+                {
+                    "unit": "fengzhen",
+                    "column": "gdp_growth",
+                    "value": "6.1",
+                    "note": "统计快报口径",
+                },
             ]
         },
     )
     assert good.status_code == 201
     ids = [v["id"] for v in good.json()]
+    with transaction(session_factory(engine)) as s:
+        noted = s.get(Value, ids[1])
+        assert noted is not None
+        assert noted.note == "统计快报口径"
     assert (
         c.post(
             f"/api/v1/cycles/{cid}/reviews",

@@ -16,6 +16,7 @@ from kaohe.web.app import create_app
 from kaohe.web.dashboard import Tally, tally
 from kaohe.web.settings import Settings
 from kaohe.web.store import (
+    AuditEntry,
     Cycle,
     Evidence,
     EvidenceBlob,
@@ -412,3 +413,29 @@ def test_a_deadline_passed_shows_overdue(app: object, demo_url: str) -> None:
     page = login(app, "office").get(f"/cycles/{cid}/dashboard").text
     assert 'class="overdue"' in page
     assert "已逾期 3" in page
+
+
+def test_every_write_records_the_address_it_came_from(app: object, demo_url: str) -> None:
+    cid = new_cycle(demo_url)
+    rep = TestClient(app, follow_redirects=False, client=("192.0.2.44", 5000))  # type: ignore[arg-type]
+    r = rep.post(
+        "/login",
+        data={
+            "username": "rep-stats",
+            "password": PASSWORDS["rep-stats"],
+            "csrf": csrf(rep, "/login"),
+        },
+    )
+    assert r.status_code == 303
+    entry = f"/cycles/{cid}/entry"
+    assert (
+        rep.post(
+            entry, data={"csrf": csrf(rep, entry), "cell:jining:gdp_growth": "6.1"}
+        ).status_code
+        == 303
+    )
+    engine = open_engine(demo_url)
+    with transaction(session_factory(engine)) as s:
+        last = s.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar_one()
+        assert (last.action, last.address) == ("value.submit", "192.0.2.44")
+    engine.dispose()

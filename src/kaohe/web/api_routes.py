@@ -40,6 +40,9 @@ class Cell(BaseModel):
     unit: str = Field(description="unit id")
     column: str = Field(description="indicator id, `id:item` or `id:note`, as in data files")
     value: str = Field(description="as entered: a number, N/A, 是/否, or a note's text")
+    note: str = Field(
+        default="", max_length=2000, description="the reporter's note on this value (说明)"
+    )
     base_version: int | None = Field(
         default=None,
         ge=0,
@@ -153,6 +156,7 @@ def enter_values(cycle_id: RowId, body: CellsIn, user: Reporter, session: DB) ->
                 c.unit,
                 c.column,
                 c.value.strip(),
+                note=c.note.strip(),
                 user=user,
                 base_version=c.base_version,
             )

@@ -21,7 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kaohe import __version__
-from kaohe.web import permissions
+from kaohe.web import audit, permissions
 from kaohe.web.pagecache import PageCache
 from kaohe.web.settings import Settings
 from kaohe.web.store import User, open_engine, session_factory
@@ -108,7 +108,8 @@ def routers() -> tuple[APIRouter, ...]:
 
 class SecurityHeaders:
     """Pure ASGI middleware adding ``SECURITY_HEADERS`` to every response (no per-request
-    Request/Response objects, unlike ``@app.middleware``)."""
+    Request/Response objects, unlike ``@app.middleware``), and noting the client's address for
+    the audit log."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -118,6 +119,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
+        client = scope.get("client")
+        audit.ADDRESS.set(client[0] if client else "")  # recorded with every write it makes
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

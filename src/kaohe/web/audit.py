@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,9 @@ from sqlalchemy.orm import Session
 from kaohe.web.store import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+#: the client address of the request being served (set by the web app for each request; empty
+#: for the command line), recorded with every entry written while serving it
+ADDRESS: ContextVar[str] = ContextVar("kaohe_address", default="")
 
 
 def canonical(value: Any) -> str:
@@ -73,9 +77,13 @@ def record(
     target: str,
     before: Any = None,
     after: Any = None,
-    address: str = "",
+    address: str | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (it commits or vanishes with the write)."""
+    """Append one entry in the caller's transaction (it commits or vanishes with the write).
+
+    ``address`` defaults to the address of the request being served (see ``ADDRESS``)."""
+    if address is None:
+        address = ADDRESS.get()
     head = lock(session)
     entry = AuditEntry(
         seq=head.seq + 1,
