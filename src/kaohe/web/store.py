@@ -374,6 +374,9 @@ class Ballot(Base):
     rater: Mapped[str | None] = mapped_column(String(64), default=None)
     choices: Mapped[str] = mapped_column(Text)
     value: Mapped[float] = mapped_column(Float)
+    # a paper ballot typed in by the office (who and when); NULL for an uploaded one
+    entered_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    entered_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
 class RegularCheck(Base):
@@ -440,7 +443,8 @@ class AnnualGrade(Base):
     participants: Mapped[int] = mapped_column(Integer)
     share: Mapped[float] = mapped_column(Float)
     quota: Mapped[int] = mapped_column(Integer)
-    explanation: Mapped[str | None] = mapped_column(Text, default=None)
+    explanation: Mapped[str | None] = mapped_column(Text, default=None)  # Chinese
+    explanation_en: Mapped[str | None] = mapped_column(Text, default=None)  # English
 
 
 class RulebookDecision(Base):
@@ -463,7 +467,66 @@ class RulebookDecision(Base):
     value: Mapped[str | None] = mapped_column(Text, default=None)  # JSON: number or text
     inputs: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of links
     public: Mapped[bool] = mapped_column(Boolean, default=False)
-    explanation: Mapped[str] = mapped_column(Text, default="")
+    explanation: Mapped[str] = mapped_column(Text, default="")  # Chinese
+    explanation_en: Mapped[str | None] = mapped_column(Text, default=None)  # English
+
+
+class ArenaDesignVersion(Base):
+    """A cycle's arena contest design (擂台比武, YAML text), versioned."""
+
+    __tablename__ = "arena_designs"
+    __table_args__ = (UniqueConstraint("cycle_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ArenaMark(Base):
+    """One judge's marks of one contestant on one panel (JSON: criterion id → mark)."""
+
+    __tablename__ = "arena_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    contestant_key: Mapped[str] = mapped_column(String(64))
+    panel: Mapped[str] = mapped_column(String(64))
+    judge_key: Mapped[str] = mapped_column(String(64))
+    marks: Mapped[str] = mapped_column(Text)
+
+
+class ArenaRun(Base):
+    """One computation of a cycle's arena contest, and the design and marks it read."""
+
+    __tablename__ = "arena_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    design_id: Mapped[int] = mapped_column(ForeignKey("arena_designs.id"))
+    import_id: Mapped[int] = mapped_column(Integer)  # the personnel_imports row of the marks
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    actor: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ArenaStanding(Base):
+    """A contestant's score and rank in one arena computation (panels: JSON of panel id →
+    [score, judges]); names and ranks are what the public board shows."""
+
+    __tablename__ = "arena_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("arena_runs.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    contestant_key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(256), default="")
+    score: Mapped[float | None] = mapped_column(Float, default=None)
+    rank: Mapped[int] = mapped_column(Integer)
+    panels: Mapped[str] = mapped_column(Text, default="{}")
+    explanation: Mapped[str] = mapped_column(Text, default="")  # Chinese
+    explanation_en: Mapped[str] = mapped_column(Text, default="")  # English
 
 
 # --------------------------------------------------------------------------- end of personnel
