@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from kaohe.web.store import AuditEntry, AuditHead
@@ -52,20 +52,29 @@ def _fields(e: AuditEntry) -> dict[str, Any]:
     }
 
 
-def lock(session: Session) -> AuditHead:
-    """The head row, locked until the transaction ends (created on the first write); locked once
-    per transaction (the lock is held until it ends, so asking again needs no query)."""
+@dataclass
+class Head:
+    """The chain's last number and hash, as locked by this transaction."""
+
+    seq: int
+    hash: str
+
+
+def lock(session: Session) -> Head:
+    """Lock the head row until the transaction ends (creating it on the first write): one
+    writer at a time from here. Locked once per transaction — asking again needs no query."""
     txn = session.get_transaction()
     held = session.info.get("kaohe_audit_head")
-    if held is not None and txn is not None and held[0] is txn and held[1] in session:
+    if held is not None and txn is not None and held[0] is txn:
         return held[1]  # type: ignore[no-any-return]
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
+    row = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+    ).one_or_none()
+    if row is None:
+        session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+        head = Head(0, GENESIS)
+    else:
+        head = Head(int(row.seq), str(row.hash))
     session.info["kaohe_audit_head"] = (txn, head)
     return head
 
@@ -81,7 +90,9 @@ def record(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or vanishes with the write).
 
-    ``address`` defaults to the address of the request being served (see ``ADDRESS``)."""
+    ``address`` defaults to the address of the request being served (see ``ADDRESS``). The
+    entry and the head are written with two plain statements while the head is locked (the
+    lock is held until commit: the shorter the better)."""
     if address is None:
         address = ADDRESS.get()
     head = lock(session)
@@ -97,9 +108,13 @@ def record(
         prev_hash=head.hash,
     )
     entry.hash = entry_hash(head.hash, _fields(entry))
-    session.add(entry)
+    session.execute(
+        insert(AuditEntry).values(**_fields(entry), prev_hash=entry.prev_hash, hash=entry.hash)
+    )
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=entry.seq, hash=entry.hash)
+    )
     head.seq, head.hash = entry.seq, entry.hash
-    session.flush()
     return entry
 
 
