@@ -289,3 +289,78 @@ def test_it_refuses_bad_robustness_options_with_a_message(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "robustness.alternatives.normalisation" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def _walk_reference(
+    order: Any, cats: Any, groups: Any, cap: Any, limits: Any, key: Any, bar: Any, nominal0: Any
+) -> tuple[Any, Any, Any, Any]:
+    """Unit by unit, as the engine allocates: the best grade at or below the cap whose quota in
+    the group is open and whose minimum the unit meets; else the last grade."""
+    n_s, n_u = order.shape
+    last = limits.shape[1] - 1
+    rank = np.zeros((n_s, n_u), dtype=np.int64)
+    in_cat, grade = np.zeros_like(rank), np.zeros_like(rank)
+    shift = np.zeros(n_s)
+    for s in range(n_s):
+        used = np.zeros_like(limits)
+        seen = np.zeros(cats.max() + 1, dtype=np.int64)
+        for j, u in enumerate(order[s]):
+            c, q = cats[u], groups[u]
+            rank[s, u], in_cat[s, u] = j, seen[c]
+            seen[c] += 1
+            shift[s] += abs(j - nominal0[u]) / n_u
+            k = cap[u]
+            while k < last:
+                lim = limits[q, k]
+                if (lim < 0 or used[q, k] < lim) and key[s, u] <= bar[s, c, k]:
+                    break
+                k += 1
+            if k < last:
+                used[q, k] += 1
+            grade[s, u] = k
+    return rank, in_cat, grade, shift
+
+
+@pytest.mark.parametrize("by_category", [True, False])
+def test_it_allocates_grades_under_quota_caps_and_minimums_as_the_engine(
+    by_category: bool,
+) -> None:
+    from kaohe.robustness import kernels
+
+    rng = np.random.default_rng(4)
+    sizes = [7, 12, 5]
+    n_u, n_s, n_k = sum(sizes), 40, 4
+    cats = np.repeat(np.arange(3), sizes)
+    groups = cats.copy() if by_category else np.zeros(n_u, dtype=np.int64)
+    n_q = int(groups.max()) + 1
+    key = rng.normal(size=(n_s, n_u))
+    key[rng.random((n_s, n_u)) < 0.05] = np.inf  # void units
+    key[:, 3] = np.nan
+    limits = rng.integers(-1, 4, size=(n_q, n_k))
+    limits[0, 1] = 0  # a grade with no place at all
+    bar = rng.normal(0.3, 1.0, size=(n_s, 3, n_k))
+    bar[rng.random(bar.shape) < 0.3] = np.inf  # no minimum
+    cap = rng.integers(0, n_k, size=n_u)
+    nominal0 = rng.permutation(n_u)
+    order = np.argsort(key, axis=1)
+    rank = np.empty((n_s, n_u), dtype=np.int16)
+    in_cat, grade, shift = np.empty_like(rank), np.empty((n_s, n_u), dtype=np.int8), np.empty(n_s)
+    bounds = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    kernels.walk(
+        order, bounds, groups, n_q, cap, limits, key, bar, nominal0, rank, in_cat, grade, shift, 0
+    )
+    want = _walk_reference(order, cats, groups, cap, limits, key, bar, nominal0)
+    assert np.array_equal(rank, want[0])
+    assert np.array_equal(in_cat, want[1])
+    assert np.array_equal(grade, want[2])
+    assert np.allclose(shift, want[3])
+    assert set(np.unique(grade)) >= {0, n_k - 1}
+
+
+def test_it_gives_top_k_shares_in_the_order_asked() -> None:
+    from kaohe.robustness.montecarlo import Tally
+
+    ranks = np.arange(20, dtype=np.int16)[:, None]
+    t = Tally(ranks, ranks, np.zeros((20, 1), dtype=np.int8), np.zeros(20), np.array([0]))
+    sm = summarise(t, [5, 1, 50], 1)
+    assert sm.top[0].tolist() == pytest.approx([0.25, 0.05, 1.0])

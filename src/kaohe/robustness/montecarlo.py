@@ -228,10 +228,9 @@ def _chunk(
         limits, groups = grading.limits, lay.groups
     kernels.walk(
         order,
-        lay.cats,
+        lay.bounds,
         groups,
         int(limits.shape[0]),
-        n_c,
         lay.cap,
         limits,
         key,
@@ -297,30 +296,24 @@ def summarise(tally: Tally, tops: list[int], n_grades: int) -> RankSummary:
     g = max(n_grades, 1)
     q = np.array([0.05, 0.5, 0.95])
     t = np.array(tops or [1], dtype=np.int64)
+    by_k = np.argsort(t, kind="stable")  # the kernel takes the k ascending
     q_out = np.zeros((n, 3), dtype=np.int64)
     qc_out = np.zeros((n, 3), dtype=np.int64)
     top_out = np.zeros((n, t.size))
     topc_out = np.zeros((n, t.size))
     grade_out = np.zeros((n, g), dtype=np.int64)
-    # the compiled kernel checks no bounds: check them here
-    size = int(max(tally.rank.max(initial=0), tally.rank_in_category.max(initial=0))) + 1
-    low = min(int(tally.rank.min(initial=0)), int(tally.rank_in_category.min(initial=0)))
-    if low < 0 or tally.grade.min(initial=0) < 0 or tally.grade.max(initial=0) >= g:
-        raise ValueError("ranks and grades out of range")
-    kernels.summaries(
-        tally.rank,
-        tally.rank_in_category,
-        tally.grade,
-        size,
-        g,
-        q,
-        t,
-        q_out,
-        top_out,
-        qc_out,
-        topc_out,
-        grade_out,
-    )
+    # ranks of n units are below n; the kernel checks every value against the bounds it is given
+    # (a tally built by hand may hold others: then find them, or refuse)
+    size = n
+    args = (g, q, t[by_k], q_out, top_out, qc_out, topc_out, grade_out)
+    fits = kernels.summaries(tally.rank, tally.rank_in_category, tally.grade, size, *args)
+    if not fits:
+        size = int(max(tally.rank.max(initial=0), tally.rank_in_category.max(initial=0))) + 1
+        low = min(int(tally.rank.min(initial=0)), int(tally.rank_in_category.min(initial=0)))
+        if low < 0 or tally.grade.min(initial=0) < 0 or tally.grade.max(initial=0) >= g:
+            raise ValueError("ranks and grades out of range")
+        kernels.summaries(tally.rank, tally.rank_in_category, tally.grade, size, *args)
+    top_out[:, by_k], topc_out[:, by_k] = top_out.copy(), topc_out.copy()
     q_out, qc_out = tally.per_unit(q_out), tally.per_unit(qc_out)
     top_out, topc_out = tally.per_unit(top_out), tally.per_unit(topc_out)
     probs = tally.per_unit(grade_out) / tally.samples
