@@ -89,6 +89,7 @@ def routers() -> tuple[APIRouter, ...]:
         evidence_routes,
         objection_routes,
         office_routes,
+        personnel_more_routes,
         personnel_routes,
     )
 
@@ -103,6 +104,7 @@ def routers() -> tuple[APIRouter, ...]:
         office_routes.router,
         objection_routes.router,
         personnel_routes.router,  # cadres, grades and the results rulebook
+        personnel_more_routes.router,  # ballots entered by form, the arena contest
     )
 
 

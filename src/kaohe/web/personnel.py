@@ -583,5 +583,7 @@ IMPORTERS: dict[str, Callable[[Session, Cycle, Path, str], Imported]] = {
 
 
 def last_import_id(session: Session) -> int:
-    """The newest import's id (0 for none): computations newer than it are not stale."""
-    return int(session.execute(select(func.max(PersonnelImport.id))).scalar_one() or 0)
+    """The newest import's id (0 for none): computations newer than it are not stale. The
+    arena's marks (:mod:`kaohe.web.personnel_arena`) are not read by the grades."""
+    newest = select(func.max(PersonnelImport.id)).where(PersonnelImport.what != "arena")
+    return int(session.execute(newest).scalar_one() or 0)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ import pandas as pd
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from kaohe import i18n
 from kaohe.cadres import Ballots, People, appraise, cap_checks, checks_summary, component_frame
 from kaohe.cadres.annual import AnnualGrades, grade_cadres, grade_teams
 from kaohe.cadres.design import AppraisalDesign, Item
@@ -327,6 +328,7 @@ def _grade_counts(g: AnnualGrades) -> dict[str, int]:
 def store_grades(session: Session, run: PersonnelComputation, grades: AnnualGrades) -> int:
     f = grades.frame
     explained = len(f) <= EXPLAIN_LIMIT
+    zh, en = both_languages([grades.explain_at(i) for i in range(len(f))] if explained else [])
     rows = pd.DataFrame(
         {
             "computation_id": run.id,
@@ -341,10 +343,21 @@ def store_grades(session: Session, run: PersonnelComputation, grades: AnnualGrad
             "participants": f["participants"].to_numpy(dtype=np.int64),
             "share": f["share"].to_numpy(dtype=np.float64),
             "quota": f["quota"].to_numpy(dtype=np.int64),
-            "explanation": grades.table["explanation"].to_numpy() if explained else None,
+            "explanation": zh if explained else None,
+            "explanation_en": en if explained else None,
         }
     )
     return insert_frame(session, AnnualGrade, rows)
+
+
+def both_languages(explained: Sequence[Any]) -> tuple[list[str], list[str]]:
+    """Explanations (each a list of sentences, or one sentence) as text in Chinese and in
+    English: grades and decisions keep both, and pages show the one of their language."""
+    out: list[list[str]] = []
+    for code in ("zh", "en"):
+        with language(code):
+            out.append([join(x) if isinstance(x, list) else str(x) for x in explained])
+    return out[0], out[1]
 
 
 def write_history(session: Session, cycle: Cycle, year: int, graded: list[AnnualGrades]) -> None:
@@ -444,6 +457,7 @@ def evaluate_rulebook(
 
 def store_decisions(session: Session, run: PersonnelComputation, decisions: Decisions) -> int:
     rows: list[tuple[Any, ...]] = []
+    zh, en = both_languages([d.explanation for o in decisions.outcomes for d in o.decisions])
     for o in decisions.outcomes:
         for d in o.decisions:
             rows.append(
@@ -460,7 +474,8 @@ def store_decisions(session: Session, run: PersonnelComputation, decisions: Deci
                     json.dumps(d.value, ensure_ascii=False),
                     json.dumps([_link(x) for x in d.inputs], ensure_ascii=False),
                     o.public,
-                    str(d.explanation),
+                    zh[len(rows)],
+                    en[len(rows)],
                 )
             )
     frame = pd.DataFrame(
@@ -479,6 +494,7 @@ def store_decisions(session: Session, run: PersonnelComputation, decisions: Deci
             "inputs",
             "public",
             "explanation",
+            "explanation_en",
         ],
     )
     return insert_frame(session, RulebookDecision, frame.assign(computation_id=run.id))
@@ -517,10 +533,10 @@ def staleness(session: Session, cycle: Cycle, run: PersonnelComputation | None) 
 
 
 def stored_decisions(
-    session: Session, run: PersonnelComputation, public_only: bool = False
+    session: Session, run: PersonnelComputation, public_only: bool = False, lang: str = "zh"
 ) -> Decisions:
-    """The stored decisions as the rulebook core's :class:`Decisions` (explanations as stored),
-    for the exports of :mod:`kaohe.io.rulebook_files`."""
+    """The stored decisions as the rulebook core's :class:`Decisions` (explanations as stored,
+    in ``lang``), for the exports of :mod:`kaohe.io.rulebook_files`."""
     query = select(RulebookDecision).where(RulebookDecision.computation_id == run.id)
     if public_only:
         query = query.where(RulebookDecision.public.is_(True))
@@ -540,7 +556,7 @@ def stored_decisions(
             r.action,
             json.loads(r.value) if r.value is not None else None,
             links,
-            Sentence("joined", head=r.explanation, tail=()),
+            Sentence("joined", head=explained(r, lang), tail=()),
         )
         outcomes.setdefault(r.rule, (r, []))[1].append(d)
     year = None
@@ -558,18 +574,27 @@ def stored_decisions(
     )
 
 
-def explain_grade(session: Session, cycle: Cycle, row: AnnualGrade) -> str:
-    """A grade's explanation: as stored, or made now by grading the person's unit again from
-    the inputs of the computation (grades are decided unit by unit)."""
+def explained(row: AnnualGrade | RulebookDecision, lang: str | None) -> str:
+    """A stored explanation in ``lang`` (None: the language in force); the Chinese one when
+    no English one was kept (computations before both were)."""
+    if (lang or i18n.lang()) == "en" and row.explanation_en:
+        return row.explanation_en
+    return row.explanation or ""
+
+
+def explain_grade(session: Session, cycle: Cycle, row: AnnualGrade, lang: str | None = None) -> str:
+    """A grade's explanation in ``lang`` (None: the language in force): as stored, or made now
+    by grading the person's unit again from the inputs of the computation (grades are decided
+    unit by unit)."""
     if row.explanation is not None:
-        return row.explanation
+        return explained(row, lang)
     designs = need_designs(session, cycle)
     inputs = read_inputs(session, cycle, [row.unit])
     cadre, team = grade_all(designs, inputs, top_shares(designs, inputs.results))
     grades = cadre if row.kind == "cadre" else team
     if grades is None:
         return ""
-    with language(None):
+    with language(lang):
         return join(grades.explain(row.subject_key))
 
 
@@ -586,16 +611,20 @@ def recompute_after_results(session: Session, cycle: Cycle, actor: str) -> None:
         pass
 
 
-def export_workbook(session: Session, run: PersonnelComputation, path: Path) -> Path:
-    """The computation's cadre and team grades (with explanations) as one .xlsx workbook."""
+def export_workbook(
+    session: Session, run: PersonnelComputation, path: Path, lang: str = "zh"
+) -> Path:
+    """The computation's cadre and team grades (with explanations in ``lang``) as one .xlsx
+    workbook."""
     from kaohe.io.cadre_files import write_workbook
 
+    said = "COALESCE(explanation_en, explanation)" if lang == "en" else "explanation"
     sheets = {}
     for kind in ("cadre", "team"):
         frame = read_frame(
             session,
             "SELECT subject_key, unit, year, score, grade, grade_name, position, participants, "
-            "share, quota, explanation FROM annual_grades WHERE computation_id = :r AND kind = :k "
+            f"share, quota, {said} FROM annual_grades WHERE computation_id = :r AND kind = :k "
             "ORDER BY id",
             (
                 f"{kind}_id",

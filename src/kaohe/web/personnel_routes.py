@@ -276,7 +276,7 @@ def personnel_person(
             )
         ).scalar_one_or_none()
         if grade is not None:
-            explanation = pc.explain_grade(session, cycle, grade)
+            explanation = pc.explain_grade(session, cycle, grade, _lang(request))
         decisions = list(
             session.execute(
                 select(RulebookDecision)
@@ -306,7 +306,13 @@ def personnel_person(
         history=list(history),
         decisions=decisions,
         shown=shown,
+        explained=lambda d: pc.explained(d, _lang(request)),
     )
+
+
+def _lang(request: Request) -> str:
+    """The page's language: explanations are shown and exported in it."""
+    return "en" if request.session.get("lang") == "en" else "zh"
 
 
 @router.get("/cycles/{cycle_id}/personnel/decisions", response_class=HTMLResponse)
@@ -333,10 +339,13 @@ def personnel_decisions(
         stale=pc.staleness(session, cycle, run) if run is not None else [],
         public_view=False,
         shown=shown,
+        explained=lambda d: pc.explained(d, _lang(request)),
     )
 
 
-def _download(session: Session, cycle: Cycle, which: str) -> Response:
+def _download(session: Session, cycle: Cycle, which: str, lang: str = "zh") -> Response:
+    """An Excel export, its explanations (and the decisions' headers) in ``lang``."""
+    from kaohe.i18n import language
     from kaohe.io.rulebook_files import write_xlsx
 
     run = pc.latest_computation(session, cycle)
@@ -345,9 +354,10 @@ def _download(session: Session, cycle: Cycle, which: str) -> Response:
     with tempfile.TemporaryDirectory(prefix="kaohe-export-") as tmp:
         path = Path(tmp) / f"{which}.xlsx"
         if which == "grades":
-            pc.export_workbook(session, run, path)
+            pc.export_workbook(session, run, path, lang)
         else:
-            write_xlsx(pc.stored_decisions(session, run), path)
+            with language(lang):
+                write_xlsx(pc.stored_decisions(session, run, lang=lang), path)
         body = path.read_bytes()
     name = f"cycle-{cycle.id}-{which}.xlsx"
     return Response(
@@ -358,13 +368,15 @@ def _download(session: Session, cycle: Cycle, which: str) -> Response:
 
 
 @router.get("/cycles/{cycle_id}/personnel/grades.xlsx", response_model=None)
-def personnel_grades_xlsx(cycle_id: RowId, user: Office, session: DB) -> Response:
-    return _download(session, _cycle(session, cycle_id, user), "grades")
+def personnel_grades_xlsx(request: Request, cycle_id: RowId, user: Office, session: DB) -> Response:
+    return _download(session, _cycle(session, cycle_id, user), "grades", _lang(request))
 
 
 @router.get("/cycles/{cycle_id}/personnel/decisions.xlsx", response_model=None)
-def personnel_decisions_xlsx(cycle_id: RowId, user: Office, session: DB) -> Response:
-    return _download(session, _cycle(session, cycle_id, user), "decisions")
+def personnel_decisions_xlsx(
+    request: Request, cycle_id: RowId, user: Office, session: DB
+) -> Response:
+    return _download(session, _cycle(session, cycle_id, user), "decisions", _lang(request))
 
 
 @router.get("/board/{cycle_id}/decisions", response_class=HTMLResponse)
@@ -393,4 +405,5 @@ def board_decisions(request: Request, cycle_id: RowId, user: Public, session: DB
         stale=[],
         public_view=True,
         shown=shown,
+        explained=lambda d: pc.explained(d, _lang(request)),
     )
