@@ -318,14 +318,22 @@ def _post_file(c: TestClient, path: str, field: str, name: str, body: bytes) -> 
     return c.post(path, data={"csrf": token(c, ARENA)}, files={field: (name, body, "text/plain")})
 
 
-def test_arena_marks_are_refused_whole_before_the_design(app: Any, demo_url: str) -> None:
+def test_the_demo_ranks_its_illustrative_arena_and_refuses_a_bad_design(
+    app: Any, demo_url: str
+) -> None:
+    board = html.unescape(TestClient(app).get("/board/1/arena").text)
+    ranks = re.findall(r'<td class="num">(\d+)</td><td>([^<]+)</td>', board)
+    assert len(ranks) == 11  # the eleven county party secretaries
+    assert [r for r, _ in ranks] == [str(k) for k in range(1, 12)]
+    assert "示例" in board  # the contest says it is illustrative
+    assert 'href="/board/1/arena"' in TestClient(app).get("/board/1").text  # a board tab
     office = client(app, "office")
     before = _counts(demo_url)
-    r = _post_file(office, f"{ARENA}/marks", "file", "marks.csv", _csv(MARKS))
+    bad = b"criteria: {}\npanels:\n  a: {name: A, share: 1, drop_extremes: true}\n"
+    r = _post_file(office, f"{ARENA}/design", "design", "arena.yaml", bad)
     assert r.status_code == 422
-    assert "arena.yaml" in r.text
-    r = _post_file(office, f"{ARENA}/design", "design", "arena.yaml", b"criteria: {}\n")
-    assert r.status_code == 422
+    assert "arena.yaml:1" in html.unescape(r.text)
+    assert "criteria: must not be empty" in html.unescape(r.text)
     assert _counts(demo_url) == before
 
 

@@ -3,6 +3,9 @@ imported into the demo cycle through the same functions as the pages and the CLI
 with the example rulebook — so that the demo shows commendations, merits, allocations and the
 rest.
 
+Then the example's ILLUSTRATIVE arena contest (``cadres/arena.yaml``, ``cadres/arena_marks.csv``:
+the eleven county party secretaries' 擂台比武) is loaded and ranked, its ranks on the board.
+
 Made up here, and said so: the years each cadre has held their rank level (the promotion pool
 reads them), a few promotions in 2022, and last year's unit results (the 2021 row of the
 example's panel, assessed by the engine) for the rule on rising in the ranking.
@@ -20,7 +23,7 @@ from sqlalchemy.orm import Session
 from kaohe.engine import assess
 from kaohe.io.data_files import load_panel
 from kaohe.io.results_files import write_csv
-from kaohe.web import personnel
+from kaohe.web import personnel, personnel_arena
 from kaohe.web.cycles import scheme_of
 from kaohe.web.personnel_compute import compute
 from kaohe.web.store import Cycle
@@ -46,6 +49,10 @@ def load_cadres(session: Session, cycle: Cycle, example: Path) -> None:
         personnel.import_history(session, cycle, history, ACTOR)
         personnel.import_promotions(session, cycle, promotions, ACTOR)
     compute(session, cycle, ACTOR)
+    arena = (cadres / "arena.yaml").read_text(encoding="utf-8")
+    personnel_arena.store_design(session, cycle, arena, ACTOR)
+    personnel_arena.import_marks(session, cycle, cadres / "arena_marks.csv", ACTOR)
+    personnel_arena.compute(session, cycle, ACTOR)
 
 
 DESIGNS = ("appraisal", "checks", "grading")
