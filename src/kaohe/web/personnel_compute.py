@@ -533,10 +533,10 @@ def staleness(session: Session, cycle: Cycle, run: PersonnelComputation | None) 
 
 
 def stored_decisions(
-    session: Session, run: PersonnelComputation, public_only: bool = False, lang: str = "zh"
+    session: Session, run: PersonnelComputation, public_only: bool = False, lang: str | None = None
 ) -> Decisions:
     """The stored decisions as the rulebook core's :class:`Decisions` (explanations as stored,
-    in ``lang``), for the exports of :mod:`kaohe.io.rulebook_files`."""
+    in ``lang``; None: the language in force), for the exports of :mod:`kaohe.io.rulebook_files`."""
     query = select(RulebookDecision).where(RulebookDecision.computation_id == run.id)
     if public_only:
         query = query.where(RulebookDecision.public.is_(True))
@@ -612,13 +612,14 @@ def recompute_after_results(session: Session, cycle: Cycle, actor: str) -> None:
 
 
 def export_workbook(
-    session: Session, run: PersonnelComputation, path: Path, lang: str = "zh"
+    session: Session, run: PersonnelComputation, path: Path, lang: str | None = None
 ) -> Path:
-    """The computation's cadre and team grades (with explanations in ``lang``) as one .xlsx
-    workbook."""
+    """The computation's cadre and team grades (with explanations in ``lang``; None: the
+    language in force) as one .xlsx workbook."""
     from kaohe.io.cadre_files import write_workbook
 
-    said = "COALESCE(explanation_en, explanation)" if lang == "en" else "explanation"
+    english = (lang or i18n.lang()) == "en"
+    said = "COALESCE(explanation_en, explanation)" if english else "explanation"
     sheets = {}
     for kind in ("cadre", "team"):
         frame = read_frame(
