@@ -29,7 +29,7 @@ from kaohe.cadres.people import CADRE_COLUMNS, STATUSES, TEAM_COLUMNS, People, b
 from kaohe.dataset import header_key
 from kaohe.errors import DataError, Issue, SchemeError
 from kaohe.io.atomic import atomic_file
-from kaohe.io.yamlfile import read_yaml
+from kaohe.io.yamlfile import LineMap, load_yaml, read_yaml
 
 D = TypeVar("D", bound=BaseModel)
 
@@ -218,7 +218,15 @@ def load_marks(
 
 def load_design(path: str | Path, kind: type[D]) -> D:
     """A design from YAML; SchemeError with every problem at its line."""
-    raw, lines, issues = read_yaml(Path(path))
+    return _design(*read_yaml(Path(path)), kind)
+
+
+def parse_design(text: str, kind: type[D], name: str) -> D:
+    """A design from YAML text (e.g. stored by the platform); errors as ``load_design``'s."""
+    return _design(*load_yaml(text, name), kind)
+
+
+def _design(raw: Any, lines: LineMap, issues: list[Issue], kind: type[D]) -> D:
     if raw is None and issues:
         raise SchemeError(issues)
     try:

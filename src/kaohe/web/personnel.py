@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from kaohe.cadres.design import AppraisalDesign, ChecksDesign, GradingDesign, build_design
+from kaohe.cadres.design import AppraisalDesign, ChecksDesign, GradingDesign
 from kaohe.cadres.frames import (
     Problems,
     Source,
@@ -40,9 +40,14 @@ from kaohe.cadres.frames import (
     text_column,
 )
 from kaohe.errors import DataError, Issue, KaoheError, SchemeError
-from kaohe.io.cadre_files import load_ballots, load_checks, load_people, read_frames
+from kaohe.io.cadre_files import (
+    load_ballots,
+    load_checks,
+    load_people,
+    parse_design as parse_design,  # re-exported: the arena uses it from here
+    read_frames,
+)
 from kaohe.io.rulebook_files import parse_rulebook_text
-from kaohe.io.yamlfile import load_yaml
 from kaohe.rulebook import Rulebook
 from kaohe.web import audit
 from kaohe.web.bulk import insert_frame, records_of
@@ -81,20 +86,6 @@ class Designs:
     checks: ChecksDesign
     grading: GradingDesign
     rulebook: Rulebook
-
-
-def parse_design(text: str, kind: type[D], name: str) -> D:
-    """A cadre design from YAML text; SchemeError with every problem at its line."""
-    raw, lines, issues = load_yaml(text, name)
-    if raw is None and issues:
-        raise SchemeError(issues)
-    try:
-        design = build_design(kind, raw)
-    except SchemeError as exc:
-        issues += [lines.locate(i) for i in exc.issues]
-    if issues:
-        raise SchemeError(sorted(issues, key=lambda i: i.line or 0))
-    return design
 
 
 def _parse_all(texts: dict[str, str]) -> tuple[Any, ...]:
