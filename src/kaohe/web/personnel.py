@@ -44,8 +44,10 @@ from kaohe.io.cadre_files import (
     load_ballots,
     load_checks,
     load_people,
-    parse_design as parse_design,  # re-exported: the arena uses it from here
     read_frames,
+)
+from kaohe.io.cadre_files import (
+    parse_design as parse_design,  # re-exported: the arena uses it from here
 )
 from kaohe.io.rulebook_files import parse_rulebook_text
 from kaohe.rulebook import Rulebook
