@@ -4,6 +4,7 @@ return them, the office moves the cycle and computes its results."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -150,12 +151,23 @@ def _entry_page(
     )
 
 
-@router.post("/cycles/{cycle_id}/entry", response_model=None)
-async def entry_submit(request: Request, cycle_id: RowId, user: Reporter, session: DB) -> Response:
+Fields = list[tuple[str, str]]
+Saver = Callable[[Request, Session, int, "User | None", Fields], Response]
+
+
+async def _in_thread(
+    saver: Saver, request: Request, session: Session, cycle_id: int, user: User | None
+) -> Response:
+    """Read the form here, then do the database work in a worker thread: the event loop keeps
+    serving other requests meanwhile."""
     form = await request.form()
     fields = [(k, str(v)) for k, v in form.multi_items()]
-    # the database work in a worker thread: the event loop keeps serving other requests
-    return await run_in_threadpool(_entry_save, request, session, cycle_id, user, fields)
+    return await run_in_threadpool(saver, request, session, cycle_id, user, fields)
+
+
+@router.post("/cycles/{cycle_id}/entry", response_model=None)
+async def entry_submit(request: Request, cycle_id: RowId, user: Reporter, session: DB) -> Response:
+    return await _in_thread(_entry_save, request, session, cycle_id, user)
 
 
 def _entry_save(
@@ -163,7 +175,7 @@ def _entry_save(
     session: Session,
     cycle_id: int,
     user: User | None,
-    fields: list[tuple[str, str]],
+    fields: Fields,
 ) -> Response:
     form = dict(fields)
     check_csrf(request, form.get("csrf", ""))
@@ -348,9 +360,7 @@ def review_page(request: Request, cycle_id: RowId, user: Reviewer, session: DB) 
 
 @router.post("/cycles/{cycle_id}/review", response_model=None)
 async def review_submit(request: Request, cycle_id: RowId, user: Reviewer, session: DB) -> Response:
-    form = await request.form()
-    fields = [(k, str(v)) for k, v in form.multi_items()]
-    return await run_in_threadpool(_review_save, request, session, cycle_id, user, fields)
+    return await _in_thread(_review_save, request, session, cycle_id, user)
 
 
 def _review_save(
@@ -358,7 +368,7 @@ def _review_save(
     session: Session,
     cycle_id: int,
     user: User | None,
-    fields: list[tuple[str, str]],
+    fields: Fields,
 ) -> Response:
     form = dict(fields)
     check_csrf(request, form.get("csrf", ""))
