@@ -57,7 +57,7 @@ def load_demo(engine: Engine, example: Path = EXAMPLE) -> tuple[Cycle, list[Acco
         _commit(session, cycle, users)
         cycles.move(session, cycle, "reviewing", "office")
         cycles.compute(session, cycle, "office")
-        load_cadres(session, cycle, example)  # the cadres example, graded; the rulebook applied
+        load_cadres(session, cycle, example)  # cadres graded, rulebook applied, arena ranked
         cycles.move(session, cycle, "publicity", "office")
     return cycle, made
 
