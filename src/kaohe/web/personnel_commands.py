@@ -137,6 +137,34 @@ def _design_texts(folder: Path) -> dict[str, str]:
     return texts
 
 
+@cadres_group.command("export")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The workbook to write (.xlsx).",
+)
+def cadres_export(out: Path) -> None:
+    """Write the roster (teams and active cadres) as a workbook that ``kaohe cadres import
+    --people`` reads again.
+
+    \b
+    Example:
+      kaohe cadres export -o 干部名册.xlsx
+    """
+    from kaohe.io.cadre_files import write_people
+    from kaohe.web.commands import _transaction
+    from kaohe.web.personnel_compute import read_people
+
+    if out.suffix.lower() != ".xlsx":
+        raise click.ClickException(f"{out}: write an .xlsx workbook")
+    with _transaction() as session:
+        people = read_people(session)
+    write_people(people, out)
+    click.echo(f"{len(people.cadres)} cadres and {len(people.teams)} teams written to {out}")
+
+
 @cadres_group.command("grade")
 @click.argument("cycle_id", type=int)
 @click.option(

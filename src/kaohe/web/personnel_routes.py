@@ -379,6 +379,23 @@ def personnel_decisions_xlsx(
     return _download(session, _cycle(session, cycle_id, user), "decisions", _lang(request))
 
 
+@router.get("/cycles/{cycle_id}/personnel/people.xlsx", response_model=None)
+def personnel_people_xlsx(cycle_id: RowId, user: Office, session: DB) -> Response:
+    """The roster (teams and active cadres) as the workbook the import reads again."""
+    from kaohe.io.cadre_files import write_people
+
+    cycle = _cycle(session, cycle_id, user)
+    with tempfile.TemporaryDirectory(prefix="kaohe-export-") as tmp:
+        path = write_people(pc.read_people(session), Path(tmp) / "people.xlsx")
+        body = path.read_bytes()
+    name = f"cycle-{cycle.id}-people.xlsx"
+    return Response(
+        body,
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
 @router.get("/board/{cycle_id}/decisions", response_class=HTMLResponse)
 def board_decisions(request: Request, cycle_id: RowId, user: Public, session: DB) -> HTMLResponse:
     """The public decisions (rules marked ``public: true``) of a published cycle."""
