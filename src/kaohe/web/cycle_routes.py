@@ -84,21 +84,8 @@ def _columns(scheme: Scheme, user: User | None) -> list[tuple[str, str, str]]:
 
 
 def _latest(session: Session, cycle: Cycle, keys: list[str]) -> dict[tuple[str, str], Value]:
-    newest = (
-        select(Value.unit, Value.column, func.max(Value.version).label("v"))
-        .where(Value.cycle_id == cycle.id, Value.column.in_(keys))
-        .group_by(Value.unit, Value.column)
-        .subquery()
-    )
     rows = session.execute(
-        select(Value)
-        .join(
-            newest,
-            (Value.unit == newest.c.unit)
-            & (Value.column == newest.c.column)
-            & (Value.version == newest.c.v),
-        )
-        .where(Value.cycle_id == cycle.id)
+        select(Value).where(cycles.newest(cycle.id), Value.column.in_(keys))
     ).scalars()
     return {(v.unit, v.column): v for v in rows}
 

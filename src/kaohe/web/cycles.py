@@ -14,8 +14,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import flag_modified
 
 from kaohe.dataset import Dataset
@@ -368,6 +368,19 @@ def review(
         after={"version": value.version, "comment": comment},
     )
     return value
+
+
+def newest(cycle_id: int) -> Any:
+    """A condition selecting, of ``Value`` rows of the cycle, each cell's newest version: no
+    later version of the same cell exists (an anti-join on the cell's unique index, whose plan
+    does not depend on the table's statistics, unlike a GROUP BY joined back)."""
+    later = aliased(Value)
+    return (Value.cycle_id == cycle_id) & ~exists().where(
+        later.cycle_id == Value.cycle_id,
+        later.unit == Value.unit,
+        later.column == Value.column,
+        later.version > Value.version,
+    )
 
 
 def pending(session: Session, cycle: Cycle) -> int:

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaohe.dataset import header_key
 from kaohe.io.template import NO_OWNER, departments, template_columns
 from kaohe.scheme import Scheme
+from kaohe.web.cycles import newest
 from kaohe.web.store import Cycle, DepartmentDeadline, Value
 
 STATES = ("approved", "submitted", "returned", "missing")
@@ -95,22 +96,7 @@ def tally(
 
 def newest_states(session: Session, cycle: Cycle) -> dict[tuple[str, str], str]:
     """(unit, column) → the state of the cell's newest version."""
-    newest = (
-        select(Value.unit, Value.column, func.max(Value.version).label("v"))
-        .where(Value.cycle_id == cycle.id)
-        .group_by(Value.unit, Value.column)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Value.unit, Value.column, Value.state)
-        .join(
-            newest,
-            (Value.unit == newest.c.unit)
-            & (Value.column == newest.c.column)
-            & (Value.version == newest.c.v),
-        )
-        .where(Value.cycle_id == cycle.id)
-    )
+    rows = session.execute(select(Value.unit, Value.column, Value.state).where(newest(cycle.id)))
     return {(u, c): s for u, c, s in rows}
 
 
