@@ -83,6 +83,27 @@ def _columns(scheme: Scheme, user: User | None) -> list[tuple[str, str, str]]:
     return out
 
 
+FEW_CELLS = 8  # up to this many cells sent, each cell's newest version is looked up alone
+
+
+def _newest_of(
+    session: Session, cycle: Cycle, cells: list[tuple[str, str]]
+) -> dict[tuple[str, str], Value]:
+    """The newest version of each of a few cells: one lookup down the cell's unique index each
+    (fast whatever the table's statistics say)."""
+    out = {}
+    for unit, column in cells:
+        value = session.execute(
+            select(Value)
+            .where(Value.cycle_id == cycle.id, Value.unit == unit, Value.column == column)
+            .order_by(Value.version.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if value is not None:
+            out[(unit, column)] = value
+    return out
+
+
 def _latest(session: Session, cycle: Cycle, keys: list[str]) -> dict[tuple[str, str], Value]:
     rows = session.execute(
         select(Value).where(cycles.newest(cycle.id), Value.column.in_(keys))
@@ -211,8 +232,12 @@ def _save(
     holds the version of each cell the form was read at: a cell saved by someone else since is
     a conflict, and nothing is saved."""
     cols = {key for _, key, _ in _columns(scheme, user)}
-    asked = {name.split(":", 2)[2] for name in entered if name.count(":") >= 2}
-    latest = _latest(session, cycle, sorted(cols & asked))
+    cells = {tuple(name.split(":", 2)[1:]) for name in entered if name.count(":") >= 2}
+    sent = sorted((u, k) for u, k in cells if k in cols)
+    if len(sent) <= FEW_CELLS:
+        latest = _newest_of(session, cycle, sent)
+    else:
+        latest = _latest(session, cycle, sorted({k for _, k in sent}))
     changes: list[tuple[str, str, str]] = []
     for name, raw in entered.items():
         _, uid, key = name.split(":", 2)

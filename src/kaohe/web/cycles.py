@@ -88,9 +88,20 @@ def store_scheme(session: Session, text: str, actor: str = "system") -> SchemeVe
 
 
 def scheme_of(cycle: Cycle, session: Session) -> Scheme:
+    """The cycle's scheme: parsed once per process per version text (its SHA-256 is read, the
+    text itself only the first time)."""
+    digest = session.execute(
+        select(SchemeVersion.sha256).where(SchemeVersion.id == cycle.scheme_version_id)
+    ).scalar_one()
+    known = _BY_DIGEST.get(digest)
+    if known is not None:
+        return known
     version = session.get(SchemeVersion, cycle.scheme_version_id)
     assert version is not None
     return scheme_of_version(version)
+
+
+_BY_DIGEST: dict[str, Scheme] = {}
 
 
 def scheme_of_version(version: SchemeVersion) -> Scheme:
@@ -100,7 +111,11 @@ def scheme_of_version(version: SchemeVersion) -> Scheme:
 
 @lru_cache(maxsize=64)
 def _parsed(version_id: int, sha256: str, text: str) -> Scheme:
-    return parse_scheme_text(text, f"scheme version {version_id}")
+    scheme = parse_scheme_text(text, f"scheme version {version_id}")
+    if len(_BY_DIGEST) >= 64:
+        _BY_DIGEST.clear()
+    _BY_DIGEST[sha256] = scheme
+    return scheme
 
 
 def create_cycle(
