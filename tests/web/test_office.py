@@ -302,6 +302,17 @@ def test_evidence_is_checked_kept_once_and_shown_only_to_who_may_see_it(
     assert public.get(f"/evidence/{ids[0]}").status_code == 303  # to the login page
     review = login(app, "rev-stats").get(f"/cycles/{cid}/review").text
     assert "统计报表.pdf" in review
+    engine = open_engine(demo_url)
+    with transaction(session_factory(engine)) as s:
+        cycle = s.get(Cycle, cid)
+        assert cycle is not None
+        cycle.state = "final"  # the record is closed: nothing more is attached
+    engine.dispose()
+    n = count(demo_url, Evidence)
+    late = rep.post(attach, data={"csrf": csrf(rep, entry), **cell}, files={"file": ("b.pdf", PDF)})
+    assert late.status_code == 422
+    assert "evidence is attached while" in late.text
+    assert count(demo_url, Evidence) == n
 
 
 def test_a_unit_attaches_evidence_to_its_objection(app: object, demo_url: str) -> None:

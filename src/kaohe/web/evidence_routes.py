@@ -19,6 +19,7 @@ from kaohe.web.store import Evidence, User, Value
 router = APIRouter(include_in_schema=False)  # pages: the API is documented
 Reporter = Annotated[User | None, Depends(Access("values.enter"))]
 Viewer = Annotated[User | None, Depends(Access("evidence.view"))]
+OPEN_STATES = ("collecting", "reviewing", "publicity")  # afterwards the record is closed
 
 
 async def read_upload(request: Request) -> tuple[dict[str, str], str, bytes]:
@@ -42,6 +43,16 @@ async def attach(request: Request, cycle_id: RowId, user: Reporter, session: DB)
     fields, filename, body = await read_upload(request)
     cycle, scheme, columns = owned_cycle(session, cycle_id, user)
     unit, column = fields.get("unit", ""), fields.get("column", "")
+    if cycle.state not in OPEN_STATES:
+        return entry_error(
+            request,
+            session,
+            cycle,
+            scheme,
+            user,
+            f"考核处于 {cycle.state} 阶段，不能再上传材料 / evidence is attached while the cycle "
+            f"is collecting, reviewing or in publicity (it is {cycle.state})",
+        )
     if not filename:
         return entry_error(request, session, cycle, scheme, user, "请选择文件 / choose a file")
     if unit not in scheme.units or column not in columns:
