@@ -163,17 +163,23 @@ def _entry_page(
 
 
 Fields = list[tuple[str, str]]
-Saver = Callable[[Request, Session, int, "User | None", Fields], Response]
+Saver = Callable[[Request, Session, Cycle, Scheme, "User | None", Fields], Response]
 
 
 async def _in_thread(
     saver: Saver, request: Request, session: Session, cycle_id: int, user: User | None
 ) -> Response:
-    """Read the form here, then do the database work in a worker thread: the event loop keeps
-    serving other requests meanwhile."""
+    """Read the form here, then check its CSRF token, find the cycle and save in a worker
+    thread: the event loop keeps serving other requests meanwhile."""
     form = await request.form()
     fields = [(k, str(v)) for k, v in form.multi_items()]
-    return await _write(saver, request, session, cycle_id, user, fields)
+
+    def checked_save() -> Response:
+        check_csrf(request, dict(fields).get("csrf", ""))
+        cycle, scheme = _cycle(session, cycle_id, user)
+        return saver(request, session, cycle, scheme, user, fields)
+
+    return await _write(checked_save)
 
 
 # one per event loop (a limiter belongs to the loop it was made in; tests run several)
@@ -202,13 +208,12 @@ async def entry_submit(request: Request, cycle_id: RowId, user: Reporter, sessio
 def _entry_save(
     request: Request,
     session: Session,
-    cycle_id: int,
+    cycle: Cycle,
+    scheme: Scheme,
     user: User | None,
     fields: Fields,
 ) -> Response:
     form = dict(fields)
-    check_csrf(request, form.get("csrf", ""))
-    cycle, scheme = _cycle(session, cycle_id, user)
     entered = {k: v for k, v in form.items() if k.startswith("cell:")}
     bases = {}
     for k, v in form.items():
@@ -399,13 +404,12 @@ async def review_submit(request: Request, cycle_id: RowId, user: Reviewer, sessi
 def _review_save(
     request: Request,
     session: Session,
-    cycle_id: int,
+    cycle: Cycle,
+    scheme: Scheme,
     user: User | None,
     fields: Fields,
 ) -> Response:
     form = dict(fields)
-    check_csrf(request, form.get("csrf", ""))
-    cycle, scheme = _cycle(session, cycle_id, user)
     keys = {k for _, k, _ in _columns(scheme, user)}
     approve = form.get("decision") == "approve"
     comment = form.get("comment", "")
@@ -419,7 +423,7 @@ def _review_save(
     except (CycleError, ValueError) as exc:
         session.rollback()
         raise HTTPException(409, str(exc)) from None
-    return RedirectResponse(f"/cycles/{cycle_id}/review", status_code=303)
+    return RedirectResponse(f"/cycles/{cycle.id}/review", status_code=303)
 
 
 @router.get("/cycles/{cycle_id}/manage", response_class=HTMLResponse)
