@@ -25,6 +25,9 @@ from sqlalchemy.orm import Session
 from kaohe.web.store import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+#: ``session.info`` key: while set, ``record`` leaves the head row to one ``write_head`` before
+#: the commit (the writer's batches: one statement per batch instead of one per entry)
+DEFER_HEAD = "kaohe_audit_defer_head"
 #: the client address of the request being served (set by the web app for each request; empty
 #: for the command line), recorded with every entry written while serving it
 ADDRESS: ContextVar[str] = ContextVar("kaohe_address", default="")
@@ -92,7 +95,8 @@ def record(
 
     ``address`` defaults to the address of the request being served (see ``ADDRESS``). The
     entry and the head are written with two plain statements while the head is locked (the
-    lock is held until commit: the shorter the better)."""
+    lock is held until commit: the shorter the better); the head row only once per transaction
+    where the caller defers it (``DEFER_HEAD``)."""
     if address is None:
         address = ADDRESS.get()
     head = lock(session)
@@ -111,11 +115,16 @@ def record(
     session.execute(
         insert(AuditEntry).values(**_fields(entry), prev_hash=entry.prev_hash, hash=entry.hash)
     )
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=entry.seq, hash=entry.hash)
-    )
     head.seq, head.hash = entry.seq, entry.hash
+    if not session.info.get(DEFER_HEAD):
+        write_head(session)
     return entry
+
+
+def write_head(session: Session) -> None:
+    """Store the head as this transaction holds it (after its last entry)."""
+    head = lock(session)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=head.seq, hash=head.hash))
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,11 @@ return them, the office moves the cycle and computes its results."""
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-import anyio.to_thread
-from anyio import CapacityLimiter
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
@@ -23,7 +19,7 @@ from kaohe.errors import DataError, KaoheError
 from kaohe.io.data_files import read_tables
 from kaohe.io.template import departments, template_columns, write_template
 from kaohe.scheme import Scheme
-from kaohe.web import cycles, evidence
+from kaohe.web import cycles, evidence, writer
 from kaohe.web.app import DB, Access, RowId, check_csrf, render
 from kaohe.web.cycles import CycleError
 from kaohe.web.permissions import department_of
@@ -166,43 +162,23 @@ Fields = list[tuple[str, str]]
 Saver = Callable[[Request, Session, Cycle, Scheme, "User | None", Fields], Response]
 
 
-async def _in_thread(
-    saver: Saver, request: Request, session: Session, cycle_id: int, user: User | None
-) -> Response:
-    """Read the form here, then check its CSRF token, find the cycle and save in a worker
-    thread: the event loop keeps serving other requests meanwhile."""
+async def _in_thread(saver: Saver, request: Request, cycle_id: int, user: User | None) -> Response:
+    """Read the form here, then check its CSRF token, find the cycle and save in the writer's
+    next batch (:mod:`kaohe.web.writer`): the event loop keeps serving other requests meanwhile."""
     form = await request.form()
     fields = [(k, str(v)) for k, v in form.multi_items()]
 
-    def checked_save() -> Response:
+    def checked_save(session: Session) -> Response:
         check_csrf(request, dict(fields).get("csrf", ""))
         cycle, scheme = _cycle(session, cycle_id, user)
         return saver(request, session, cycle, scheme, user, fields)
 
-    return await _write(checked_save)
-
-
-# one per event loop (a limiter belongs to the loop it was made in; tests run several)
-_WRITER: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def _write(fn: Callable[..., Response], *args: Any) -> Response:
-    """Run a save in a worker thread, one at a time per process: every save appends to the one
-    audit chain, so the database serialises them anyway; queued here instead of as threads
-    contending for its lock and for the interpreter, the slowest answers come twice as fast
-    (p95 0.8 s instead of 1.5 s at 50 clients, benchmarks/web.py)."""
-    loop = asyncio.get_running_loop()
-    limiter = _WRITER.get(loop)
-    if limiter is None:
-        limiter = _WRITER[loop] = CapacityLimiter(1)
-    return await anyio.to_thread.run_sync(lambda: fn(*args), limiter=limiter)
+    return await writer.run(request.app.state.sessions, checked_save)
 
 
 @router.post("/cycles/{cycle_id}/entry", response_model=None)
-async def entry_submit(request: Request, cycle_id: RowId, user: Reporter, session: DB) -> Response:
-    return await _in_thread(_entry_save, request, session, cycle_id, user)
+async def entry_submit(request: Request, cycle_id: RowId, user: Reporter) -> Response:
+    return await _in_thread(_entry_save, request, cycle_id, user)
 
 
 def _entry_save(
@@ -233,9 +209,9 @@ def _save(
     where: dict[str, str] | None = None,
     bases: dict[str, int] | None = None,
 ) -> Response:
-    """Check every entered cell; save the changed ones as new versions, all or none. ``bases``
-    holds the version of each cell the form was read at: a cell saved by someone else since is
-    a conflict, and nothing is saved."""
+    """Check every entered cell; save the changed ones as new versions, all or none (in the
+    writer's batch: committed by it). ``bases`` holds the version of each cell the form was read
+    at: a cell saved by someone else since is a conflict, and nothing is saved."""
     cols = {key for _, key, _ in _columns(scheme, user)}
     cells = {tuple(name.split(":", 2)[1:]) for name in entered if name.count(":") >= 2}
     sent = sorted((u, k) for u, k in cells if k in cols)
@@ -263,10 +239,13 @@ def _save(
         for uid, key, raw in changes:
             base = (bases or {}).get(f"{uid}:{key}")
             cycles.submit(session, cycle, uid, key, raw, user=user, base_version=base)
-        session.commit()
     except CycleError as exc:
-        session.rollback()
-        return _entry_page(request, session, cycle, scheme, user, [str(exc)], 409, entered)
+        message = str(exc)
+
+        def conflict(s: Session) -> Response:
+            return _entry_page(request, s, cycle, scheme, user, [message], 409, entered)
+
+        raise writer.Refused(conflict) from exc
     return RedirectResponse(f"/cycles/{cycle.id}/entry", status_code=303)
 
 
@@ -286,7 +265,7 @@ def template_download(cycle_id: RowId, user: Reporter, session: DB) -> Response:
 
 
 @router.post("/cycles/{cycle_id}/upload", response_model=None)
-async def upload(request: Request, cycle_id: RowId, user: Reporter, session: DB) -> Response:
+async def upload(request: Request, cycle_id: RowId, user: Reporter) -> Response:
     """The department's filled template (.xlsx or .csv): every cell of its columns is checked,
     and the upload is saved whole or not at all."""
     limit = request.app.state.settings.max_upload_bytes
@@ -300,7 +279,10 @@ async def upload(request: Request, cycle_id: RowId, user: Reporter, session: DB)
     if len(body) > limit:
         raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
     csrf = str(form.get("csrf", ""))
-    return await _write(_upload_save, request, session, cycle_id, user, csrf, name, body)
+    return await writer.run(
+        request.app.state.sessions,
+        lambda s: _upload_save(request, s, cycle_id, user, csrf, name, body),
+    )
 
 
 def _upload_save(
@@ -397,8 +379,8 @@ def review_page(request: Request, cycle_id: RowId, user: Reviewer, session: DB) 
 
 
 @router.post("/cycles/{cycle_id}/review", response_model=None)
-async def review_submit(request: Request, cycle_id: RowId, user: Reviewer, session: DB) -> Response:
-    return await _in_thread(_review_save, request, session, cycle_id, user)
+async def review_submit(request: Request, cycle_id: RowId, user: Reviewer) -> Response:
+    return await _in_thread(_review_save, request, cycle_id, user)
 
 
 def _review_save(
@@ -419,9 +401,7 @@ def _review_save(
             if value is None or value.cycle_id != cycle.id or value.column not in keys:
                 raise HTTPException(403, "不是您部门的数据 / not your department's value")
             cycles.review(session, value, approve, user, comment)
-        session.commit()
-    except (CycleError, ValueError) as exc:
-        session.rollback()
+    except (CycleError, ValueError) as exc:  # the writer rolls the batch's savepoint back
         raise HTTPException(409, str(exc)) from None
     return RedirectResponse(f"/cycles/{cycle.id}/review", status_code=303)
 

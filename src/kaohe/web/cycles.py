@@ -88,17 +88,22 @@ def store_scheme(session: Session, text: str, actor: str = "system") -> SchemeVe
 
 
 def scheme_of(cycle: Cycle, session: Session) -> Scheme:
-    """The cycle's scheme: parsed once per process per version text (its SHA-256 is read, the
-    text itself only the first time)."""
+    """The cycle's scheme: parsed once per process per version text (its SHA-256 is read once
+    per session, the text itself only the first time)."""
+    seen: dict[int, Scheme] = session.info.setdefault("kaohe_schemes", {})
+    found = seen.get(cycle.scheme_version_id)
+    if found is not None:
+        return found
     digest = session.execute(
         select(SchemeVersion.sha256).where(SchemeVersion.id == cycle.scheme_version_id)
     ).scalar_one()
     known = _BY_DIGEST.get(digest)
-    if known is not None:
-        return known
-    version = session.get(SchemeVersion, cycle.scheme_version_id)
-    assert version is not None
-    return scheme_of_version(version)
+    if known is None:
+        version = session.get(SchemeVersion, cycle.scheme_version_id)
+        assert version is not None
+        known = scheme_of_version(version)
+    seen[cycle.scheme_version_id] = known
+    return known
 
 
 _BY_DIGEST: dict[str, Scheme] = {}
