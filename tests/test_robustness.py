@@ -235,6 +235,18 @@ def test_it_summarises_quantiles_by_the_inverted_cdf() -> None:
     assert sm.top[0].tolist() == pytest.approx([0.05, 0.25])
 
 
+def test_it_summarises_ranks_in_category_beyond_the_size_it_was_told() -> None:
+    from kaohe.robustness.montecarlo import Tally
+
+    ranks = np.arange(20, dtype=np.int16)[:, None]
+    grades = np.zeros((20, 1), dtype=np.int8)
+    told = Tally(ranks, ranks, grades, np.zeros(20), np.array([0]), category_size=4)
+    sm = summarise(told, [1, 5], 1)
+    want = summarise(Tally(ranks, ranks, grades, np.zeros(20), np.array([0])), [1, 5], 1)
+    assert (int(sm.low_in_category[0]), int(sm.high_in_category[0])) == (1, 19)
+    assert sm.top_in_category.tolist() == want.top_in_category.tolist()
+
+
 def test_it_writes_the_robustness_files_from_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "robust"
     result = CliRunner().invoke(
@@ -321,40 +333,103 @@ def _walk_reference(
     return rank, in_cat, grade, shift
 
 
-@pytest.mark.parametrize("by_category", [True, False])
-def test_it_allocates_grades_under_quota_caps_and_minimums_as_the_engine(
-    by_category: bool,
-) -> None:
-    from kaohe.robustness import kernels
-
-    rng = np.random.default_rng(4)
-    sizes = [7, 12, 5]
-    n_u, n_s, n_k = sum(sizes), 40, 4
-    cats = np.repeat(np.arange(3), sizes)
+def _walk_case(
+    rng: np.random.Generator, sizes: list[int], n_s: int, n_k: int, by_category: bool
+) -> tuple[Any, ...]:
+    """Random inputs of the walk: void (+inf) and NaN keys, quotas (none, zero, small), caps,
+    minimums (none: +inf), negative nominal ranks."""
+    n_u = sum(sizes)
+    cats = np.repeat(np.arange(len(sizes)), sizes)
     groups = cats.copy() if by_category else np.zeros(n_u, dtype=np.int64)
     n_q = int(groups.max()) + 1
     key = rng.normal(size=(n_s, n_u))
     key[rng.random((n_s, n_u)) < 0.05] = np.inf  # void units
-    key[:, 3] = np.nan
+    key[rng.random((n_s, n_u)) < 0.03] = np.nan
     limits = rng.integers(-1, 4, size=(n_q, n_k))
-    limits[0, 1] = 0  # a grade with no place at all
-    bar = rng.normal(0.3, 1.0, size=(n_s, 3, n_k))
+    bar = rng.normal(0.3, 1.0, size=(n_s, len(sizes), n_k))
     bar[rng.random(bar.shape) < 0.3] = np.inf  # no minimum
     cap = rng.integers(0, n_k, size=n_u)
-    nominal0 = rng.permutation(n_u)
+    nominal0 = rng.permutation(n_u) - int(rng.integers(0, 2))
     order = np.argsort(key, axis=1)
-    rank = np.empty((n_s, n_u), dtype=np.int16)
-    in_cat, grade, shift = np.empty_like(rank), np.empty((n_s, n_u), dtype=np.int8), np.empty(n_s)
     bounds = np.r_[0, np.cumsum(sizes)].astype(np.int64)
-    kernels.walk(
-        order, bounds, groups, n_q, cap, limits, key, bar, nominal0, rank, in_cat, grade, shift, 0
-    )
+    return order, bounds, cats, groups, n_q, cap, limits, key, bar, nominal0
+
+
+def _walk_run(walk: Any, case: tuple[Any, ...]) -> tuple[Any, Any, Any, Any]:
+    order, bounds, _, groups, n_q, cap, limits, key, bar, nominal0 = case
+    n_s, n_u = order.shape
+    rank = np.full((n_s + 2, n_u), -7, dtype=np.int16)  # rows 0 and n_s + 1 stay untouched
+    in_cat, grade = np.full_like(rank, -7), np.full((n_s + 2, n_u), -7, dtype=np.int8)
+    shift = np.full(n_s + 2, -7.0)
+    walk(order, bounds, groups, n_q, cap, limits, key, bar, nominal0, rank, in_cat, grade, shift, 1)
+    assert (rank[[0, -1]] == -7).all()
+    assert (in_cat[[0, -1]] == -7).all()
+    assert (grade[[0, -1]] == -7).all()
+    assert (shift[[0, -1]] == -7).all()
+    return rank[1:-1], in_cat[1:-1], grade[1:-1], shift[1:-1]
+
+
+@pytest.mark.parametrize("kernel", ["walk", "walk_small", "walk_general"])
+@pytest.mark.parametrize("by_category", [True, False])
+def test_it_allocates_grades_under_quota_caps_and_minimums_as_the_engine(
+    by_category: bool, kernel: str
+) -> None:
+    from kaohe.robustness import kernels
+
+    rng = np.random.default_rng(4)
+    case = _walk_case(rng, [7, 12, 5], 40, 4, by_category)
+    order, _, cats, groups, _, cap, limits, key, bar, nominal0 = case
+    limits[0, 1] = 0  # a grade with no place at all
+    got = _walk_run(getattr(kernels, kernel), case)
     want = _walk_reference(order, cats, groups, cap, limits, key, bar, nominal0)
-    assert np.array_equal(rank, want[0])
-    assert np.array_equal(in_cat, want[1])
-    assert np.array_equal(grade, want[2])
-    assert np.allclose(shift, want[3])
-    assert set(np.unique(grade)) >= {0, n_k - 1}
+    assert np.array_equal(got[0], want[0])
+    assert np.array_equal(got[1], want[1])
+    assert np.array_equal(got[2], want[2])
+    assert np.allclose(got[3], want[3])
+    assert set(np.unique(got[2])) >= {0, limits.shape[1] - 1}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 9), min_size=1, max_size=6),
+    n_k=st.integers(1, 18),
+    by_category=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_it_walks_alike_on_the_small_and_the_general_path(
+    sizes: list[int], n_k: int, by_category: bool, seed: int
+) -> None:
+    """The register-held walk (at most 4 categories and groups, 16 grades) gives exactly what
+    the general one and the engine's unit-by-unit allocation give; the dispatcher picks it."""
+    from kaohe.robustness import kernels
+
+    case = _walk_case(np.random.default_rng(seed), sizes, 9, n_k, by_category)
+    order, _, cats, groups, n_q, cap, limits, key, bar, nominal0 = case
+    want = _walk_reference(order, cats, groups, cap, limits, key, bar, nominal0)
+    general = _walk_run(kernels.walk_general, case)
+    runs = [general, _walk_run(kernels.walk, case)]
+    small = kernels.fits_small(sum(sizes), len(sizes), n_q, n_k)
+    assert small == (len(sizes) <= 4 and n_k <= 16)
+    if small:
+        runs.append(_walk_run(kernels.walk_small, case))
+    for got in runs:
+        for a, b in zip(got[:3], want[:3], strict=True):
+            assert np.array_equal(a, b)
+        assert np.allclose(got[3], want[3])
+        assert np.array_equal(got[3], general[3])  # the same integer sum, the same division
+
+
+def test_it_reads_a_nan_minimum_as_none() -> None:
+    from kaohe.robustness import kernels
+
+    case = _walk_case(np.random.default_rng(8), [6, 9, 4], 30, 5, True)
+    bar = case[8]
+    bar[np.random.default_rng(9).random(bar.shape) < 0.3] = np.nan
+    none = list(case)
+    none[8] = np.where(np.isnan(bar), np.inf, bar)
+    for walk in (kernels.walk_small, kernels.walk_general):
+        for a, b in zip(_walk_run(walk, case), _walk_run(walk, tuple(none)), strict=True):
+            assert np.array_equal(a, b)
 
 
 def test_it_gives_top_k_shares_in_the_order_asked() -> None:

@@ -84,6 +84,7 @@ class Tally:
     grade: NDArray[np.int8]  # [S, U] grade index (0 when the scheme has no grades)
     abs_shift: Vec  # [S] mean |overall rank − nominal rank| of each sample
     perm: IntVec  # layout position → unit index
+    category_size: int | None = None  # units in the largest category (None: not known)
 
     @property
     def samples(self) -> int:
@@ -154,7 +155,8 @@ def simulate(
         for done in pool.map(work, range(len(starts))):
             if progress:
                 progress(done)
-    return Tally(rank, in_cat, grade, shift, lay.perm)
+    largest = int(np.diff(lay.bounds).max(initial=0))
+    return Tally(rank, in_cat, grade, shift, lay.perm, largest)
 
 
 def _layout(
@@ -302,17 +304,19 @@ def summarise(tally: Tally, tops: list[int], n_grades: int) -> RankSummary:
     top_out = np.zeros((n, t.size))
     topc_out = np.zeros((n, t.size))
     grade_out = np.zeros((n, g), dtype=np.int64)
-    # ranks of n units are below n; the kernel checks every value against the bounds it is given
-    # (a tally built by hand may hold others: then find them, or refuse)
-    size = n
+    # ranks of n units are below n, and ranks in a category below its size; the kernel checks
+    # every value against the bounds it is given (a tally built by hand may hold others: then
+    # find them, or refuse)
+    size, size_c = n, tally.category_size or n
     args = (g, q, t[by_k], q_out, top_out, qc_out, topc_out, grade_out)
-    fits = kernels.summaries(tally.rank, tally.rank_in_category, tally.grade, size, *args)
+    fits = kernels.summaries(tally.rank, tally.rank_in_category, tally.grade, size, size_c, *args)
     if not fits:
-        size = int(max(tally.rank.max(initial=0), tally.rank_in_category.max(initial=0))) + 1
+        size = int(tally.rank.max(initial=0)) + 1
+        size_c = int(tally.rank_in_category.max(initial=0)) + 1
         low = min(int(tally.rank.min(initial=0)), int(tally.rank_in_category.min(initial=0)))
         if low < 0 or tally.grade.min(initial=0) < 0 or tally.grade.max(initial=0) >= g:
             raise ValueError("ranks and grades out of range")
-        kernels.summaries(tally.rank, tally.rank_in_category, tally.grade, size, *args)
+        kernels.summaries(tally.rank, tally.rank_in_category, tally.grade, size, size_c, *args)
     top_out[:, by_k], topc_out[:, by_k] = top_out.copy(), topc_out.copy()
     q_out, qc_out = tally.per_unit(q_out), tally.per_unit(qc_out)
     top_out, topc_out = tally.per_unit(top_out), tally.per_unit(topc_out)
