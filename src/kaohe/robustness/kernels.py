@@ -85,7 +85,8 @@ def walk(
     shift_out: Any,
     row0: int,
 ) -> None:
-    """One pass down each row of ``order`` [S, U] (unit indices, best first).
+    """One pass down each row of ``order`` [S, U] (unit indices, best first: a permutation of
+    0 … U − 1, as a sort gives; read as unsigned, a negative index is not wrapped around).
 
     Units are laid out category by category: category c holds units bounds[c]:bounds[c + 1].
     groups[u]: quota group of unit u (its category, or 0 for all); cap[u]: best grade index
@@ -158,9 +159,9 @@ def walk_small(
             initial |= np.int64(1) << i
     base = np.empty(n_u, dtype=np.int32)
     for c in range(n_cats):
-        for u in range(bounds[c], bounds[c + 1]):
-            allow = (np.int64(-1) << min(cap[u], last)) | (np.int64(1) << last)
-            base[u] = (allow & 0xFFFF) | (np.int64(groups[u]) << 16) | (np.int64(c) << 20)
+        for x in range(bounds[c], bounds[c + 1]):
+            allow = (np.int64(-1) << min(cap[x], last)) | (np.int64(1) << last)
+            base[x] = (allow & 0xFFFF) | (np.int64(groups[x]) << 16) | (np.int64(c) << 20)
     unit = np.empty(n_u, dtype=np.int32)
     for s in range(n_s):
         left[:] = left0
@@ -172,7 +173,7 @@ def walk_small(
         unit[:] = base
         _clear_unmet(unit, key[s], bar[s], bounds, last)
         for j in range(n_u):
-            u = o[j]
+            u = np.uintp(o[j])  # unsigned: no wrap-around of negative indices
             w = np.int64(unit[u])
             at_c = (w >> 16) & 0x30  # 16 × category
             at_q = (w >> 12) & 0x30  # 16 × group
@@ -224,9 +225,9 @@ def walk_general(
     allow = np.empty(n_u, dtype=np.int64)
     info = np.empty(n_u, dtype=np.int64)  # category | group << 32: one load instead of two
     for c in range(n_cats):
-        for u in range(bounds[c], bounds[c + 1]):
-            allow[u] = (np.int64(-1) << min(cap[u], last)) | (np.int64(1) << last)
-            info[u] = np.int64(c) | (np.int64(groups[u]) << 32)
+        for x in range(bounds[c], bounds[c + 1]):
+            allow[x] = (np.int64(-1) << min(cap[x], last)) | (np.int64(1) << last)
+            info[x] = np.int64(c) | (np.int64(groups[x]) << 32)
     may = np.empty(n_u, dtype=np.int64)
     counters = np.zeros(n_cats, dtype=np.int64)
     for s in range(n_s):
@@ -238,7 +239,7 @@ def walk_general(
         may[:] = allow
         _clear_unmet(may, key[s], bar[s], bounds, last)
         for j in range(n_u):
-            u = o[j]
+            u = np.uintp(o[j])  # unsigned: no wrap-around of negative indices
             w = info[u]
             c = w & 0xFFFFFFFF
             q = w >> 32
