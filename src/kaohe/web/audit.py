@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from kaohe.web.store import AuditEntry, AuditHead
@@ -112,8 +112,8 @@ def record(
         prev_hash=head.hash,
     )
     entry.hash = entry_hash(head.hash, _fields(entry))
-    session.execute(
-        insert(AuditEntry).values(**_fields(entry), prev_hash=entry.prev_hash, hash=entry.hash)
+    session.connection().execute(
+        _APPEND, {**_fields(entry), "prev_hash": entry.prev_hash, "hash": entry.hash}
     )
     head.seq, head.hash = entry.seq, entry.hash
     if not session.info.get(DEFER_HEAD):
@@ -124,7 +124,17 @@ def record(
 def write_head(session: Session) -> None:
     """Store the head as this transaction holds it (after its last entry)."""
     head = lock(session)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=head.seq, hash=head.hash))
+    session.connection().execute(_MOVE_HEAD, {"new_seq": head.seq, "new_hash": head.hash})
+
+
+# the two statements of every append, built once (Core, on the tables: no ORM work per entry)
+_APPEND = insert(cast(Table, AuditEntry.__table__))
+_HEAD = AuditHead.__table__.c
+_MOVE_HEAD = (
+    update(cast(Table, AuditHead.__table__))
+    .where(_HEAD.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
@@ -19,7 +19,7 @@ from kaohe.errors import DataError, KaoheError
 from kaohe.io.data_files import read_tables
 from kaohe.io.template import departments, template_columns, write_template
 from kaohe.scheme import Scheme
-from kaohe.web import cycles, evidence, writer
+from kaohe.web import audit, cycles, evidence, writer
 from kaohe.web.app import DB, Access, RowId, check_csrf, render
 from kaohe.web.cycles import CycleError
 from kaohe.web.permissions import department_of
@@ -42,7 +42,12 @@ def cycle_list(request: Request, user: Viewer, session: DB) -> HTMLResponse:
 
 
 def _cycle(session: Session, cycle_id: RowId, user: User | None) -> tuple[Cycle, Scheme]:
-    cycle = session.get(Cycle, cycle_id)
+    # held for the session's life (its identity map holds rows weakly): a writer's batch reads
+    # its cycle once
+    held: dict[int, Cycle] = session.info.setdefault("kaohe_cycles", {})
+    cycle = held.get(cycle_id) or session.get(Cycle, cycle_id)
+    if cycle is not None:
+        held[cycle_id] = cycle
     if cycle is None or (cycle.state == "draft" and (user is None or user.role != "office")):
         raise HTTPException(404, "没有这个考核 / no such cycle")
     return cycle, cycles.scheme_of(cycle, session)
@@ -79,24 +84,34 @@ def _columns(scheme: Scheme, user: User | None) -> list[tuple[str, str, str]]:
     return out
 
 
+Cell = tuple[str, str]  # (unit, column)
 FEW_CELLS = 8  # up to this many cells sent, each cell's newest version is looked up alone
 
 
-def _newest_of(
-    session: Session, cycle: Cycle, cells: list[tuple[str, str]]
-) -> dict[tuple[str, str], Value]:
-    """The newest version of each of a few cells: one lookup down the cell's unique index each
-    (fast whatever the table's statistics say)."""
+_VALUES = Value.__table__.c
+_NEWEST_OF_CELL = (
+    select(_VALUES.version, _VALUES.raw)
+    .where(
+        _VALUES.cycle_id == bindparam("cycle"),
+        _VALUES.unit == bindparam("unit"),
+        _VALUES.column == bindparam("column"),
+    )
+    .order_by(_VALUES.version.desc())
+    .limit(1)
+)
+
+
+def _newest_of(session: Session, cycle: Cycle, cells: list[tuple[str, str]]) -> dict[Cell, Any]:
+    """The newest version (its ``version`` and ``raw``) of each of a few cells: one lookup down
+    the cell's unique index each (fast whatever the table's statistics say)."""
     out = {}
+    conn = session.connection()
     for unit, column in cells:
-        value = session.execute(
-            select(Value)
-            .where(Value.cycle_id == cycle.id, Value.unit == unit, Value.column == column)
-            .order_by(Value.version.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        if value is not None:
-            out[(unit, column)] = value
+        row = conn.execute(
+            _NEWEST_OF_CELL, {"cycle": cycle.id, "unit": unit, "column": column}
+        ).one_or_none()
+        if row is not None:
+            out[(unit, column)] = row
     return out
 
 
@@ -215,6 +230,7 @@ def _save(
     cols = {key for _, key, _ in _columns(scheme, user)}
     cells = {tuple(name.split(":", 2)[1:]) for name in entered if name.count(":") >= 2}
     sent = sorted((u, k) for u, k in cells if k in cols)
+    audit.lock(session)  # read the newest versions as no one else can change them
     if len(sent) <= FEW_CELLS:
         latest = _newest_of(session, cycle, sent)
     else:
@@ -238,7 +254,17 @@ def _save(
     try:
         for uid, key, raw in changes:
             base = (bases or {}).get(f"{uid}:{key}")
-            cycles.submit(session, cycle, uid, key, raw, user=user, base_version=base)
+            old = latest.get((uid, key))
+            cycles.submit(
+                session,
+                cycle,
+                uid,
+                key,
+                raw,
+                user=user,
+                base_version=base,
+                newest=old.version if old else 0,
+            )
     except CycleError as exc:
         message = str(exc)
 

@@ -328,18 +328,22 @@ def submit(
     user: User | None = None,
     correction: bool = False,
     base_version: int | None = None,
+    newest: int | None = None,
 ) -> Value:
     """A new version of one cell (never an overwrite); during publicity only as the correction
     of an accepted objection. Given ``base_version`` (the version the person saw, 0 for none),
-    it is refused if someone saved another version since."""
+    it is refused if someone saved another version since. ``newest``: the cell's newest version
+    (0 for none) as the caller read it while holding the audit lock (else it is looked up)."""
     if cycle.state != "collecting" and not (correction and cycle.state == "publicity"):
         raise CycleError(f"values are entered while the cycle is collecting (it is {cycle.state})")
     audit.lock(session)  # one writer at a time from here: the next version number is ours
-    last = session.execute(
-        select(func.max(Value.version)).where(
-            Value.cycle_id == cycle.id, Value.unit == unit, Value.column == column
-        )
-    ).scalar()
+    last = newest
+    if last is None:
+        last = session.execute(
+            select(func.max(Value.version)).where(
+                Value.cycle_id == cycle.id, Value.unit == unit, Value.column == column
+            )
+        ).scalar()
     if base_version is not None and base_version != (last or 0):
         raise ConflictError(
             f"{unit} · {column}: 已被他人更新（您看到的是第 {base_version} 版，现为第 {last} 版），"
