@@ -4,11 +4,12 @@ per language, never for a logged-in user — on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+import time
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from kaohe.web import audit
+from kaohe.web import audit, pagecache
 from kaohe.web.app import create_app
 from kaohe.web.settings import Settings
 from kaohe.web.store import Cycle, open_engine, session_factory, transaction
@@ -44,3 +45,33 @@ def test_a_write_shows_on_the_next_request_and_nothing_else_is_mixed_up(demo_url
     assert "office" in mine  # the header names the user: not the anonymous page
     assert mine != visitor.get("/board/1").text
     assert "office-demo-pass" not in visitor.get("/board/1").text
+
+
+def test_a_write_of_another_process_shows_within_the_recheck_time(demo_url: str) -> None:
+    """Another process's commit does not move this one's commit counter: the head's number is
+    read again once the last reading is older than RECHECK_SECONDS."""
+    app = create_app(Settings(database_url=demo_url))
+    visitor = TestClient(app, follow_redirects=False)
+    first = visitor.get("/board/1").text
+    cache = next(m for m in middlewares(app) if isinstance(m, pagecache.PageCache))
+    engine = open_engine(demo_url)
+    with engine.connect() as conn:
+        conn.execute(text("UPDATE cycles SET name = 'elsewhere 别处' WHERE id = 1"))
+        conn.execute(text("UPDATE audit_head SET seq = seq + 1 WHERE id = 1"))
+        conn.commit()
+    engine.dispose()
+    assert cache._known is not None  # as if that commit was made elsewhere, just now:
+    cache._known = (cache._known[0], time.monotonic(), pagecache._commits[0])
+    assert visitor.get("/board/1").text == first  # within the recheck time: the kept page
+    time.sleep(pagecache.RECHECK_SECONDS + 0.05)
+    assert "elsewhere 别处" in visitor.get("/board/1").text
+
+
+def middlewares(app: object) -> list[object]:
+    """The middleware instances of a built app, outermost first."""
+    out = []
+    node = getattr(app, "middleware_stack", None)
+    while node is not None:
+        out.append(node)
+        node = getattr(node, "app", None)
+    return out

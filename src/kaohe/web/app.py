@@ -93,13 +93,15 @@ def routers() -> tuple[APIRouter, ...]:
         personnel_routes,
     )
 
+    # matched in this order, one route after another: the busiest (data entry and review, the
+    # API) first; no path of one router is matched by another's
     return (
+        cycle_routes.router,
         api_routes.router,
         board_routes.router,
         commitment_routes.router,  # 亮: the units' commitments
         account_routes.router,
         admin_routes.router,
-        cycle_routes.router,
         evidence_routes.router,
         office_routes.router,
         objection_routes.router,

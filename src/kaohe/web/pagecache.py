@@ -3,9 +3,14 @@
 Every write the platform makes appends to the audit log in the same transaction, so the audit
 head's number (``audit_head.seq``) changes exactly when anything that a page could show may have
 changed. A page is kept with the number it was rendered under and served again only while the
-number is still the same — one primary-key read per request instead of the page's queries and
-rendering. Each process keeps its own pages; the number lives in the shared database, so several
-processes on one database stay correct.
+number is still the same. Each process keeps its own pages; the number lives in the shared
+database, so several processes on one database stay correct.
+
+The number is read again (one primary-key read) after any commit made by this process — a
+request that wrote sees its write on the next page — and otherwise at most every
+``RECHECK_SECONDS``: a write made by *another* process (another ``--workers`` process, the
+command line) shows on this process's pages within that time. Between reads, a page costs no
+database work at all.
 
 Only ``GET`` requests under the given prefixes, from visitors who are not logged in, and answers
 ``200`` without a ``Set-Cookie`` are kept (a logged-in user's page differs: its header names the
@@ -14,14 +19,24 @@ user). The language is part of the key.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, event, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_PAGES = 512
+RECHECK_SECONDS = 0.1
+_commits = [0]  # commits made by this process (any engine, any connection or session)
+
+
+@event.listens_for(Engine, "commit")
+def _count_commit(_: Connection) -> None:
+    _commits[0] += 1
+
+
 MAX_BYTES = 4 * 1024 * 1024  # larger answers (exports) are not kept
 
 
@@ -41,9 +56,21 @@ class PageCache:
         self.prefixes = prefixes
         self.pages: OrderedDict[tuple[str, bytes, str], Page] = OrderedDict()
         self.hits = self.misses = 0
+        self._known: tuple[int, float, int] | None = None  # (number, read at, commits then)
 
     def stamp(self) -> int:
-        """The audit head's number: it moves on with every write."""
+        """The audit head's number (it moves on with every write): read again after a commit
+        of this process, or when the last reading is older than ``RECHECK_SECONDS``."""
+        now = time.monotonic()
+        known = self._known
+        if known is not None and known[2] == _commits[0] and now - known[1] < RECHECK_SECONDS:
+            return known[0]
+        commits = _commits[0]
+        seq = self.read_stamp()
+        self._known = (seq, now, commits)
+        return seq
+
+    def read_stamp(self) -> int:
         with self.engine.connect() as conn:
             conn = conn.execution_options(kaohe_read=True)
             seq = conn.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar()
