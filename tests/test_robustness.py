@@ -1,5 +1,6 @@
 """The robustness analysis: exactness at zero uncertainty, sampling on the simplex, the two
-evaluation paths agreeing, reproducibility, Sobol indices of inert inputs, and the command."""
+evaluation paths agreeing, reproducibility, Sobol indices of inert inputs, the compiled walk's two
+paths against the engine's allocation, the summaries, and the command."""
 
 from __future__ import annotations
 

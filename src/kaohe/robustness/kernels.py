@@ -139,7 +139,8 @@ def walk_small(
     shift_out: Any,
     row0: int,
 ) -> None:
-    """:func:`walk` for at most 4 categories and quota groups, 16 grades and 2^16 units.
+    """:func:`walk` for at most 4 categories and quota groups, 16 grades and fewer than 2^16
+    units.
 
     Each unit's grades it may get (bits 0–15), its group (bits 16–17) and category (bits
     20–21) are one int32 per row (12 KB for 3,000 units: with the rows written it stays in L1),
@@ -213,6 +214,8 @@ def walk_general(
     n_s, n_u = order.shape
     n_cats = bounds.shape[0] - 1
     n_k = limits.shape[1]
+    if n_k > 63:
+        raise ValueError("at most 63 grades")
     last = n_k - 1
     left0 = _quota_left(limits, n_k)
     left = left0.copy()
