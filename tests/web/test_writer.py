@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi import HTTPException
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from starlette.responses import PlainTextResponse, Response
 
@@ -96,14 +96,14 @@ def test_a_failing_save_is_undone_alone(engine: Engine) -> None:
     assert chain_ok(engine)  # the head was rolled back with each undone entry
 
 
-def test_a_failed_commit_runs_each_save_again_alone(
+def test_a_batch_that_fails_twice_runs_each_save_again_alone(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     failed: list[int] = []
     real_commit = SessionTransaction.commit
 
     def commit(self: SessionTransaction, **kw: Any) -> Any:
-        if not self.nested and not failed:  # the first commit of a batch fails
+        if not self.nested and len(failed) < 2:  # the batch's commit fails, twice
             failed.append(1)
             raise RuntimeError("the database went away")
         return real_commit(self, **kw)
@@ -113,4 +113,30 @@ def test_a_failed_commit_runs_each_save_again_alone(
     outcomes = writer.run_batch(session_factory(engine), jobs)
     assert [bytes(o.response.body).decode() for o in outcomes if o.response] == ["x", "y", "z"]
     assert [t for t, _ in entries(engine)] == ["x", "y", "z"]
+    assert chain_ok(engine)
+
+
+def test_savepoints_only_when_a_save_fails(engine: Engine) -> None:
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(str(args[2]).split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        sessions = session_factory(engine)
+        jobs = [writer._Job(save(n), contextvars.copy_context(), None) for n in "pq"]  # type: ignore[arg-type]
+        assert [o.response is not None for o in writer.run_batch(sessions, jobs)] == [True, True]
+        assert "SAVEPOINT" not in statements
+        jobs = [
+            writer._Job(s, contextvars.copy_context(), None)  # type: ignore[arg-type]
+            for s in (save("r"), save("s", fail=ValueError("no")))
+        ]
+        outcomes = writer.run_batch(sessions, jobs)
+        assert outcomes[0].response is not None
+        assert isinstance(outcomes[1].error, ValueError)
+        assert statements.count("SAVEPOINT") == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [t for t, _ in entries(engine)] == ["p", "q", "r"]
     assert chain_ok(engine)
