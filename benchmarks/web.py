@@ -85,20 +85,20 @@ def serve(database_url: str, port: int, workers: int) -> None:
     """The server process: uvicorn with ``workers`` processes (one: in this process)."""
     import uvicorn
 
+    from kaohe.web.serving import NoDelayH11Protocol  # as ``kaohe serve`` runs it
+
     os.environ["KAOHE_BENCH_URL"] = database_url
+    common: dict[str, Any] = {
+        "host": HOST,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "http": NoDelayH11Protocol,
+    }
     if workers == 1:
-        uvicorn.run(bench_app(), host=HOST, port=port, log_level="warning", access_log=False)
+        uvicorn.run(bench_app(), **common)
     else:
-        uvicorn.run(
-            "web:bench_app",
-            factory=True,
-            app_dir=str(HERE),
-            workers=workers,
-            host=HOST,
-            port=port,
-            log_level="warning",
-            access_log=False,
-        )
+        uvicorn.run("web:bench_app", factory=True, app_dir=str(HERE), workers=workers, **common)
 
 
 def free_port() -> int:

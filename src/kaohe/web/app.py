@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -167,7 +168,7 @@ def current_user(request: Request) -> User | None:
     with request.app.state.sessions() as session:
         session.connection(execution_options={"kaohe_read": True})
         user = _user_of(request, session)
-        if user is not None:
+        if user is not None and user in session:
             session.expunge(user)  # detached, with its columns loaded
         return user
 
@@ -187,10 +188,27 @@ def _user_of(request: Request, session: Session) -> User | None:
     uid = request.session.get("uid")
     if uid is None:
         return None
-    user = session.get(User, uid)
+    user = _user_by_id(session, uid)
     if user is None or not user.active:
         request.session.clear()
         return None
+    return user
+
+
+_USERS = cast(Table, User.__table__)
+_USER_BY_ID = select(*_USERS.c).where(_USERS.c.id == bindparam("uid"))
+
+
+def _user_by_id(session: Session, uid: Any) -> User | None:
+    """The user row read by one prebuilt Core statement (no ORM load: this runs on every
+    request), returned as a detached ``User`` with every column loaded."""
+    if not isinstance(uid, int) or isinstance(uid, bool):
+        return None
+    row = session.connection().execute(_USER_BY_ID, {"uid": uid}).one_or_none()
+    if row is None:
+        return None
+    user = User(**row._mapping)
+    make_transient_to_detached(user)
     return user
 
 

@@ -27,9 +27,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from kaohe.web.app import create_app
+    from kaohe.web.serving import NoDelayH11Protocol
 
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="info", http=NoDelayH11Protocol
+        )
         return
     # several processes, each building the app from the environment (stateless: they share
     # only the database)
@@ -41,6 +44,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         host=host,
         port=port,
         log_level="info",
+        http=NoDelayH11Protocol,
     )
 
 
