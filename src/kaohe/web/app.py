@@ -16,7 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Engine, Table, bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -162,49 +162,49 @@ RowId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 def current_user(request: Request) -> User | None:
     """The user of the session cookie, or of an ``Authorization: Bearer`` token (API).
 
-    Looked up in a short read-only session of its own, so that a request's own transaction (and
-    on SQLite its write lock) starts only when its handler first touches the database — after
-    the request body has been read."""
-    with request.app.state.sessions() as session:
-        session.connection(execution_options={"kaohe_read": True})
-        user = _user_of(request, session)
-        if user is not None and user in session:
-            session.expunge(user)  # detached, with its columns loaded
-        return user
-
-
-def _user_of(request: Request, session: Session) -> User | None:
+    Looked up on a short read-only connection of its own, so that a request's own transaction
+    (and on SQLite its write lock) starts only when its handler first touches the database —
+    after the request body has been read."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        from kaohe.web.accounts import user_for_token
-
-        user = user_for_token(session, auth[7:].strip())
-        request.state.via_token = True
-        if user is None:
-            raise HTTPException(
-                401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
-            )
-        return user
+        return _token_user(request, auth[7:].strip())
     uid = request.session.get("uid")
     if uid is None:
         return None
-    user = _user_by_id(session, uid)
+    user = _user_by_id(request.app.state.engine, uid)
     if user is None or not user.active:
         request.session.clear()
         return None
     return user
 
 
+def _token_user(request: Request, token: str) -> User:
+    from kaohe.web.accounts import user_for_token
+
+    request.state.via_token = True
+    with request.app.state.sessions() as session:
+        session.connection(execution_options={"kaohe_read": True})
+        user = user_for_token(session, token)
+        if user is None:
+            raise HTTPException(
+                401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        session.expunge(user)  # detached, with its columns loaded
+        return user
+
+
 _USERS = cast(Table, User.__table__)
 _USER_BY_ID = select(*_USERS.c).where(_USERS.c.id == bindparam("uid"))
 
 
-def _user_by_id(session: Session, uid: Any) -> User | None:
-    """The user row read by one prebuilt Core statement (no ORM load: this runs on every
+def _user_by_id(engine: Engine, uid: Any) -> User | None:
+    """The user row read by one prebuilt Core statement (no ORM session: this runs on every
     request), returned as a detached ``User`` with every column loaded."""
     if not isinstance(uid, int) or isinstance(uid, bool):
         return None
-    row = session.connection().execute(_USER_BY_ID, {"uid": uid}).one_or_none()
+    with engine.connect() as conn:
+        conn.execution_options(kaohe_read=True)
+        row = conn.execute(_USER_BY_ID, {"uid": uid}).one_or_none()
     if row is None:
         return None
     user = User(**row._mapping)

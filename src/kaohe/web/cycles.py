@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Table, exists, func, insert, select
+from sqlalchemy.orm import Session, aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import flag_modified
 
 from kaohe.dataset import Dataset
@@ -350,17 +350,25 @@ def submit(
             f"请刷新后重试 / someone else saved version {last} since you read version "
             f"{base_version}; reload and try again"
         )
-    value = Value(
-        cycle_id=cycle.id,
-        unit=unit,
-        column=column,
-        version=(last or 0) + 1,
-        raw="" if raw is None else str(raw),
-        note=note,
-        submitted_by=user.id if user else None,
-    )
+    row = {
+        "cycle_id": cycle.id,
+        "unit": unit,
+        "column": column,
+        "version": (last or 0) + 1,
+        "raw": "" if raw is None else str(raw),
+        "note": note,
+        "state": "submitted",
+        "submitted_by": user.id if user else None,
+        "submitted_at": now(),
+        "reviewed_by": None,
+        "reviewed_at": None,
+        "comment": "",
+    }
+    # one prebuilt Core statement (this is the busiest write); the row joins the session as if
+    # loaded, so that later changes to it (a review) are flushed as updates
+    value = Value(id=session.connection().execute(_INSERT_VALUE, row).scalar_one(), **row)
+    make_transient_to_detached(value)
     session.add(value)
-    session.flush()
     audit.record(
         session,
         user.username if user else "system",
@@ -369,6 +377,9 @@ def submit(
         after={"raw": value.raw, "note": note, "version": value.version},
     )
     return value
+
+
+_INSERT_VALUE = insert(cast(Table, Value.__table__)).returning(Value.__table__.c.id)
 
 
 def review(

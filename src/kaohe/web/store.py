@@ -7,6 +7,7 @@ The schema is created and upgraded by Alembic (``kaohe db upgrade``), never by `
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -28,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 # as many connections as the application's worker threads (40 in AnyIO's default pool)
@@ -562,7 +564,35 @@ def open_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    _ping_when_idle(engine)
+    return engine
+
+
+#: a pooled connection idle for longer than this is tested before it is handed out again
+PING_AFTER_SECONDS = 2.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before reuse only if it sat idle: a dead one (the server
+    restarted, a firewall dropped it) is replaced instead of failing a request. SQLAlchemy's
+    ``pool_pre_ping`` tests on every checkout — one more round trip per request under load,
+    when connections are reused within milliseconds. A connection that breaks mid-use fails
+    that request only: the pool then discards every connection made before the failure."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_: Any, record: Any) -> None:
+        record.info["kaohe_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi: Any, record: Any, _: Any) -> None:
+        since = record.info.get("kaohe_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi)  # what pool_pre_ping runs
+        except Exception as exc:  # the pool makes a new connection and tries again
+            raise DisconnectionError(str(exc)) from exc
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
