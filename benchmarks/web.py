@@ -6,8 +6,9 @@
 For each backend, a fresh database is filled with the Ulanqab demo (``kaohe.web.demo``) — on
 PostgreSQL (trust auth on 127.0.0.1, user postgres; ``--pg`` to change) a new database
 ``kaohe_bench_<pid>`` that is dropped afterwards, on SQLite a file in a temporary directory.
-One uvicorn server (``--workers`` processes, default one; asyncio + h11, with ``TCP_NODELAY`` as
-``kaohe serve`` runs it) serves, on a free port of 127.0.0.1, a Starlette app with:
+One uvicorn server (``--workers`` processes, default one per CPU; asyncio + h11, with
+``TCP_NODELAY``, as ``kaohe serve`` runs it) serves, on a free port of 127.0.0.1, a Starlette app
+with:
 
 - ``GET /floor``: a minimal Starlette JSON endpoint (no middleware, no database) — the floor;
 - everything else mounted from ``kaohe.web.app.create_app`` as it is built for production.
@@ -497,7 +498,12 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=30.0, help="at most, per scenario and run")
     p.add_argument("--backends", nargs="+", default=["postgresql", "sqlite"])
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1/postgres")
-    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="uvicorn worker processes (default: one per CPU, as `kaohe serve --workers N`)",
+    )
     p.add_argument(
         "--client", choices=["raw", "httpx"], default="raw", help="the load generator's HTTP client"
     )

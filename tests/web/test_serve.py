@@ -56,3 +56,36 @@ def test_workers_must_be_positive() -> None:
     r = CliRunner().invoke(main, ["serve", "--workers", "0"])
     assert r.exit_code == 2
     assert "--workers" in r.output
+
+
+def test_every_connection_gets_tcp_nodelay() -> None:
+    """uvicorn's multi-process socket has protocol number 0, so asyncio leaves Nagle's algorithm
+    on for its connections; the protocol turns it off itself."""
+    from unittest.mock import MagicMock
+
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from kaohe.web.serving import NoDelayH11Protocol
+
+    listener = socket.socket(socket.AF_INET)  # as uvicorn binds it for several workers: proto 0
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = socket.create_connection(listener.getsockname())
+    conn, _ = listener.accept()
+    try:
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        config = Config(app=MagicMock(), http=NoDelayH11Protocol)
+        config.load()
+        protocol = NoDelayH11Protocol(config, ServerState(), {})
+        transport = MagicMock()
+        transport.get_extra_info.side_effect = lambda name, default=None: {
+            "socket": conn,
+            "peername": ("127.0.0.1", 1),
+            "sockname": ("127.0.0.1", 2),
+        }.get(name, default)
+        protocol.connection_made(transport)
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        for s in (conn, client, listener):
+            s.close()
