@@ -26,11 +26,31 @@ def pyplot() -> Any:
     from matplotlib import font_manager
 
     cjk = [f for f in CJK_FONTS if _has_font(font_manager, f)]
+    if not cjk and not _CJK.get("rescanned"):
+        # matplotlib's font list is cached on disk when first built: a font installed since
+        # (``apt install fonts-noto-cjk`` after a first run) is not in it
+        _CJK["rescanned"] = True
+        if add_new_system_fonts(font_manager):
+            cjk = [f for f in CJK_FONTS if _has_font(font_manager, f)]
     plt.rcParams["font.family"] = ["sans-serif"]
     plt.rcParams["font.sans-serif"] = [*cjk, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
     _CJK["available"] = bool(cjk)
     return plt
+
+
+def add_new_system_fonts(fm: Any) -> int:
+    """Add to matplotlib's font list the system's fonts that it does not know yet; how many."""
+    known = {f.fname for f in fm.fontManager.ttflist}
+    added = 0
+    for path in fm.findSystemFonts():
+        if path not in known:
+            try:
+                fm.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # not a font matplotlib can read
+                continue
+            added += 1
+    return added
 
 
 def _has_font(fm: Any, name: str) -> bool:
