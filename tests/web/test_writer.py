@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi import HTTPException
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from starlette.responses import PlainTextResponse, Response
 
@@ -26,6 +27,13 @@ def entries(engine: Engine) -> list[tuple[str, str]]:
 def chain_ok(engine: Engine) -> bool:
     with session_factory(engine)() as s:
         return audit.verify(s).ok
+
+
+def bad_statement(session: Session) -> Response:
+    """A save whose statement the database refuses (after it wrote an entry)."""
+    audit.record(session, "tester", "test.write", "bad")
+    session.connection().execute(text("SELECT * FROM no_such_table"))
+    return PlainTextResponse("unreachable")
 
 
 def save(name: str, fail: BaseException | None = None, refuse: bool = False) -> writer.Save:
@@ -83,11 +91,13 @@ def test_a_failing_save_is_undone_alone(engine: Engine) -> None:
         save("b", fail=HTTPException(403, "no")),
         save("c", refuse=True),
         save("d", fail=ValueError("bad")),
+        bad_statement,
         save("e"),
     ]
     out = asyncio.run(submit_all(session_factory(engine), saves))
     assert out[0] == "a"
-    assert out[4] == "e"
+    assert isinstance(out[4], DBAPIError)
+    assert out[5] == "e"
     assert isinstance(out[1], HTTPException)
     assert out[1].status_code == 403
     assert out[2] == "refused c (0 entries)"

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import anyio.to_thread
 from anyio import CapacityLimiter
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from starlette.responses import Response
 
 from kaohe.web import audit
@@ -192,8 +192,9 @@ def _run_one(session: Session, job: _Job) -> _Outcome:
         return _Outcome(error=exc)
 
 
-def _undo(savepoint: object, head: audit.Head, before: tuple[int, str]) -> None:
-    """Roll the save back to its savepoint, and the chain's head as this transaction holds it."""
-    if getattr(savepoint, "is_active", False):
-        savepoint.rollback()  # type: ignore[attr-defined]
+def _undo(savepoint: SessionTransaction, head: audit.Head, before: tuple[int, str]) -> None:
+    """Roll the save back to its savepoint (also after a failed statement, which leaves it
+    inactive until rolled back), and the chain's head as this transaction holds it. If even
+    that fails, the caller's transaction fails, and each save is run alone."""
+    savepoint.rollback()
     head.seq, head.hash = before
