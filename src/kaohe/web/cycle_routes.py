@@ -177,7 +177,7 @@ Fields = list[tuple[str, str]]
 Saver = Callable[[Request, Session, Cycle, Scheme, "User | None", Fields], Response]
 
 
-async def _in_thread(saver: Saver, request: Request, cycle_id: int, user: User | None) -> Response:
+async def _in_batch(saver: Saver, request: Request, cycle_id: int, user: User | None) -> Response:
     """Read the form here, then check its CSRF token, find the cycle and save in the writer's
     next batch (:mod:`kaohe.web.writer`): the event loop keeps serving other requests meanwhile."""
     form = await request.form()
@@ -193,7 +193,7 @@ async def _in_thread(saver: Saver, request: Request, cycle_id: int, user: User |
 
 @router.post("/cycles/{cycle_id}/entry", response_model=None)
 async def entry_submit(request: Request, cycle_id: RowId, user: Reporter) -> Response:
-    return await _in_thread(_entry_save, request, cycle_id, user)
+    return await _in_batch(_entry_save, request, cycle_id, user)
 
 
 def _entry_save(
@@ -406,7 +406,7 @@ def review_page(request: Request, cycle_id: RowId, user: Reviewer, session: DB) 
 
 @router.post("/cycles/{cycle_id}/review", response_model=None)
 async def review_submit(request: Request, cycle_id: RowId, user: Reviewer) -> Response:
-    return await _in_thread(_review_save, request, cycle_id, user)
+    return await _in_batch(_review_save, request, cycle_id, user)
 
 
 def _review_save(

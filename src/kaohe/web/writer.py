@@ -17,8 +17,8 @@ transaction and committed together (*group commit*):
 A save is a function of the batch's session that returns the response to send; it must not
 commit. It runs in a worker thread, in the context (``contextvars``) of its own request, so
 that the audit entries it writes carry its request's address. Batches run one at a time per
-event loop (at most ``MAX_BATCH`` saves each), on the limiter that the other writes of the
-process share.
+event loop (at most ``MAX_BATCH`` saves each), in a worker thread (the event loop goes on serving
+meanwhile).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter]
 
 
 def limiter() -> CapacityLimiter:
-    """The event loop's one writing thread: batches and the process's other writes take turns."""
+    """The event loop's one writing thread."""
     loop = asyncio.get_running_loop()
     found = _LIMITERS.get(loop)
     if found is None:
