@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_PAGES = 512
@@ -34,6 +35,14 @@ _commits = [0]  # commits made by this process (any engine, any connection or se
 
 @event.listens_for(Engine, "commit")
 def _count_commit(_: Connection) -> None:
+    """Counted as a commit begins (a Core connection's commit has no later event)..."""
+    _commits[0] += 1
+
+
+@event.listens_for(Session, "after_commit")
+def _count_committed(_: Session) -> None:
+    """... and, for a session's, again once it is done: a number read between the two (before
+    the write was visible) is not kept past it."""
     _commits[0] += 1
 
 

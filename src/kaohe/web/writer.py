@@ -79,7 +79,8 @@ _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter]
 
 
 def limiter() -> CapacityLimiter:
-    """The event loop's one writing thread."""
+    """The event loop's writer's own thread token (one batch runs at a time anyway): batches
+    never wait for the shared pool's tokens, which sync routes and dependencies may hold."""
     loop = asyncio.get_running_loop()
     found = _LIMITERS.get(loop)
     if found is None:
