@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from kaohe.web import sessions
 from kaohe.web.accounts import TooManyAttemptsError, authenticate
 from kaohe.web.app import DB, Access, check_csrf, render
+from kaohe.web.clock import local_time
 from kaohe.web.store import User
 
 router = APIRouter(include_in_schema=False)  # pages: the API is documented
@@ -45,6 +47,7 @@ def login(
     try:
         found = authenticate(session, username.strip(), password, address)
     except TooManyAttemptsError as exc:
+        session.commit()  # the refused attempt is recorded too
         return render(
             request,
             "login.html",
@@ -52,12 +55,12 @@ def login(
             status_code=429,
             next=_safe_next(next),
             failed=True,
-            message=str(exc),
-            username=username,
+            message=_throttled(exc),
+            username=username[:64],
         )
-    uid = found.id if found else None
+    token = sessions.start(session, found) if found else None
     session.commit()  # the attempt is recorded, whatever its outcome
-    if uid is None:
+    if token is None:
         return render(
             request,
             "login.html",
@@ -65,11 +68,11 @@ def login(
             status_code=401,
             next=_safe_next(next),
             failed=True,
-            username=username,
+            username=username[:64],
         )
     lang = request.session.get("lang")
     request.session.clear()  # a new session on login (no fixation)
-    request.session["uid"] = uid
+    request.session["sid"] = token
     if lang:
         request.session["lang"] = lang
     return RedirectResponse(_safe_next(next), status_code=303)
@@ -79,11 +82,30 @@ def login(
 def logout(
     request: Request,
     user: Annotated[User | None, Depends(LOGOUT)],
+    session: DB,
     csrf: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     check_csrf(request, csrf)
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        sessions.end(session, sid, "logout")  # the cookie, even if copied, is dead from now
+        session.commit()
     request.session.clear()
     return RedirectResponse("/board", status_code=303)
+
+
+def _throttled(exc: TooManyAttemptsError) -> str:
+    when = local_time(exc.retry_at)
+    if exc.why == "address":
+        return (
+            f"此地址登录失败次数过多，请于 {when} 后再试 / too many failed logins from this "
+            f"address: try again after {when}"
+        )
+    return (
+        f"此账号在此地址登录失败次数过多，请于 {when} 后再试，或请考核办解除 / too many failed "
+        f"logins for this account from this address: try again after {when}, or ask the "
+        "assessment office to unlock it"
+    )
 
 
 @router.get("/lang/{code}")

@@ -1,4 +1,14 @@
-"""Users: Argon2id password hashes, login with lockout, and the admin operations."""
+"""Users: Argon2id password hashes, a password policy, login with growing delays, server-side
+sessions ended by logout, reset, disable and role change, and the admin operations.
+
+Failed logins slow down, they do not lock anyone out: each attempt is counted from the audit
+log (``login.failed``), and an attempt is refused unchecked (``login.throttled``) until a delay
+has passed since the last failure — a delay that doubles with every further failure, counted
+three ways: for the account from this address (after ``FREE_PER_PAIR``), for the account from
+every address that failed it (after ``FREE_PER_ACCOUNT``: a legitimate user at an address that
+has not failed is never slowed by an attacker elsewhere), and for the address over all accounts
+(after ``FREE_PER_ADDRESS``: an office behind one NAT address is slowed, never shut out). The
+office lifts an account's delays with ``kaohe users unlock``."""
 
 from __future__ import annotations
 
@@ -11,32 +21,80 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kaohe.web import audit
-from kaohe.web.store import ROLES, ApiToken, AuditEntry, User, now
+from kaohe.web import audit, sessions
+from kaohe.web.store import ROLES, ApiToken, AuditEntry, User
 
 HASHER = PasswordHasher()  # Argon2id with the library's current parameters
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
-# however many accounts it tries: an address with this many failures in the window is refused
-MAX_FAILURES_PER_ADDRESS = 20
-ADDRESS_WINDOW = timedelta(minutes=15)
+#: failures counted within this window (older ones are forgotten)
+WINDOW = timedelta(minutes=30)
+ADDRESS_WINDOW = WINDOW
+FREE_PER_PAIR = 5  # an account from one address
+FREE_PER_ACCOUNT = 10  # an account from every address that failed it
+FREE_PER_ADDRESS = 20  # an address, whatever accounts it tries
+MAX_FAILURES_PER_ADDRESS = FREE_PER_ADDRESS
+FIRST_DELAY = timedelta(seconds=30)  # after the free failures; doubled by each one more
+LONGEST_DELAY = timedelta(minutes=15)
 MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+MAX_USERNAME = 64
+#: zxcvbn's estimate (0-4) a password must reach: "safely unguessable" by an online attack
+MIN_STRENGTH = 3
 # a hash to compare against when the user does not exist, so both paths take the same time
 _DUMMY = HASHER.hash("kaohe-no-such-user")
 
 
 class TooManyAttemptsError(Exception):
-    """Too many failed logins from one address: the attempt is refused unchecked."""
+    """Too many failed logins: the attempt is refused unchecked until ``retry_at`` (UTC)."""
+
+    def __init__(self, retry_at: datetime, why: str) -> None:
+        super().__init__(why)
+        self.retry_at = retry_at
+        self.why = why  # "account" (this account from here), "address" (this address)
 
 
 class AccountError(ValueError):
     """An account operation that cannot be done (unknown user, weak password, bad role)."""
 
 
-def hash_password(password: str) -> str:
+def password_problem(password: str, username: str = "", *others: str) -> str | None:
+    """Why the password is refused (zh / en), or None: at least ``MIN_PASSWORD`` characters,
+    not mostly the user name, and not guessable — common passwords, repeats,
+    sequences, keyboard walks, dates and dictionary words, as zxcvbn's offline lists judge."""
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+        n = MIN_PASSWORD
+        return f"密码至少 {n} 个字符 / the password must have at least {n} characters"
+    if len(password) > MAX_PASSWORD:
+        n = MAX_PASSWORD
+        return f"密码至多 {n} 个字符 / the password may have at most {n} characters"
+    if username and len(password.lower().replace(username.lower(), "")) < MIN_PASSWORD // 2 + 1:
+        return "密码不能主要由用户名构成 / the password must not be mostly the user name"
+    from zxcvbn import zxcvbn  # its word lists load on first use
+
+    found = zxcvbn(password[:100], user_inputs=[u for u in (username, *others, "kaohe") if u])
+    if int(found["score"]) < MIN_STRENGTH:
+        hint = found["feedback"].get("warning") or "it is easy to guess"
+        return (
+            "密码太容易被猜到，请换一个更长、更少规律的密码 / the password is too easy to "
+            f"guess: {hint}"
+        )
+    return None
+
+
+def hash_password(password: str, username: str = "", *others: str) -> str:
+    problem = password_problem(password, username, *others)
+    if problem:
+        raise AccountError(problem)
     return HASHER.hash(password)
+
+
+def check_username(username: str) -> None:
+    if not username or len(username) > MAX_USERNAME or not username.isprintable():
+        raise AccountError(
+            f"用户名须为 1 至 {MAX_USERNAME} 个可打印字符 / a user name has 1 to {MAX_USERNAME} "
+            f"printable characters, without spaces: {username[:80]!r}"
+        )
+    if any(c.isspace() for c in username):
+        raise AccountError(f"用户名不能有空格 / a user name has no spaces: {username[:80]!r}")
 
 
 def add_user(
@@ -49,17 +107,13 @@ def add_user(
     display_name: str = "",
     actor: str = "system",
 ) -> User:
-    if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
-    if role in ("reporter", "reviewer") and not department:
-        raise AccountError(f"a {role} belongs to an owner department: give --department")
-    if role == "unit" and not unit:
-        raise AccountError("an assessed unit's account needs its unit: give --unit")
+    check_username(username)
+    check_role(session, role, department, unit)
     if session.execute(select(User).where(User.username == username)).scalar_one_or_none():
         raise AccountError(f"user {username!r} exists already")
     user = User(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, username, display_name),
         role=role,
         department=department,
         unit=unit,
@@ -77,6 +131,46 @@ def add_user(
     return user
 
 
+def check_role(session: Session, role: str, department: str | None, unit: str | None) -> None:
+    """A role with the department or unit it needs, each known to a stored scheme version
+    (while no scheme is stored yet, any is accepted)."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    if role in ("reporter", "reviewer") and not department:
+        raise AccountError(f"a {role} belongs to an owner department: give --department")
+    if role == "unit" and not unit:
+        raise AccountError("an assessed unit's account needs its unit: give --unit")
+    known_units, known_departments = _known(session)
+    if (
+        role in ("reporter", "reviewer")
+        and known_departments
+        and department not in known_departments
+    ):
+        raise AccountError(
+            f"没有这个部门 / no owner department {department!r} in any stored scheme; "
+            f"departments: {', '.join(sorted(known_departments))}"
+        )
+    if role == "unit" and known_units and unit not in known_units:
+        raise AccountError(
+            f"没有这个考核对象 / no unit {unit!r} in any stored scheme; "
+            f"units: {', '.join(sorted(known_units))}"
+        )
+
+
+def _known(session: Session) -> tuple[set[str], set[str]]:
+    """The units and departments of every stored scheme version."""
+    from kaohe.web.cycles import scheme_of_version
+    from kaohe.web.store import SchemeVersion
+
+    units: set[str] = set()
+    departments: set[str] = set()
+    for version in session.execute(select(SchemeVersion)).scalars():
+        scheme = scheme_of_version(version)
+        units.update(scheme.units)
+        departments.update(scheme.departments)
+    return units, departments
+
+
 def find(session: Session, username: str) -> User:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -88,6 +182,8 @@ def set_active(session: Session, username: str, active: bool, actor: str = "syst
     user = find(session, username)
     before = user.active
     user.active = active
+    if not active:
+        sessions.end_all(session, user.id, "disabled")
     audit.record(
         session,
         actor,
@@ -99,58 +195,151 @@ def set_active(session: Session, username: str, active: bool, actor: str = "syst
     return user
 
 
-def reset_password(session: Session, username: str, password: str, actor: str = "system") -> User:
+def reset_password(
+    session: Session,
+    username: str,
+    password: str,
+    actor: str = "system",
+    revoke_tokens: bool = False,
+) -> User:
+    """A new password: every session of the user ends (and, if asked, every API token)."""
     user = find(session, username)
-    user.password_hash = hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
-    audit.record(session, actor, "user.reset_password", f"user:{username}")
+    user.password_hash = hash_password(password, username, user.display_name)
+    ended = sessions.end_all(session, user.id, "password reset")
+    revoked = 0
+    if revoke_tokens:
+        for token in tokens(session, username):
+            if not token.revoked:
+                token.revoked, revoked = True, revoked + 1
+    audit.record(
+        session,
+        actor,
+        "user.reset_password",
+        f"user:{username}",
+        after={"sessions_ended": ended, "tokens_revoked": revoked},
+    )
+    unlock(session, username, actor)
     return user
 
 
-def authenticate(session: Session, username: str, password: str, address: str = "") -> User | None:
-    """The user if the password is right and the account active and not locked; else None.
+def set_role(
+    session: Session,
+    username: str,
+    role: str,
+    department: str | None = None,
+    unit: str | None = None,
+    actor: str = "system",
+) -> User:
+    """Give the account another role (and department or unit): its sessions end."""
+    user = find(session, username)
+    check_role(session, role, department, unit)
+    before = {"role": user.role, "department": user.department, "unit": user.unit}
+    user.role = role
+    user.department = department if role in ("reporter", "reviewer") else None
+    user.unit = unit if role == "unit" else None
+    sessions.end_all(session, user.id, "role changed")
+    audit.record(
+        session,
+        actor,
+        "user.role",
+        f"user:{username}",
+        before=before,
+        after={"role": role, "department": user.department, "unit": user.unit},
+    )
+    return user
 
-    Five failures in a row lock the account for 15 minutes; every attempt is recorded."""
-    if address and failures_from(session, address) >= MAX_FAILURES_PER_ADDRESS:
-        raise TooManyAttemptsError(
-            f"登录失败次数过多，请 {ADDRESS_WINDOW.seconds // 60} 分钟后再试 / too many failed "
-            f"logins from this address; try again in {ADDRESS_WINDOW.seconds // 60} minutes"
-        )
+
+def unlock(session: Session, username: str, actor: str = "system") -> None:
+    """Lift the account's login delays: failures before now are no longer counted for it."""
+    find(session, username)
+    audit.record(session, actor, "login.unlock", f"user:{username}")
+
+
+def authenticate(session: Session, username: str, password: str, address: str = "") -> User | None:
+    """The user if the password is right and the account active; else None. Refused unchecked
+    (``TooManyAttemptsError``) while a delay runs (see the module's docstring); every attempt
+    is recorded."""
+    username = username[:MAX_USERNAME]  # a longer name is no account: failed, not an error
+    wait = retry_at(session, username, address)
+    if wait is not None:
+        audit.record(session, username, "login.throttled", f"user:{username}", address=address)
+        raise wait
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         _verify(_DUMMY, password)
         audit.record(session, username, "login.failed", f"user:{username}", address=address)
         return None
-    if user.locked_until is not None and user.locked_until > now():
-        audit.record(session, username, "login.locked", f"user:{username}", address=address)
-        return None
-    if not user.active or not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until, user.failed_logins = now() + LOCKOUT, 0
+    if not user.active or not _verify(user.password_hash, password[:MAX_PASSWORD]):
         audit.record(session, username, "login.failed", f"user:{username}", address=address)
         return None
-    user.failed_logins, user.locked_until = 0, None
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)
     audit.record(session, username, "login", f"user:{username}", address=address)
     return user
 
 
-def failures_from(session: Session, address: str) -> int:
-    """Failed or refused logins from ``address`` within the last ``ADDRESS_WINDOW``."""
-    since = (datetime.now(UTC) - ADDRESS_WINDOW).isoformat(timespec="microseconds")
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(
-                AuditEntry.address == address,
-                AuditEntry.at >= since,
-                AuditEntry.action.in_(("login.failed", "login.locked")),
-            )
-        ).scalar_one()
+def delay_after(failures: int, free: int) -> timedelta:
+    """How long after the last failure the next attempt waits: nothing for the first ``free``
+    failures, then ``FIRST_DELAY`` doubled by each further one, at most ``LONGEST_DELAY``."""
+    if failures < free:
+        return timedelta(0)
+    return min(FIRST_DELAY * 2 ** min(failures - free, 20), LONGEST_DELAY)
+
+
+def retry_at(session: Session, username: str, address: str) -> TooManyAttemptsError | None:
+    """The refusal for an attempt now, or None when it may be checked."""
+    moment = datetime.now(UTC)
+    since = _since(session, username, moment - WINDOW)
+    target = f"user:{username}"
+    pair = _failures(session, since, address=address, target=target) if address else []
+    account = _failures(session, since, target=target) if pair else []
+    everywhere = _failures(session, moment - WINDOW, address=address) if address else []
+    for failures, free, why in (
+        (pair, FREE_PER_PAIR, "account"),
+        (account, FREE_PER_ACCOUNT, "account"),
+        (everywhere, FREE_PER_ADDRESS, "address"),
+    ):
+        if failures:
+            until = failures[-1] + delay_after(len(failures), free)
+            if until > moment:
+                return TooManyAttemptsError(until, why)
+    return None
+
+
+def _since(session: Session, username: str, window_start: datetime) -> datetime:
+    """Failures of the account count from the window's start or its last unlock or login."""
+    last = session.execute(
+        select(func.max(AuditEntry.at)).where(
+            AuditEntry.target == f"user:{username}",
+            AuditEntry.action.in_(("login.unlock", "login")),
+            AuditEntry.at >= window_start.isoformat(timespec="microseconds"),
+        )
+    ).scalar()
+    return max(window_start, datetime.fromisoformat(last)) if last else window_start
+
+
+def _failures(
+    session: Session, since: datetime, address: str | None = None, target: str | None = None
+) -> list[datetime]:
+    """The times of failed logins since ``since`` (oldest first), of an address, an account
+    or both."""
+    query = select(AuditEntry.at).where(
+        AuditEntry.action == "login.failed",
+        AuditEntry.at > since.isoformat(timespec="microseconds"),
     )
+    if address is not None:
+        query = query.where(AuditEntry.address == address)
+    if target is not None:
+        query = query.where(AuditEntry.target == target)
+    return [
+        datetime.fromisoformat(at)
+        for at in session.execute(query.order_by(AuditEntry.at)).scalars()
+    ]
+
+
+def failures_from(session: Session, address: str) -> int:
+    """Failed logins from ``address`` within the last ``WINDOW``."""
+    return len(_failures(session, datetime.now(UTC) - WINDOW, address=address))
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -7,25 +7,32 @@ Forms carry a CSRF token bound to the session; every response carries security h
 
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine, Table, bindparam, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kaohe import __version__
-from kaohe.web import audit, permissions
+from kaohe.web import audit, clock, permissions, sessions
+from kaohe.web.limits import BodyLimit, TrustedProxies
 from kaohe.web.pagecache import PageCache
 from kaohe.web.settings import Settings
 from kaohe.web.store import User, open_engine, session_factory
+
+LOG = logging.getLogger("kaohe.web")
+DEVELOPMENT_WARNING = (
+    "KAOHE_ENV=development: 开发模式，勿用于正式考核 / development mode, not for a real "
+    "assessment — set KAOHE_ENV=production and KAOHE_SECRET_KEY (docs/security.md)"
+)
 
 HERE = Path(__file__).resolve().parent
 SECURITY_HEADERS = {
@@ -48,10 +55,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,  # SecurityHeaders redirects /path/ to /path, never via Host
         openapi_url="/api/openapi.json",
         description="The platform's JSON API: bearer tokens from `kaohe users token`.",
     )
     engine = open_engine(settings.database_url)
+    # never a known secret: the one set, or this installation's own (random, in its database)
+    secret = settings.secret_key or sessions.instance_secret(engine)
+    if settings.env == "development":
+        LOG.warning(DEVELOPMENT_WARNING)
+    clock.use(settings.timezone)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
@@ -60,13 +73,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(PageCache, engine=engine)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=secret,
         session_cookie="kaohe_session",
         same_site="lax",
         https_only=settings.https,
-        max_age=8 * 3600,
+        max_age=int(sessions.LIFETIME.total_seconds()),
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        BodyLimit, form_bytes=settings.max_form_bytes, upload_bytes=settings.max_upload_bytes
+    )
+    app.add_middleware(SecurityHeaders, hsts=settings.https)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)  # outermost
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(LoginRequiredError)
@@ -111,18 +128,27 @@ def routers() -> tuple[APIRouter, ...]:
     )
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 class SecurityHeaders:
     """Pure ASGI middleware adding ``SECURITY_HEADERS`` to every response (no per-request
-    Request/Response objects, unlike ``@app.middleware``), and noting the client's address for
-    the audit log."""
+    Request/Response objects, unlike ``@app.middleware``) — and HSTS when served over HTTPS —,
+    noting the client's address for the audit log, and sending ``/path/`` to ``/path`` by a
+    relative redirect (never built from the request's Host header)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+        headers = {**SECURITY_HEADERS, **({"Strict-Transport-Security": HSTS} if hsts else {})}
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            await self._redirect(scope, send, "/" + path.strip("/"))
             return
 
         client = scope.get("client")
@@ -136,6 +162,18 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    async def _redirect(self, scope: Scope, send: Send, path: str) -> None:
+        query = scope.get("query_string", b"")
+        location = path.encode("utf-8") + (b"?" + query if query else b"")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 308,
+                "headers": [(b"location", location), (b"content-length", b"0"), *self.headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
 
 
 def templates() -> Jinja2Templates:
@@ -168,12 +206,12 @@ def current_user(request: Request) -> User | None:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return _token_user(request, auth[7:].strip())
-    uid = request.session.get("uid")
-    if uid is None:
+    sid = request.session.get("sid")
+    if sid is None:
         return None
-    user = _user_by_id(request.app.state.engine, uid)
+    user = sessions.user_of(request.app.state.engine, sid)
     if user is None or not user.active:
-        request.session.clear()
+        request.session.clear()  # ended, expired or disabled: a visitor from now on
         return None
     return user
 
@@ -193,23 +231,31 @@ def _token_user(request: Request, token: str) -> User:
         return user
 
 
-_USERS = cast(Table, User.__table__)
-_USER_BY_ID = select(*_USERS.c).where(_USERS.c.id == bindparam("uid"))
+MAX_OFFSET = 1_000_000_000
 
 
-def _user_by_id(engine: Engine, uid: Any) -> User | None:
-    """The user row read by one prebuilt Core statement (no ORM session: this runs on every
-    request), returned as a detached ``User`` with every column loaded."""
-    if not isinstance(uid, int) or isinstance(uid, bool):
+def page_offset(request: Request) -> int:
+    """The ``offset`` query parameter of a paged list: a whole number from 0 (422 otherwise)."""
+    raw = request.query_params.get("offset", "") or "0"
+    if not _digits(raw, 10) or int(raw) > MAX_OFFSET:
+        top = MAX_OFFSET
+        raise HTTPException(
+            422, f"offset 应为 0 至 {top} 的整数 / offset must be a whole number 0–{top}"
+        )
+    return int(raw)
+
+
+def _digits(raw: str, most: int) -> bool:
+    """ASCII digits only (no sign, space or other script's digits), at most ``most`` of them."""
+    return 0 < len(raw) <= most and raw.isascii() and raw.isdigit()
+
+
+def row_id(raw: str) -> int | None:
+    """A row id sent in a form (a positive 32-bit integer), or None for anything else."""
+    raw = raw.strip()
+    if not _digits(raw, 10) or not 1 <= int(raw) <= 2_147_483_647:
         return None
-    with engine.connect() as conn:
-        conn.execution_options(kaohe_read=True)
-        row = conn.execute(_USER_BY_ID, {"uid": uid}).one_or_none()
-    if row is None:
-        return None
-    user = User(**row._mapping)
-    make_transient_to_detached(user)
-    return user
+    return int(raw)
 
 
 class Access:

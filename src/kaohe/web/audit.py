@@ -82,6 +82,25 @@ def lock(session: Session) -> Head:
     return head
 
 
+def lock_fresh(session: Session, *rows: object) -> Head:
+    """Lock the head, then read ``rows`` again: a state change decides on what it changes as
+    it is now, not as it was before another writer committed (no lost update). The head is the
+    first lock every write takes (see ``first_lock``), so locks are always taken in one order
+    and two writers never deadlock."""
+    head = lock(session)
+    for row in rows:
+        session.refresh(row)
+    return head
+
+
+def first_lock(session: Session, _context: object, _instances: object) -> None:
+    """A ``before_flush`` hook: a transaction that writes rows takes the head's lock before the
+    rows' own locks (the one order of locks; see ``lock_fresh``)."""
+    if session.new or session.dirty or session.deleted:
+        with session.no_autoflush:
+            lock(session)
+
+
 def record(
     session: Session,
     actor: str,

@@ -26,12 +26,21 @@ def _settings() -> Settings:
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    from kaohe.web.app import create_app
+    from kaohe.web.app import DEVELOPMENT_WARNING, create_app
     from kaohe.web.serving import NoDelayH11Protocol
 
+    if settings.env == "development":
+        click.secho(DEVELOPMENT_WARNING, fg="yellow", bold=True, err=True)
+    # uvicorn never believes X-Forwarded-* itself (by default it does from 127.0.0.1): the app
+    # does, from KAOHE_TRUSTED_PROXIES only
     if workers == 1:
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_level="info", http=NoDelayH11Protocol
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            http=NoDelayH11Protocol,
+            proxy_headers=False,
         )
         return
     # several processes, each building the app from the environment (stateless: they share
@@ -45,6 +54,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         port=port,
         log_level="info",
         http=NoDelayH11Protocol,
+        proxy_headers=False,
     )
 
 
@@ -134,7 +144,7 @@ def upgrade() -> None:
 
 @click.group()
 def users() -> None:
-    """Accounts: add, disable, enable, reset-password."""
+    """Accounts: add, disable, enable, reset-password, set-role, unlock, tokens."""
 
 
 def _transaction() -> AbstractContextManager[Session]:
@@ -197,12 +207,53 @@ def _set_active(username: str, active: bool) -> None:
 @users.command("reset-password")
 @click.argument("username")
 @click.password_option(help="The new password (asked for when not given).")
-def users_reset(username: str, password: str) -> None:
-    """Set a new password and lift a lockout."""
+@click.option("--revoke-tokens", is_flag=True, help="Also revoke every API token of the account.")
+def users_reset(username: str, password: str, revoke_tokens: bool) -> None:
+    """Set a new password: every session of the account ends, its login delays are lifted.
+
+    \b
+    Example:
+      kaohe users reset-password wang --revoke-tokens
+    """
     from kaohe.web.accounts import reset_password
 
-    _account(reset_password, username, password)
-    click.echo(f"new password set for {username}")
+    _account(reset_password, username, password, revoke_tokens=revoke_tokens)
+    click.echo(f"new password set for {username}; its sessions ended")
+
+
+@users.command("set-role")
+@click.argument("username")
+@click.option(
+    "--role", required=True, type=click.Choice(["office", "reporter", "reviewer", "unit"])
+)
+@click.option("--department", help="The owner department (reporters and reviewers).")
+@click.option("--unit", help="The unit (an assessed unit's account).")
+def users_set_role(username: str, role: str, department: str | None, unit: str | None) -> None:
+    """Give an account another role; its sessions end.
+
+    \b
+    Example:
+      kaohe users set-role wang --role reviewer --department stats
+    """
+    from kaohe.web.accounts import set_role
+
+    _account(set_role, username, role, department, unit)
+    click.echo(f"{username} is now {role}; its sessions ended")
+
+
+@users.command("unlock")
+@click.argument("username")
+def users_unlock(username: str) -> None:
+    """Lift an account's login delays (failed logins before now no longer count for it).
+
+    \b
+    Example:
+      kaohe users unlock office
+    """
+    from kaohe.web.accounts import unlock
+
+    _account(unlock, username)
+    click.echo(f"{username}: login delays lifted")
 
 
 @users.command("token")

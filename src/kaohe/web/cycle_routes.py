@@ -20,7 +20,7 @@ from kaohe.io.data_files import read_tables
 from kaohe.io.template import departments, template_columns, write_template
 from kaohe.scheme import Scheme
 from kaohe.web import audit, cycles, evidence, writer
-from kaohe.web.app import DB, Access, RowId, check_csrf, render
+from kaohe.web.app import DB, Access, RowId, check_csrf, render, row_id
 from kaohe.web.cycles import CycleError
 from kaohe.web.permissions import department_of
 from kaohe.web.store import CYCLE_STATES, Cycle, SchemeVersion, User, Value
@@ -208,7 +208,7 @@ def _entry_save(
     entered = {k: v for k, v in form.items() if k.startswith("cell:")}
     bases = {}
     for k, v in form.items():
-        if k.startswith("base:") and v.isdigit() and len(v) < 10:
+        if k.startswith("base:") and v.isascii() and v.isdigit() and len(v) < 10:
             bases[k.removeprefix("base:")] = int(v)
     return _save(request, session, cycle, scheme, user, entered, [], bases=bases)
 
@@ -295,8 +295,6 @@ async def upload(request: Request, cycle_id: RowId, user: Reporter) -> Response:
     """The department's filled template (.xlsx or .csv): every cell of its columns is checked,
     and the upload is saved whole or not at all."""
     limit = request.app.state.settings.max_upload_bytes
-    if int(request.headers.get("content-length") or 0) > limit + 65536:
-        raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
     form = await request.form(max_files=1, max_fields=20)
     file = form.get("file")
     name, body = "", b""
@@ -422,8 +420,8 @@ def _review_save(
     approve = form.get("decision") == "approve"
     comment = form.get("comment", "")
     try:
-        for vid in [v for k, v in fields if k == "value"]:
-            value = session.get(Value, int(vid))
+        for vid in [row_id(v) for k, v in fields if k == "value"]:
+            value = session.get(Value, vid) if vid is not None else None
             if value is None or value.cycle_id != cycle.id or value.column not in keys:
                 raise HTTPException(403, "不是您部门的数据 / not your department's value")
             cycles.review(session, value, approve, user, comment)

@@ -204,6 +204,7 @@ def reschedule(
     session: Session, cycle: Cycle, schedule: Schedule, read_revision: int, actor: str = "system"
 ) -> Cycle:
     """Set the cycle's dates, refused if the cycle changed since the page was read."""
+    audit.lock_fresh(session, cycle)
     check_revision(cycle, read_revision)
     if cycle.state == "final":
         raise CycleError("a final cycle is locked")
@@ -256,6 +257,7 @@ def change_version(
     actor: str = "system",
 ) -> Cycle:
     """Bind a draft cycle to another scheme version; once collection starts it is frozen."""
+    audit.lock_fresh(session, cycle)
     check_revision(cycle, read_revision)
     if cycle.state != "draft":
         raise CycleError(
@@ -285,6 +287,7 @@ def move(
 ) -> Cycle:
     """Move a cycle to ``state``, if allowed from where it is and its preconditions hold (and,
     given the revision the mover read, if nobody changed the cycle since)."""
+    audit.lock_fresh(session, cycle)  # the cycle as it is now, no one else moving it
     check_revision(cycle, read_revision)
     if state not in CYCLE_STATES:
         raise CycleError(f"unknown state {state!r}; states: {', '.join(CYCLE_STATES)}")
@@ -385,9 +388,11 @@ _INSERT_VALUE = insert(cast(Table, Value.__table__)).returning(Value.__table__.c
 def review(
     session: Session, value: Value, approve: bool, reviewer: User | None = None, comment: str = ""
 ) -> Value:
-    """Approve or return a submitted value; nobody reviews their own entry."""
+    """Approve or return a submitted value; nobody reviews their own entry. Decided on the
+    value as it is under the audit lock: of two reviewers at once, the second is refused."""
+    audit.lock_fresh(session, value)
     if value.state != "submitted":
-        raise CycleError(f"this value is {value.state} already")
+        raise ConflictError(f"this value is {value.state} already")
     if reviewer is not None and value.submitted_by == reviewer.id:
         raise CycleError("a value cannot be approved or returned by the person who entered it")
     if not approve and not comment.strip():

@@ -25,8 +25,6 @@ OPEN_STATES = ("collecting", "reviewing", "publicity")  # afterwards the record 
 async def read_upload(request: Request) -> tuple[dict[str, str], str, bytes]:
     """The form's fields, and its one file's name and bytes (at most the upload limit)."""
     limit = request.app.state.settings.max_upload_bytes
-    if int(request.headers.get("content-length") or 0) > limit + 65536:
-        raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
     form = await request.form(max_files=1, max_fields=20)
     check_csrf(request, str(form.get("csrf", "")))
     fields = {k: str(v) for k, v in form.items() if not isinstance(v, UploadFile)}

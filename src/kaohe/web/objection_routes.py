@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kaohe.web import evidence, objections
 from kaohe.web.app import DB, Access, RowId, check_csrf, render
-from kaohe.web.cycles import CycleError, scheme_of
+from kaohe.web.cycles import ConflictError, CycleError, scheme_of
 from kaohe.web.evidence_routes import read_upload
 from kaohe.web.store import Cycle, Objection, User
 
@@ -108,5 +108,6 @@ def objection_answer(
         session.commit()
     except CycleError as exc:
         session.rollback()
-        return _page(request, session, obj.cycle_id, user, str(exc), 422)
+        status = 409 if isinstance(exc, ConflictError) else 422
+        return _page(request, session, obj.cycle_id, user, str(exc), status)
     return RedirectResponse(f"/cycles/{obj.cycle_id}/objections", status_code=303)

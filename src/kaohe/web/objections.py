@@ -39,6 +39,11 @@ def file(
     if user.role != "unit" or not user.unit:
         raise CycleError("only an assessed unit files objections, for itself")
     scheme = cycles.scheme_of(cycle, session)
+    if user.unit not in scheme.units:
+        raise CycleError(
+            f"您的账号所属单位 {user.unit!r} 不在本次考核中 / your account's unit {user.unit!r} "
+            "is not assessed in this cycle"
+        )
     ind = scheme.indicators.get(indicator)
     if ind is None or not ind.applies_to(scheme.units[user.unit].category):
         raise CycleError(f"{indicator!r} is not an indicator of {scheme.units[user.unit].name}")
@@ -72,9 +77,12 @@ def answer(
     corrected: dict[str, str] | None = None,
 ) -> Objection:
     """Accept or reject with reasons; on acceptance the corrected cells (column → value) become
-    new versions, submitted by the office and waiting for the owner department's review."""
+    new versions, submitted by the office and waiting for the owner department's review.
+    Decided on the objection as it is under the audit lock: of two answers at once, the second
+    is refused."""
+    audit.lock_fresh(session, obj)
     if obj.state != "open":
-        raise CycleError(f"this objection is {obj.state} already")
+        raise cycles.ConflictError(f"this objection is {obj.state} already")
     if not text.strip():
         raise CycleError("say why: the answer is required")
     cycle = session.get(Cycle, obj.cycle_id)

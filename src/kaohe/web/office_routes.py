@@ -62,8 +62,6 @@ async def scheme_upload(request: Request, user: Planner, session: DB) -> Respons
     """A scheme file becomes a new version (the same text is the same version); an invalid
     one is refused with every problem located by line and field."""
     limit = request.app.state.settings.max_upload_bytes
-    if int(request.headers.get("content-length") or 0) > limit + 65536:
-        raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
     form = await request.form(max_files=1, max_fields=10)
     check_csrf(request, str(form.get("csrf", "")))
     file = form.get("file")
@@ -113,7 +111,7 @@ def _schedule(fields: dict[str, str]) -> Schedule:
 
 def _int(fields: dict[str, str], key: str) -> int:
     raw = fields.get(key, "")
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise FormError(f"{key}: 不是有效编号 / not a valid number: {raw!r}")
     return int(raw)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kaohe.errors import KaoheError
 from kaohe.web import personnel
 from kaohe.web import personnel_arena as arena
-from kaohe.web.app import DB, Access, RowId, check_csrf, render
+from kaohe.web.app import DB, Access, RowId, check_csrf, page_offset, render
 from kaohe.web.permissions import can_see_cycle
 from kaohe.web.personnel_ballots import EnteredBallot, choice_names, enter_ballot
 from kaohe.web.personnel_routes import _actor, _cycle, _failed, _files, _own_unit
@@ -66,7 +66,7 @@ def _ballots_page(
     office = unit is None
     designs = personnel.designs_of(session, cycle)
     design = designs.appraisal if designs is not None else None
-    offset = max(0, int(request.query_params.get("offset", "0") or 0))
+    offset = page_offset(request)
     query = select(Ballot).where(Ballot.cycle_id == cycle.id, Ballot.entered_by.is_not(None))
     count = select(func.count()).select_from(Ballot).where(Ballot.cycle_id == cycle.id)
     count = count.where(Ballot.entered_by.is_not(None))

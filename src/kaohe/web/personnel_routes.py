@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 from kaohe.errors import KaoheError
 from kaohe.web import personnel
 from kaohe.web import personnel_compute as pc
-from kaohe.web.app import DB, Access, RowId, check_csrf, render
+from kaohe.web.app import DB, Access, RowId, check_csrf, page_offset, render
 from kaohe.web.cycles import CycleError, scheme_of
 from kaohe.web.permissions import can_see_cycle, may_see_person
 from kaohe.web.store import (
@@ -97,7 +97,7 @@ def _overview(
 ) -> HTMLResponse:
     unit = _own_unit(user)
     run = pc.latest_computation(session, cycle)
-    offset = max(0, int(request.query_params.get("offset", "0") or 0))
+    offset = page_offset(request)
     names = _names(session, unit)
     office = user is not None and user.role == "office"
     imports = (
@@ -153,8 +153,6 @@ async def _files(request: Request) -> tuple[dict[str, str], dict[str, tuple[str,
     """A multipart form's fields and files (name → (filename, bytes)), each within the upload
     limit; the CSRF token checked."""
     limit = request.app.state.settings.max_upload_bytes
-    if int(request.headers.get("content-length") or 0) > 5 * limit + 65536:
-        raise HTTPException(413, f"文件过大 / the files are larger than {limit // 2**20} MB")
     form = await request.form(max_files=5, max_fields=20)
     check_csrf(request, str(form.get("csrf", "")))
     fields: dict[str, str] = {}

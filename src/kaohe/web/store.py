@@ -64,6 +64,33 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
 
 
+class UserSession(Base):
+    """A login's server-side session: the cookie holds a random token, this row its SHA-256.
+    Logout ends it; a password reset, a disable or a role change ends every session of the
+    user (``ended_at`` set, never deleted: the log of who was logged in when stays)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    ended_why: Mapped[str] = mapped_column(String(32), default="")
+
+
+class InstanceSetting(Base):
+    """Values that belong to this installation and live with its data: the secret that signs
+    session cookies (made at random on first start when ``KAOHE_SECRET_KEY`` is not set)."""
+
+    __tablename__ = "instance_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+
+
 class ApiToken(Base):
     """A machine client's bearer token; only its SHA-256 is stored."""
 
@@ -596,7 +623,13 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions of the platform: every one that flushes a change takes the audit head's lock
+    first (``kaohe.web.audit.first_lock``: one order of locks for every writer)."""
+    from kaohe.web.audit import first_lock
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "before_flush", first_lock)
+    return factory
 
 
 @contextmanager
