@@ -283,7 +283,8 @@ def delay_after(failures: int, free: int) -> timedelta:
     failures, then ``FIRST_DELAY`` doubled by each further one, at most ``LONGEST_DELAY``."""
     if failures < free:
         return timedelta(0)
-    return min(FIRST_DELAY * 2 ** min(failures - free, 20), LONGEST_DELAY)
+    grown: timedelta = FIRST_DELAY * 2 ** min(failures - free, 20)
+    return min(grown, LONGEST_DELAY)
 
 
 def retry_at(session: Session, username: str, address: str) -> TooManyAttemptsError | None:
