@@ -218,8 +218,7 @@ def reset_password(
         f"user:{username}",
         after={"sessions_ended": ended, "tokens_revoked": revoked},
     )
-    unlock(session, username, actor)
-    return user
+    return user  # its login delays end with it (``_since``)
 
 
 def set_role(
@@ -308,11 +307,12 @@ def retry_at(session: Session, username: str, address: str) -> TooManyAttemptsEr
 
 
 def _since(session: Session, username: str, window_start: datetime) -> datetime:
-    """Failures of the account count from the window's start or its last unlock or login."""
+    """Failures of the account count from the window's start or its last unlock, password
+    reset or login."""
     last = session.execute(
         select(func.max(AuditEntry.at)).where(
             AuditEntry.target == f"user:{username}",
-            AuditEntry.action.in_(("login.unlock", "login")),
+            AuditEntry.action.in_(("login.unlock", "user.reset_password", "login")),
             AuditEntry.at >= window_start.isoformat(timespec="microseconds"),
         )
     ).scalar()

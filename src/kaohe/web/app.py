@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -192,6 +193,16 @@ def db(request: Request) -> Any:
 
 
 DB = Annotated[Session, Depends(db)]
+
+
+async def posted_form(request: Request) -> FormData:
+    """A POSTed form (fields and up to five files), read before the handler runs: handlers
+    that take it are plain functions run in worker threads, never on the event loop (parsing
+    an upload, or a YAML scheme, must not stall every other request)."""
+    return await request.form(max_files=5, max_fields=1000)
+
+
+Posted = Annotated[FormData, Depends(posted_form)]
 # a row id in a path: a positive 32-bit integer (larger numbers are refused with 422, before any
 # database sees them)
 RowId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]

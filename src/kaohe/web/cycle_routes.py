@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -293,7 +294,9 @@ def template_download(cycle_id: RowId, user: Reporter, session: DB) -> Response:
 @router.post("/cycles/{cycle_id}/upload", response_model=None)
 async def upload(request: Request, cycle_id: RowId, user: Reporter) -> Response:
     """The department's filled template (.xlsx or .csv): every cell of its columns is checked,
-    and the upload is saved whole or not at all."""
+    and the upload is saved whole or not at all. The file is read and checked in a worker
+    thread, outside any transaction (no lock is held while a big file is parsed); only the
+    saving runs in the writer's batch."""
     limit = request.app.state.settings.max_upload_bytes
     form = await request.form(max_files=1, max_fields=20)
     file = form.get("file")
@@ -302,38 +305,41 @@ async def upload(request: Request, cycle_id: RowId, user: Reporter) -> Response:
         name, body = file.filename, await file.read(limit + 1)
     if len(body) > limit:
         raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
-    csrf = str(form.get("csrf", ""))
+    check_csrf(request, str(form.get("csrf", "")))
+    scheme = await run_in_threadpool(_readable_scheme, request, cycle_id, user)
+    suffix = Path(name).suffix.lower()
+    problem = ""
+    if not name:
+        problem = "请选择文件 / choose a file"
+    elif suffix not in (".xlsx", ".csv"):
+        problem = f"{name}: 只接受 .xlsx 或 .csv / only .xlsx or .csv"
+    read: Read = (
+        ({}, {}, [problem])
+        if problem
+        else await run_in_threadpool(_read_upload, scheme, user, body, suffix, name)
+    )
     return await writer.run(
         request.app.state.sessions,
-        lambda s: _upload_save(request, s, cycle_id, user, csrf, name, body),
+        lambda s: _upload_save(request, s, cycle_id, user, read),
     )
 
 
+def _readable_scheme(request: Request, cycle_id: int, user: User | None) -> Scheme:
+    """The cycle's scheme, read on a read-only session of its own (404 if not visible)."""
+    with request.app.state.sessions() as session:
+        session.connection(execution_options={"kaohe_read": True})
+        return _cycle(session, cycle_id, user)[1]
+
+
+Read = tuple[dict[str, str], dict[str, str], list[str]]
+
+
 def _upload_save(
-    request: Request,
-    session: Session,
-    cycle_id: int,
-    user: User | None,
-    csrf: str,
-    name: str,
-    body: bytes,
+    request: Request, session: Session, cycle_id: int, user: User | None, read: Read
 ) -> Response:
-    check_csrf(request, csrf)
     cycle, scheme = _cycle(session, cycle_id, user)
-    if not name:
-        return entry_error(request, session, cycle, scheme, user, "请选择文件 / choose a file")
-    suffix = Path(name).suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        return entry_error(
-            request,
-            session,
-            cycle,
-            scheme,
-            user,
-            f"{name}: 只接受 .xlsx 或 .csv / only .xlsx or .csv",
-        )
-    cells, where, errors = _read_upload(scheme, user, body, suffix, name)
-    return _save(request, session, cycle, scheme, user, cells, errors, where)
+    cells, where, errors = read
+    return _save(request, session, cycle, scheme, user, cells, list(errors), where)
 
 
 def _read_upload(

@@ -9,10 +9,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from kaohe.web import evidence
-from kaohe.web.app import DB, Access, RowId, check_csrf
+from kaohe.web.app import DB, Access, Posted, RowId, check_csrf
 from kaohe.web.cycle_routes import entry_error, owned_cycle
 from kaohe.web.store import Evidence, User, Value
 
@@ -22,23 +22,25 @@ Viewer = Annotated[User | None, Depends(Access("evidence.view"))]
 OPEN_STATES = ("collecting", "reviewing", "publicity")  # afterwards the record is closed
 
 
-async def read_upload(request: Request) -> tuple[dict[str, str], str, bytes]:
+def read_upload(request: Request, form: FormData) -> tuple[dict[str, str], str, bytes]:
     """The form's fields, and its one file's name and bytes (at most the upload limit)."""
     limit = request.app.state.settings.max_upload_bytes
-    form = await request.form(max_files=1, max_fields=20)
     check_csrf(request, str(form.get("csrf", "")))
     fields = {k: str(v) for k, v in form.items() if not isinstance(v, UploadFile)}
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         return fields, "", b""
-    body = await file.read(limit + 1)
+    file.file.seek(0)
+    body = file.file.read(limit + 1)
     return fields, file.filename, body
 
 
 @router.post("/cycles/{cycle_id}/evidence", response_model=None)
-async def attach(request: Request, cycle_id: RowId, user: Reporter, session: DB) -> Response:
+def attach(
+    request: Request, cycle_id: RowId, user: Reporter, form: Posted, session: DB
+) -> Response:
     """Attach a file to the newest version of one of the department's cells."""
-    fields, filename, body = await read_upload(request)
+    fields, filename, body = read_upload(request, form)
     cycle, scheme, columns = owned_cycle(session, cycle_id, user)
     unit, column = fields.get("unit", ""), fields.get("column", "")
     if cycle.state not in OPEN_STATES:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from kaohe.web import evidence, objections
-from kaohe.web.app import DB, Access, RowId, check_csrf, render
+from kaohe.web.app import DB, Access, Posted, RowId, check_csrf, render
 from kaohe.web.cycles import ConflictError, CycleError, scheme_of
 from kaohe.web.evidence_routes import read_upload
 from kaohe.web.store import Cycle, Objection, User
@@ -66,9 +66,11 @@ def objection_list(request: Request, cycle_id: RowId, user: Viewer, session: DB)
 
 
 @router.post("/cycles/{cycle_id}/objections", response_model=None)
-async def objection_file(request: Request, cycle_id: RowId, user: Filer, session: DB) -> Response:
+def objection_file(
+    request: Request, cycle_id: RowId, user: Filer, form: Posted, session: DB
+) -> Response:
     """File an objection with its reasons and, optionally, one evidence file."""
-    fields, filename, body = await read_upload(request)
+    fields, filename, body = read_upload(request, form)
     cycle = session.get(Cycle, cycle_id)
     if cycle is None or user is None:
         raise HTTPException(404, "没有这个考核 / no such cycle")

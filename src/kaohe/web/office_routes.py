@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from kaohe.errors import KaoheError
 from kaohe.web import cycles
-from kaohe.web.app import DB, Access, RowId, check_csrf, render
+from kaohe.web.app import DB, Access, Posted, RowId, check_csrf, render
 from kaohe.web.cycles import CycleError, Schedule
 from kaohe.web.dashboard import dashboard
 from kaohe.web.permissions import department_of
@@ -58,11 +58,10 @@ def scheme_list(request: Request, user: Planner, session: DB) -> HTMLResponse:
 
 
 @router.post("/schemes", response_model=None)
-async def scheme_upload(request: Request, user: Planner, session: DB) -> Response:
+def scheme_upload(request: Request, user: Planner, form: Posted, session: DB) -> Response:
     """A scheme file becomes a new version (the same text is the same version); an invalid
     one is refused with every problem located by line and field."""
     limit = request.app.state.settings.max_upload_bytes
-    form = await request.form(max_files=1, max_fields=10)
     check_csrf(request, str(form.get("csrf", "")))
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
@@ -70,7 +69,8 @@ async def scheme_upload(request: Request, user: Planner, session: DB) -> Respons
     name = file.filename
     if not name.lower().endswith(SCHEME_SUFFIXES):
         return _schemes_page(request, session, user, [f"{name}: 只接受 .yaml / only .yaml"], 422)
-    body = await file.read(limit + 1)
+    file.file.seek(0)
+    body = file.file.read(limit + 1)
     if len(body) > limit:
         raise HTTPException(413, f"文件过大 / the file is larger than {limit // 2**20} MB")
     try:
@@ -116,16 +116,15 @@ def _int(fields: dict[str, str], key: str) -> int:
     return int(raw)
 
 
-async def _fields(request: Request) -> dict[str, str]:
-    form = await request.form(max_files=0, max_fields=200)
+def _fields(request: Request, form: FormData) -> dict[str, str]:
     check_csrf(request, str(form.get("csrf", "")))
-    return {k: str(v) for k, v in form.items()}
+    return {k: str(v) for k, v in form.items() if isinstance(v, str)}
 
 
 @router.post("/cycles/new", response_model=None)
-async def cycle_create(request: Request, user: Planner, session: DB) -> Response:
+def cycle_create(request: Request, user: Planner, form: Posted, session: DB) -> Response:
     """A new draft cycle on a scheme version, with its dates."""
-    fields = await _fields(request)
+    fields = _fields(request, form)
     try:
         version = session.get(SchemeVersion, _int(fields, "scheme_version"))
         if version is None:
@@ -145,9 +144,11 @@ async def cycle_create(request: Request, user: Planner, session: DB) -> Response
 
 
 @router.post("/cycles/{cycle_id}/schedule", response_model=None)
-async def cycle_schedule(request: Request, cycle_id: RowId, user: Office, session: DB) -> Response:
+def cycle_schedule(
+    request: Request, cycle_id: RowId, user: Office, form: Posted, session: DB
+) -> Response:
     """New dates for the cycle, refused (409) if it changed since the page was read."""
-    fields = await _fields(request)
+    fields = _fields(request, form)
     cycle = _cycle(session, cycle_id)
     try:
         cycles.reschedule(
@@ -165,9 +166,11 @@ async def cycle_schedule(request: Request, cycle_id: RowId, user: Office, sessio
 
 
 @router.post("/cycles/{cycle_id}/version", response_model=None)
-async def cycle_version(request: Request, cycle_id: RowId, user: Office, session: DB) -> Response:
+def cycle_version(
+    request: Request, cycle_id: RowId, user: Office, form: Posted, session: DB
+) -> Response:
     """Bind a draft cycle to another scheme version."""
-    fields = await _fields(request)
+    fields = _fields(request, form)
     cycle = _cycle(session, cycle_id)
     try:
         version = session.get(SchemeVersion, _int(fields, "scheme_version"))

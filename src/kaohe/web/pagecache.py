@@ -129,4 +129,4 @@ class PageCache:
         if not scope["path"].startswith(self.prefixes):
             return False
         session = scope.get("session") or {}
-        return "uid" not in session
+        return "sid" not in session  # a logged-in user never gets the public copy

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kaohe.errors import KaoheError
 from kaohe.web import personnel
 from kaohe.web import personnel_arena as arena
-from kaohe.web.app import DB, Access, RowId, check_csrf, page_offset, render
+from kaohe.web.app import DB, Access, Posted, RowId, check_csrf, page_offset, render
 from kaohe.web.permissions import can_see_cycle
 from kaohe.web.personnel_ballots import EnteredBallot, choice_names, enter_ballot
 from kaohe.web.personnel_routes import _actor, _cycle, _failed, _files, _own_unit
@@ -110,9 +110,10 @@ def ballots_page(request: Request, cycle_id: RowId, user: Viewer, session: DB) -
 
 
 @router.post("/cycles/{cycle_id}/personnel/ballots", response_model=None)
-async def ballot_enter(request: Request, cycle_id: RowId, user: Office, session: DB) -> Response:
+def ballot_enter(
+    request: Request, cycle_id: RowId, user: Office, form: Posted, session: DB
+) -> Response:
     """Enter one paper ballot: all of it or nothing."""
-    form = await request.form(max_files=0, max_fields=200)
     check_csrf(request, str(form.get("csrf", "")))
     fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     cycle = _cycle(session, cycle_id, user)
@@ -178,8 +179,10 @@ def arena_page(request: Request, cycle_id: RowId, user: Office, session: DB) -> 
 
 
 @router.post("/cycles/{cycle_id}/personnel/arena/design", response_model=None)
-async def arena_design(request: Request, cycle_id: RowId, user: Office, session: DB) -> Response:
-    _, files = await _files(request)
+def arena_design(
+    request: Request, cycle_id: RowId, user: Office, form: Posted, session: DB
+) -> Response:
+    _, files = _files(request, form)
     cycle = _cycle(session, cycle_id, user)
     try:
         if "design" not in files:
@@ -194,9 +197,11 @@ async def arena_design(request: Request, cycle_id: RowId, user: Office, session:
 
 
 @router.post("/cycles/{cycle_id}/personnel/arena/marks", response_model=None)
-async def arena_marks(request: Request, cycle_id: RowId, user: Office, session: DB) -> Response:
+def arena_marks(
+    request: Request, cycle_id: RowId, user: Office, form: Posted, session: DB
+) -> Response:
     """Upload the judges' marks (replacing those before), all or nothing."""
-    _, files = await _files(request)
+    _, files = _files(request, form)
     cycle = _cycle(session, cycle_id, user)
     try:
         if "file" not in files:
@@ -211,8 +216,9 @@ async def arena_marks(request: Request, cycle_id: RowId, user: Office, session: 
 
 
 @router.post("/cycles/{cycle_id}/personnel/arena/compute", response_model=None)
-async def arena_compute(request: Request, cycle_id: RowId, user: Office, session: DB) -> Response:
-    form = await request.form(max_files=0, max_fields=5)
+def arena_compute(
+    request: Request, cycle_id: RowId, user: Office, form: Posted, session: DB
+) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     cycle = _cycle(session, cycle_id, user)
     try:

@@ -19,12 +19,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from kaohe.errors import KaoheError
 from kaohe.web import personnel
 from kaohe.web import personnel_compute as pc
-from kaohe.web.app import DB, Access, RowId, check_csrf, page_offset, render
+from kaohe.web.app import DB, Access, Posted, RowId, check_csrf, page_offset, render
 from kaohe.web.cycles import CycleError, scheme_of
 from kaohe.web.permissions import can_see_cycle, may_see_person
 from kaohe.web.store import (
@@ -149,18 +149,18 @@ def personnel_page(request: Request, cycle_id: RowId, user: Viewer, session: DB)
     return _overview(request, session, _cycle(session, cycle_id, user), user)
 
 
-async def _files(request: Request) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+def _files(request: Request, form: FormData) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
     """A multipart form's fields and files (name → (filename, bytes)), each within the upload
     limit; the CSRF token checked."""
     limit = request.app.state.settings.max_upload_bytes
-    form = await request.form(max_files=5, max_fields=20)
     check_csrf(request, str(form.get("csrf", "")))
     fields: dict[str, str] = {}
     files: dict[str, tuple[str, bytes]] = {}
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
             if value.filename:
-                body = await value.read(limit + 1)
+                value.file.seek(0)
+                body = value.file.read(limit + 1)
                 if len(body) > limit:
                     raise HTTPException(413, f"文件过大 / {value.filename}: over the limit")
                 files[key] = (value.filename, body)
@@ -176,11 +176,11 @@ def _failed(exc: Exception) -> list[str]:
 
 
 @router.post("/cycles/{cycle_id}/personnel/designs", response_model=None)
-async def personnel_designs(
-    request: Request, cycle_id: RowId, user: Office, session: DB
+def personnel_designs(
+    request: Request, cycle_id: RowId, user: Office, form: Posted, session: DB
 ) -> Response:
     """Upload any of the designs (and the previous year's results.csv): a new version."""
-    _, files = await _files(request)
+    _, files = _files(request, form)
     cycle = _cycle(session, cycle_id, user)
     texts = {}
     try:
@@ -202,12 +202,12 @@ def _actor(user: User | None) -> str:
 
 
 @router.post("/cycles/{cycle_id}/personnel/import", response_model=None)
-async def personnel_import(
-    request: Request, cycle_id: RowId, user: Office, session: DB
+def personnel_import(
+    request: Request, cycle_id: RowId, user: Office, form: Posted, session: DB
 ) -> Response:
     """Import one file (people, ballots, checks, scores, history or promotions), all or
     nothing; a workbook of people may come with a separate teams file."""
-    fields, files = await _files(request)
+    fields, files = _files(request, form)
     cycle = _cycle(session, cycle_id, user)
     what = fields.get("what", "")
     try:
