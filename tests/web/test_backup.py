@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from kaohe.cli import main
 from kaohe.web import accounts, audit
-from kaohe.web.backup import BackupError, backup, dump, read_backup, restore
+from kaohe.web.backup import BackupError, backup, dump, read_backup, restore, signature
 from kaohe.web.migrate import is_current
 from kaohe.web.store import (
     Cycle,
@@ -25,6 +25,8 @@ from kaohe.web.store import (
     session_factory,
     transaction,
 )
+
+KEY = "backup-signing-key-for-the-tests-0123456789"
 
 
 def tables_of(engine: Engine) -> dict[str, Any]:
@@ -39,14 +41,14 @@ def test_it_restores_an_identical_database(
     source = open_engine(demo_url)
     target = open_engine(database_url)
     try:
-        summary = backup(source, tmp_path / "demo.kaohe-backup")
+        summary = backup(source, tmp_path / "demo.kaohe-backup", key=KEY)
         assert summary.rows["audit_log"] > 100
-        restored = restore(target, tmp_path / "demo.kaohe-backup")
+        restored = restore(target, tmp_path / "demo.kaohe-backup", key=KEY)
         assert restored.sha256 == summary.sha256
         assert is_current(target)
         assert tables_of(target) == tables_of(source)
         # the same file again, byte for byte in its content
-        again = backup(target, tmp_path / "again.kaohe-backup")
+        again = backup(target, tmp_path / "again.kaohe-backup", key=KEY)
         assert again.sha256 == summary.sha256
         with transaction(session_factory(target)) as s:
             assert audit.verify(s).ok
@@ -73,10 +75,10 @@ def test_it_keeps_datetimes_and_floats_exactly(engine: Engine, tmp_path: Path) -
         )
         cycle = cycles.create_cycle(s, cycles.store_scheme(s, text), "2024")
         s.add(ResultSnapshot(cycle_id=cycle.id, rows="[]", explain="{}", max_score=0.1 + 0.2))
-    backup(engine, tmp_path / "b.zip")
+    backup(engine, tmp_path / "b.zip", key=KEY)
     fresh = open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     try:
-        restore(fresh, tmp_path / "b.zip")
+        restore(fresh, tmp_path / "b.zip", key=KEY)
         with transaction(session_factory(fresh)) as s:
             user = s.execute(select(User).where(User.username == "wang")).scalar_one()
             assert user.locked_until == when
@@ -94,14 +96,14 @@ def test_it_refuses_a_database_holding_rows_unless_replace(
 ) -> None:
     source = open_engine(demo_url)
     try:
-        backup(source, tmp_path / "demo.zip")
+        backup(source, tmp_path / "demo.zip", key=KEY)
         with transaction(session_factory(engine)) as s:
             accounts.add_user(s, "someone", "a-long-password", "office")
         before = tables_of(engine)
         with pytest.raises(BackupError, match=r"not empty \(audit_head 1, audit_log 1.*--replace"):
-            restore(engine, tmp_path / "demo.zip")
+            restore(engine, tmp_path / "demo.zip", key=KEY)
         assert tables_of(engine) == before
-        restore(engine, tmp_path / "demo.zip", replace=True)
+        restore(engine, tmp_path / "demo.zip", replace=True, key=KEY)
         assert tables_of(engine) == tables_of(source)
     finally:
         source.dispose()
@@ -120,8 +122,8 @@ def test_it_refuses_a_damaged_or_foreign_file(engine: Engine, tmp_path: Path) ->
     with transaction(session_factory(engine)) as s:
         accounts.add_user(s, "wang", "a-long-password", "office")
     path = tmp_path / "b.zip"
-    backup(engine, path)
-    read_backup(path)
+    backup(engine, path, key=KEY)
+    read_backup(path, KEY)
 
     def tamper(m: dict[str, bytes]) -> None:
         m["tables.json"] = m["tables.json"].replace(b'"wang"', b'"zhao"')
@@ -130,23 +132,24 @@ def test_it_refuses_a_damaged_or_foreign_file(engine: Engine, tmp_path: Path) ->
     fresh = open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     try:
         with pytest.raises(BackupError, match="checksum does not match"):
-            restore(fresh, path)
+            restore(fresh, path, key=KEY)
         assert not (tmp_path / "fresh.db").exists() or not is_current(fresh)
         (tmp_path / "x.zip").write_text("not a zip")
         with pytest.raises(BackupError, match="not a kaohe backup"):
-            restore(fresh, tmp_path / "x.zip")
+            restore(fresh, tmp_path / "x.zip", key=KEY)
         with pytest.raises(BackupError, match="no such file"):
-            restore(fresh, tmp_path / "missing.zip")
-        backup(engine, path)
+            restore(fresh, tmp_path / "missing.zip", key=KEY)
+        backup(engine, path, key=KEY)
 
         def future(m: dict[str, bytes]) -> None:
             manifest = json.loads(m["manifest.json"])
             manifest["revision"] = "9999"
+            manifest["hmac"] = signature(manifest, KEY)  # made by someone holding the key
             m["manifest.json"] = json.dumps(manifest).encode()
 
         _rewrite(path, future)
         with pytest.raises(BackupError, match="revision 9999, which this version of kaohe"):
-            restore(fresh, path)
+            restore(fresh, path, key=KEY)
     finally:
         fresh.dispose()
 
@@ -156,6 +159,7 @@ def test_it_backs_up_and_restores_through_the_commands(
 ) -> None:
     runner = CliRunner()
     monkeypatch.setenv("KAOHE_DATABASE_URL", demo_url)
+    monkeypatch.setenv("KAOHE_BACKUP_KEY", KEY)
     r = runner.invoke(main, ["backup", str(tmp_path / "demo.kaohe-backup")])
     assert r.exit_code == 0, r.output
     assert "backed up" in r.output
@@ -177,3 +181,42 @@ def test_it_backs_up_and_restores_through_the_commands(
     assert "no such file" in r.output
     assert "Example:" in runner.invoke(main, ["backup", "--help"]).output
     assert "Example:" in runner.invoke(main, ["restore", "--help"]).output
+
+
+def test_a_signed_backup_detects_a_rewritten_checksum(engine: Engine, tmp_path: Path) -> None:
+    """The probe's attack: change a password hash, recompute the SHA-256 — the signature,
+    which needs the key, no longer verifies."""
+    with transaction(session_factory(engine)) as s:
+        accounts.add_user(s, "wang", "a-long-password", "office")
+    path = tmp_path / "b.zip"
+    backup(engine, path, key=KEY)
+
+    def forge(m: dict[str, bytes]) -> None:
+        import hashlib
+
+        m["tables.json"] = m["tables.json"].replace(b"$argon2id$", b"$argon2id$x")
+        manifest = json.loads(m["manifest.json"])
+        manifest["sha256"] = hashlib.sha256(m["tables.json"]).hexdigest()
+        m["manifest.json"] = json.dumps(manifest).encode()
+
+    _rewrite(path, forge)
+    fresh = open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        with pytest.raises(BackupError, match="signature does not verify"):
+            restore(fresh, path, key=KEY)
+        with pytest.raises(BackupError, match="set KAOHE_BACKUP_KEY"):
+            restore(fresh, path)  # signed, but no key given
+    finally:
+        fresh.dispose()
+
+
+def test_an_unsigned_backup_is_restored_only_when_told(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "plain.zip"
+    assert not backup(engine, path).signed
+    fresh = open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        with pytest.raises(BackupError, match="not signed"):
+            restore(fresh, path, key=KEY)
+        assert restore(fresh, path, unsigned=True).total >= 0
+    finally:
+        fresh.dispose()

@@ -8,7 +8,10 @@ The file is a zip archive of two members:
   SQLite under the write lock (``BEGIN IMMEDIATE``), so no write happens meanwhile. Datetimes are
   ISO 8601 text with microseconds, floats JSON numbers written to round-trip exactly;
 - ``manifest.json``: the format, the schema (Alembic) revision, the row count of every table and
-  the SHA-256 of ``tables.json``.
+  the SHA-256 of ``tables.json``, and — when a key is set (``KAOHE_BACKUP_KEY``) — an
+  HMAC-SHA256 of the rest of the manifest under that key. A checksum alone proves nothing
+  against someone who edits the file (they recompute it); the signature does: ``restore``
+  refuses a signed backup whose signature does not verify, and an unsigned one unless told.
 
 It is written atomically (a temporary file renamed into place). ``restore`` checks the checksum
 and the revision, refuses a database that holds any row unless told to replace it, and loads every
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import zipfile
 from dataclasses import dataclass
@@ -62,6 +66,7 @@ class Summary:
     revision: str
     rows: dict[str, int]
     sha256: str
+    signed: bool = False
 
     @property
     def total(self) -> int:
@@ -144,8 +149,16 @@ def _snapshot(engine: Engine) -> tuple[str, dict[str, Any]]:
         conn.close()
 
 
-def backup(engine: Engine, path: str | Path) -> Summary:
-    """Write the whole database into the file ``path`` (replaced atomically if it exists)."""
+def signature(manifest: dict[str, Any], key: str) -> str:
+    """HMAC-SHA256 under ``key`` of the manifest (without its signature), canonical JSON."""
+    fields = {k: v for k, v in manifest.items() if k != "hmac"}
+    text = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hmac.new(key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def backup(engine: Engine, path: str | Path, key: str = "") -> Summary:
+    """Write the whole database into the file ``path`` (replaced atomically if it exists),
+    signed with ``key`` when one is given."""
     path = Path(path)
     revision, tables = _snapshot(engine)
     body = _tables_json(tables)
@@ -158,17 +171,22 @@ def backup(engine: Engine, path: str | Path) -> Summary:
         "rows": rows,
         "sha256": digest,
     }
+    if key:
+        manifest["hmac"] = signature(manifest, key)
     with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         zf.writestr("tables.json", body)
-    return Summary(path, revision, rows, digest)
+    return Summary(path, revision, rows, digest, signed=bool(key))
 
 
 # --------------------------------------------------------------------------- restoring
 
 
-def read_backup(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The manifest and the tables of a backup file, its checksum verified."""
+def read_backup(
+    path: str | Path, key: str = "", unsigned: bool = True
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The manifest and the tables of a backup file, its checksum verified — and its
+    signature under ``key``; an unsigned backup is refused unless ``unsigned``."""
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"{path}: no such file")
@@ -180,6 +198,7 @@ def read_backup(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
         raise BackupError(f"{path}: not a kaohe backup ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{path}: not a kaohe backup (format {manifest.get('format')!r})")
+    _check_signature(path, manifest, key, unsigned)
     digest = hashlib.sha256(body).hexdigest()
     if digest != manifest.get("sha256"):
         raise BackupError(
@@ -191,6 +210,27 @@ def read_backup(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if counts != manifest.get("rows"):
         raise BackupError(f"{path}: the row counts do not match the manifest")
     return manifest, tables
+
+
+def _check_signature(path: Path, manifest: dict[str, Any], key: str, unsigned: bool) -> None:
+    sent = manifest.get("hmac")
+    if sent is None:
+        if not unsigned:
+            raise BackupError(
+                f"{path}: 备份未签名 / the backup is not signed: it cannot be told from an "
+                "altered one; restore it only if you trust where it comes from (--unsigned)"
+            )
+        return
+    if not key:
+        raise BackupError(
+            f"{path}: 备份已签名，请设置 KAOHE_BACKUP_KEY / the backup is signed: set "
+            "KAOHE_BACKUP_KEY to the key it was made with"
+        )
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, signature(manifest, key)):
+        raise BackupError(
+            f"{path}: 签名不符，备份已被改动或密钥不对 / the signature does not verify: the backup "
+            "was altered, or KAOHE_BACKUP_KEY is not the key it was made with"
+        )
 
 
 def _nonempty(conn: Connection) -> dict[str, int]:
@@ -208,7 +248,13 @@ def _head(engine: Engine) -> str:
     return head
 
 
-def restore(engine: Engine, path: str | Path, replace: bool = False) -> Summary:
+def restore(
+    engine: Engine,
+    path: str | Path,
+    replace: bool = False,
+    key: str = "",
+    unsigned: bool = False,
+) -> Summary:
     """Load a backup into the database of ``engine``, all or nothing.
 
     An empty database (no schema, or a schema without rows) is brought to the backup's schema
@@ -217,7 +263,7 @@ def restore(engine: Engine, path: str | Path, replace: bool = False) -> Summary:
     backup's revision (a backup made by another version of kaohe is refused with a message).
     """
     path = Path(path)
-    manifest, tables = read_backup(path)
+    manifest, tables = read_backup(path, key, unsigned)
     revision = str(manifest["revision"])
     known = {s.revision for s in ScriptDirectory.from_config(alembic_config("")).walk_revisions()}
     if revision not in known:
@@ -261,7 +307,13 @@ def restore(engine: Engine, path: str | Path, replace: bool = False) -> Summary:
                 conn.execute(table.insert(), rows)
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, present)
-    return Summary(path, revision, dict(manifest["rows"]), str(manifest["sha256"]))
+    return Summary(
+        path,
+        revision,
+        dict(manifest["rows"]),
+        str(manifest["sha256"]),
+        signed="hmac" in manifest,
+    )
 
 
 def _reset_sequences(conn: Connection, tables: list[Table]) -> None:

@@ -345,8 +345,8 @@ def _engine() -> Engine:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(file: Path) -> None:
     """Write the whole database (KAOHE_DATABASE_URL) into FILE: every table's rows read at one
-    instant, the schema revision and a SHA-256 of the content; FILE appears complete or not at
-    all (an existing FILE is replaced).
+    instant, the schema revision, a SHA-256 of the content and, with KAOHE_BACKUP_KEY set, an
+    HMAC signature; FILE appears complete or not at all (an existing FILE is replaced).
 
     \b
     Example:
@@ -354,9 +354,10 @@ def backup_command(file: Path) -> None:
     """
     from kaohe.web.backup import BackupError, backup
 
+    settings = _settings()
     engine = _engine()
     try:
-        summary = backup(engine, file)
+        summary = backup(engine, file, key=settings.backup_key)
     except (BackupError, KaoheError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -364,7 +365,15 @@ def backup_command(file: Path) -> None:
     click.echo(
         f"backed up {summary.total} rows of {len(summary.rows)} tables "
         f"(schema {summary.revision}) to {file}; sha256 {summary.sha256}"
+        + ("; signed" if summary.signed else "")
     )
+    if not summary.signed:
+        click.secho(
+            "warning: 备份未签名 / the backup is not signed (set KAOHE_BACKUP_KEY): an altered "
+            "copy could not be told from it",
+            fg="yellow",
+            err=True,
+        )
 
 
 @click.command("restore")
@@ -374,7 +383,12 @@ def backup_command(file: Path) -> None:
     is_flag=True,
     help="Delete everything in the database first (without it a database holding rows is refused).",
 )
-def restore_command(file: Path, replace: bool) -> None:
+@click.option(
+    "--unsigned",
+    is_flag=True,
+    help="Accept a backup without a signature (only one whose origin you trust).",
+)
+def restore_command(file: Path, replace: bool, unsigned: bool) -> None:
     """Load a backup FILE into the database of KAOHE_DATABASE_URL, all or nothing: its checksum
     and schema revision are checked, a new database is created at the backup's schema, and the
     result is identical to the database that was backed up.
@@ -385,9 +399,10 @@ def restore_command(file: Path, replace: bool) -> None:
     """
     from kaohe.web.backup import BackupError, restore
 
+    settings = _settings()
     engine = _engine()
     try:
-        summary = restore(engine, file, replace=replace)
+        summary = restore(engine, file, replace=replace, key=settings.backup_key, unsigned=unsigned)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
