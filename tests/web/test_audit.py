@@ -97,3 +97,41 @@ def test_a_failed_write_leaves_no_entry(engine: Engine) -> None:
     result = verify(engine)
     assert result.ok
     assert result.entries == 1
+
+
+def test_it_detects_data_changed_outside_kaohe(engine: Engine) -> None:
+    """The probe's finding: editing ``values.raw`` directly was not detected. Now every row the
+    log records is checked against it — values, objections, snapshots, scheme versions."""
+    from kaohe.web.demo import load_demo
+    from kaohe.web.store import ResultSnapshot, SchemeVersion, Value
+
+    load_demo(engine)
+    assert verify(engine).ok
+    value = Value.__table__.c
+    tampering = [
+        (update(Value).where(value.id == 1).values(raw="99.9"), "raw is '99.9'"),
+        (update(Value).where(value.id == 2).values(state="submitted"), "state is 'submitted'"),
+        (update(Value).where(value.id == 3).values(note="改过"), "note is '改过'"),
+        (
+            update(ResultSnapshot).where(ResultSnapshot.id == 1).values(rows="[]"),
+            "results snapshot 1: its content was changed",
+        ),
+        (
+            update(SchemeVersion).where(SchemeVersion.id == 1).values(text="name: forged"),
+            "scheme version 1: its text was changed",
+        ),
+        (delete(Value).where(value.id == 4), "in the log, not in the database"),
+    ]
+    for statement, expected in tampering:
+        with transaction(session_factory(engine)) as s:
+            s.execute(statement)
+        result = verify(engine)
+        assert not result.ok
+        assert any(expected in b.problem for b in result.breaks), result.breaks
+    r = CliRunner().invoke(
+        main,
+        ["audit", "verify"],
+        env={"KAOHE_DATABASE_URL": engine.url.render_as_string(hide_password=False)},
+    )
+    assert r.exit_code == 1
+    assert "changed outside Kaohe" in r.output

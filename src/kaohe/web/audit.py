@@ -198,9 +198,25 @@ def check_chain(entries: Iterable[AuditEntry], head_seq: int, head_hash: str) ->
 
 
 def verify(session: Session) -> Verification:
+    """The chain checked, and the data it records checked against it (``check_data``)."""
     head = session.get(AuditHead, 1)
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    entries = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    entries = list(session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars())
     breaks = check_chain(entries, head_seq, head_hash)
-    count = session.query(AuditEntry).count()
-    return Verification(count, head_seq, head_hash, tuple(breaks))
+    breaks += check_data(session, entries)
+    return Verification(len(entries), head_seq, head_hash, tuple(breaks))
+
+
+def snapshot_digest(rows: str, explain: str) -> str:
+    """The SHA-256 a results snapshot is recorded with (its rows, a newline, its explanation)."""
+    return hashlib.sha256(f"{rows}\n{explain}".encode()).hexdigest()
+
+
+def check_data(session: Session, entries: list[AuditEntry]) -> list[Break]:
+    """Every recorded row as the log says it was written: each version of each value (its
+    text, note, review state and comment), each objection (unit, indicator, reasons, state,
+    answer), each scheme version's text and each results snapshot's content. A row changed in
+    the database directly — not through Kaohe — no longer matches its entries."""
+    from kaohe.web.audit_data import check_recorded
+
+    return check_recorded(session, entries)

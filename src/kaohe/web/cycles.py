@@ -464,7 +464,11 @@ def compute(session: Session, cycle: Cycle, actor: str = "system") -> Results:
     session.add(snap)
     session.flush()
     audit.record(
-        session, actor, "results.compute", f"cycle:{cycle.id}", after={"snapshot": snap.id}
+        session,
+        actor,
+        "results.compute",
+        f"cycle:{cycle.id}",
+        after={"snapshot": snap.id, "sha256": audit.snapshot_digest(snap.rows, snap.explain)},
     )
     from kaohe.web.personnel_compute import recompute_after_results
 
