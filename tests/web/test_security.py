@@ -442,3 +442,22 @@ def test_an_overlong_user_name_is_a_failed_login_not_a_crash(demo_app: object) -
 def test_every_login_account_still_logs_in(demo_app: object) -> None:
     for role in LOGINS:
         assert client(demo_app, role).get("/cycles").status_code == 200
+
+
+def test_an_overlong_text_is_refused_alike_on_every_database(
+    demo_url: str, demo_app: object
+) -> None:
+    c = client(demo_app, "office")
+    r = c.post(
+        "/cycles/new",
+        data={"csrf": token(c, "/schemes"), "scheme_version": "1", "name": "长" * 300},
+    )
+    assert r.status_code == 422
+    assert "at most 256 characters" in r.text
+    r = CliRunner().invoke(
+        main,
+        ["users", "add", "n" * 65, "--role", "office", "--password", "long-enough-pass-42"],
+        env={"KAOHE_DATABASE_URL": demo_url},
+    )
+    assert r.exit_code == 1
+    assert "64" in r.output

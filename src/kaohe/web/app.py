@@ -14,10 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import FormData
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,7 +28,7 @@ from kaohe.web import audit, clock, permissions, sessions
 from kaohe.web.limits import BodyLimit, TrustedProxies
 from kaohe.web.pagecache import PageCache
 from kaohe.web.settings import Settings
-from kaohe.web.store import User, open_engine, session_factory
+from kaohe.web.store import FieldTooLongError, User, open_engine, session_factory
 
 LOG = logging.getLogger("kaohe.web")
 DEVELOPMENT_WARNING = (
@@ -86,6 +87,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, hsts=settings.https)
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)  # outermost
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(FieldTooLongError)
+    async def _too_long(request: Request, exc: FieldTooLongError) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, _: StaleDataError) -> Response:
+        text = "已被他人修改，请刷新后重试 / someone else changed this meanwhile: reload and retry"
+        return JSONResponse({"detail": text}, status_code=409)
 
     @app.exception_handler(LoginRequiredError)
     async def _login(request: Request, _: LoginRequiredError) -> Response:

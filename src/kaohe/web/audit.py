@@ -122,12 +122,12 @@ def record(
     entry = AuditEntry(
         seq=head.seq + 1,
         at=datetime.now(UTC).isoformat(timespec="microseconds"),
-        actor=actor,
+        actor=actor[:64],  # the columns' lengths, on every database (a name tried at login)
         action=action,
-        target=target,
+        target=target[:256],
         before=canonical(before),
         after=canonical(after),
-        address=address,
+        address=address[:64],
         prev_hash=head.hash,
     )
     entry.hash = entry_hash(head.hash, _fields(entry))

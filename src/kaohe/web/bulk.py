@@ -10,17 +10,31 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, text
+from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
-from kaohe.web.store import Base
+from kaohe.web.store import Base, check_length
 
 NULL = r"\N"
 CHUNK = 200_000
+
+
+def _check_lengths(model: type[Base], frame: pd.DataFrame) -> None:
+    """Texts longer than their columns are refused before anything is written (the same on
+    SQLite, which would keep them, and PostgreSQL, which would fail the COPY)."""
+    table = cast(Table, model.__table__)
+    for name in frame.columns:
+        col = table.c.get(str(name))
+        limit = getattr(col.type, "length", None) if col is not None else None
+        if limit is None or frame[name].dtype != object:
+            continue
+        texts = [v for v in frame[name].tolist() if isinstance(v, str)]
+        longest = max(texts, key=len, default="")
+        check_length(table.name, str(name), limit, longest)
 
 
 def _is_postgres(session: Session) -> bool:
@@ -32,6 +46,7 @@ def insert_frame(session: Session, model: type[Base], frame: pd.DataFrame) -> in
     if frame.empty:
         return 0
     columns = list(frame.columns)
+    _check_lengths(model, frame)
     if _is_postgres(session):
         _copy_in(session, model.__tablename__, columns, frame)
     else:

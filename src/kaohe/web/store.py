@@ -48,6 +48,34 @@ class Base(DeclarativeBase):
     pass
 
 
+class FieldTooLongError(ValueError):
+    """A text longer than its column allows: refused the same on every database (SQLite would
+    keep it, PostgreSQL would fail the statement)."""
+
+    def __init__(self, table: str, column: str, limit: int, length: int) -> None:
+        super().__init__(
+            f"{table}.{column}: 至多 {limit} 个字符（此处 {length} 个） / at most {limit} "
+            f"characters (this has {length})"
+        )
+        self.table, self.column, self.limit = table, column, limit
+
+
+def check_length(table: str, column: str, limit: int | None, value: object) -> None:
+    if limit is not None and isinstance(value, str) and len(value) > limit:
+        raise FieldTooLongError(table, column, limit, len(value))
+
+
+def _check_lengths(mapper: Any, _connection: Any, target: Any) -> None:
+    for prop in mapper.column_attrs:
+        for col in prop.columns:
+            if isinstance(col.type, String) and not isinstance(col.type, Text):
+                check_length(col.table.name, col.name, col.type.length, getattr(target, prop.key))
+
+
+event.listen(Base, "before_insert", _check_lengths, propagate=True)
+event.listen(Base, "before_update", _check_lengths, propagate=True)
+
+
 class User(Base):
     __tablename__ = "users"
 
