@@ -23,7 +23,27 @@ from kaohe.web.cycles import CycleError
 from kaohe.web.permissions import can_see_cycle, department_of
 from kaohe.web.store import Cycle, User, Value
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+
+class Problem(BaseModel):
+    """Why a request was refused: a sentence, or one located sentence per problem."""
+
+    detail: str | list[str]
+
+
+#: what any API route may answer besides its success (every one documented, with its body)
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": what}
+    for code, what in (
+        (400, "the request cannot be read"),
+        (401, "no valid bearer token"),
+        (403, "the token's account may not do this"),
+        (404, "no such cycle (or not visible to the caller)"),
+        (409, "the state does not allow it, or someone changed it meanwhile"),
+        (413, "the body is larger than the limit"),
+        (422, "a field is missing or invalid: one located sentence per problem"),
+    )
+}
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
 Anyone = Annotated[User | None, Depends(Access("board.view", api=True))]
 Member = Annotated[User | None, Depends(Access("cycles.view", api=True))]
 Reporter = Annotated[User | None, Depends(Access("values.enter", api=True))]
@@ -73,10 +93,6 @@ class ReviewIn(BaseModel):
     comment: str = ""
 
 
-class Problem(BaseModel):
-    detail: str | list[str]
-
-
 def _visible(session: Session, cycle_id: RowId, user: User | None) -> Cycle:
     cycle = session.get(Cycle, cycle_id)
     if cycle is None or (cycle.state == "draft" and (user is None or user.role != "office")):
@@ -108,7 +124,7 @@ def list_cycles(user: Member, session: DB) -> list[CycleOut]:
     return [CycleOut(id=c.id, name=c.name, state=c.state) for c in session.execute(query).scalars()]
 
 
-@router.get("/cycles/{cycle_id}/results", responses={404: {"model": Problem}})
+@router.get("/cycles/{cycle_id}/results")
 def results(cycle_id: RowId, user: Anyone, session: DB) -> list[dict[str, Any]]:
     """The latest computed results of a published cycle (the office: any cycle), one row per
     unit, as in results.csv."""
@@ -126,7 +142,6 @@ def results(cycle_id: RowId, user: Anyone, session: DB) -> list[dict[str, Any]]:
     "/cycles/{cycle_id}/values",
     response_model=list[ValueOut],
     status_code=201,
-    responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}},
 )
 def enter_values(cycle_id: RowId, body: CellsIn, user: Reporter, session: DB) -> list[ValueOut]:
     """Enter values of the caller's department: every cell checked as in a data file; all are
@@ -172,7 +187,6 @@ def enter_values(cycle_id: RowId, body: CellsIn, user: Reporter, session: DB) ->
 @router.post(
     "/cycles/{cycle_id}/reviews",
     response_model=list[ValueOut],
-    responses={403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}},
 )
 def review_values(cycle_id: RowId, body: ReviewIn, user: Reviewer, session: DB) -> list[ValueOut]:
     """Approve or return (with a comment) submitted values of the caller's department, all or

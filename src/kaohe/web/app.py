@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -44,6 +45,15 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+
+def located(exc: RequestValidationError) -> list[str]:
+    """FastAPI's validation errors as one located sentence each (``body.cells.0.unit: …``)."""
+    out = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        out.append(f"{where}: {error.get('msg', 'invalid')}")
+    return out
 
 
 class LoginRequiredError(Exception):
@@ -87,6 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, hsts=settings.https)
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)  # outermost
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse({"detail": located(exc)}, status_code=422)
 
     @app.exception_handler(FieldTooLongError)
     async def _too_long(request: Request, exc: FieldTooLongError) -> Response:
