@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -113,6 +113,7 @@ class Table:
     file: str | None = None
     sheet: str | None = None
     header_row: int = 1
+    cut: Issue | None = None  # the reader stopped here: more rows than a scheme can use
 
     def ref(self, row: int | None = None, column: str | None = None) -> CellRef:
         return CellRef(self.file or self.name, self.sheet, row, column)
@@ -421,10 +422,11 @@ class _Builder:
 
     def wide(self, table: Table, cols: list[Column | None]) -> None:
         unit_col = next(k for k, c in enumerate(cols) if c is not None and c.role == "unit")
+        repeated = repeated_units(self.scheme, table, unit_col)
         for k, c in enumerate(cols):
             if c is not None and c.indicator is not None and c.role in ("value", "item"):
                 self.columns_seen.setdefault(c.indicator, []).append(
-                    table.ref(None, _col_name(k, table))
+                    table.ref(None, column_label(k, table))
                 )
         for rownum, cells in table.rows:
             if _blank(cells):
@@ -434,28 +436,21 @@ class _Builder:
                     [cells[k]]
                 ):
                     self.errors.append(
-                        table.ref(rownum, _col_name(k, table)).issue(
+                        table.ref(rownum, column_label(k, table)).issue(
                             f"a value ({cells[k]!r}) in a column without a header; name the column "
                             "or clear the cell"
                         )
                     )
-            uid = self.unit(_get(cells, unit_col), table.ref(rownum, _col_name(unit_col, table)))
+            uid = self.unit(_get(cells, unit_col), table.ref(rownum, column_label(unit_col, table)))
             if uid is None:
                 continue
-            here = table.ref(rownum)
-            first = next((r for r in self.unit_rows.get(uid, []) if r.same_table(here)), None)
-            if first is not None:
-                self.errors.append(
-                    table.ref(rownum, _col_name(unit_col, table)).issue(
-                        f"unit {uid} appears twice in this sheet (first on row {first.row})"
-                    )
-                )
+            if rownum in repeated:  # reported by check_tables, with both rows
                 continue
-            self.unit_rows.setdefault(uid, []).append(here)
+            self.unit_rows.setdefault(uid, []).append(table.ref(rownum))
             for k, c in enumerate(cols):
                 if c is None or c.indicator is None:
                     continue
-                self.put(uid, c, _get(cells, k), table.ref(rownum, _col_name(k, table)))
+                self.put(uid, c, _get(cells, k), table.ref(rownum, column_label(k, table)))
 
     def long(self, table: Table, cols: list[Column | None]) -> None:
         pos = {c.role: k for k, c in enumerate(cols) if c is not None}
@@ -463,9 +458,9 @@ class _Builder:
             if _blank(cells):
                 continue
             uid = self.unit(
-                _get(cells, pos["unit"]), table.ref(rownum, _col_name(pos["unit"], table))
+                _get(cells, pos["unit"]), table.ref(rownum, column_label(pos["unit"], table))
             )
-            ind_ref = table.ref(rownum, _col_name(pos["indicator"], table))
+            ind_ref = table.ref(rownum, column_label(pos["indicator"], table))
             col = self.resolver.resolve(_get(cells, pos["indicator"]))
             if isinstance(col, str) or col.role not in ("value", "item"):
                 self.errors.append(
@@ -483,14 +478,14 @@ class _Builder:
                 uid,
                 col,
                 _get(cells, pos["long_value"]),
-                table.ref(rownum, _col_name(pos["long_value"], table)),
+                table.ref(rownum, column_label(pos["long_value"], table)),
             )
             if "note" in pos:
                 self.put(
                     uid,
                     Column("note", col.indicator),
                     _get(cells, pos["note"]),
-                    table.ref(rownum, _col_name(pos["note"], table)),
+                    table.ref(rownum, column_label(pos["note"], table)),
                 )
 
     # ---- completeness
@@ -592,7 +587,7 @@ def _blank(cells: Sequence[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _col_name(k: int, table: Table) -> str:
+def column_label(k: int, table: Table) -> str:
     """Spreadsheet column letter with its header, e.g. ``C (gdp_growth)``."""
     letters = ""
     n = k + 1
@@ -603,12 +598,98 @@ def _col_name(k: int, table: Table) -> str:
     return f"{letters} ({header_key(head)})" if head not in (None, "") else letters
 
 
+#: The most years a panel file is read for (a bound on its rows, not a limit anyone meets).
+MAX_YEARS = 200
+
+RowBound = Callable[[Sequence[Any]], int]
+
+
+def row_bound(scheme: Scheme) -> RowBound:
+    """From a table's header, the most filled rows a reader takes for ``scheme``: one per unit
+    in a wide table, one per unit and value column in a long one (times :data:`MAX_YEARS` with
+    a year column) — twice that and a thousand more, so that the first repeated or unknown units
+    are still reported one by one. Every row past one per unit is an error, so a reader may
+    stop there without changing what a valid file means."""
+    units = len(scheme.units)
+    columns = sum(len(i.rule.item_points() or {"": 0}) + 1 for i in scheme.indicators.values())
+
+    def bound(header: Sequence[Any]) -> int:
+        keys = {header_key(h).lower() for h in header}
+        per_year = units * columns if keys & (INDICATOR_HEADERS | VALUE_HEADERS) else units
+        return 2 * per_year * (MAX_YEARS if keys & YEAR_HEADERS else 1) + 1000
+
+    return bound
+
+
+def unit_column(table: Table) -> int | None:
+    """The position of a table's unit column (``unit``/``考核对象``…), if it has one."""
+    for k, h in enumerate(table.header):
+        if header_key(h).lower() in UNIT_HEADERS:
+            return k
+    return None
+
+
+def is_long(table: Table) -> bool:
+    """Does the table hold one value per row (``unit, indicator, value``)?"""
+    keys = {header_key(h).lower() for h in table.header}
+    return bool(keys & (INDICATOR_HEADERS | VALUE_HEADERS))
+
+
+def repeated_units(scheme: Scheme, table: Table, unit_col: int) -> dict[int, tuple[str, int]]:
+    """Rows of a wide table whose unit — by id, or by name — is on an earlier row of it:
+    ``{row: (unit id, first row)}``. Rows naming no known unit are left to the caller."""
+    by_name = {u.name: uid for uid, u in scheme.units.items()}
+    first: dict[str, int] = {}
+    out: dict[int, tuple[str, int]] = {}
+    for rownum, cells in table.rows:
+        key = header_key("" if _get(cells, unit_col) is None else str(_get(cells, unit_col)))
+        uid = key if key in scheme.units else by_name.get(key)
+        if uid is None or _blank(cells):
+            continue
+        if uid in first:
+            out[rownum] = (uid, first[uid])
+        else:
+            first[uid] = rownum
+    return out
+
+
+def check_tables(scheme: Scheme, tables: Iterable[Table]) -> list[Issue]:
+    """What is wrong with the rows of data tables before any cell is read: a unit on two rows
+    of one sheet (by id twice, or by id and by name), each repeat located with both rows; a
+    table the reader cut short (more rows than the scheme can use).
+
+    :func:`dataset_from_tables` reports these with every other problem; the platform's upload
+    of a department's columns calls this alone (the same check, the same messages)."""
+    issues: list[Issue] = []
+    for table in tables:
+        if table.cut is not None:
+            issues.append(table.cut)
+        k = unit_column(table)
+        if k is None or is_long(table):
+            continue
+        repeated = repeated_units(scheme, table, k)
+        cells_of = dict(table.rows) if repeated else {}
+        for rownum, (uid, first) in repeated.items():
+            cell = _get(cells_of[rownum], k)
+            name = scheme.units[uid].name
+            how = "" if str(cell).strip() == uid else f" (written as its name {name!r})"
+            issues.append(
+                table.ref(rownum, column_label(k, table)).issue(
+                    f"unit {uid} appears twice in this sheet (first on row {first}){how}; "
+                    "keep one row per unit"
+                )
+            )
+    return issues
+
+
 def dataset_from_tables(scheme: Scheme, tables: Iterable[Table]) -> tuple[Dataset, list[Issue]]:
     """Validate tables against the scheme; return the dataset and warnings.
 
     Raises :class:`DataError` listing every bad cell (by file, sheet, row and column) at once.
     """
+    tables = list(tables)
     b = _Builder(scheme)
+    b.errors += check_tables(scheme, tables)
     for table in tables:
         b.files.append(table.file or table.name)
         cols: list[Column | None] = []
@@ -619,7 +700,7 @@ def dataset_from_tables(scheme: Scheme, tables: Iterable[Table]) -> tuple[Datase
                 continue
             col = b.resolver.resolve(h)
             if isinstance(col, str):
-                b.errors.append(table.ref(table.header_row, _col_name(k, table)).issue(col))
+                b.errors.append(table.ref(table.header_row, column_label(k, table)).issue(col))
                 cols.append(None)
                 header_ok = False
                 continue
@@ -701,11 +782,11 @@ def split_years(tables: Iterable[Table], year: str | None = None) -> dict[str, l
                 continue
             y = year_text(_get(cells, k))
             if y is None:
-                errors.append(table.ref(number, _col_name(k, table)).issue("the year is empty"))
+                errors.append(table.ref(number, column_label(k, table)).issue("the year is empty"))
                 continue
             if year is not None and y != year:
                 errors.append(
-                    table.ref(number, _col_name(k, table)).issue(
+                    table.ref(number, column_label(k, table)).issue(
                         f"year {y} in a file given for {year}"
                     )
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -153,6 +155,13 @@ def print_explanation(
         )
 
 
+#: Problems listed one by one; past these, the rest are counted by kind.
+SHOWN_ISSUES = 50
+#: Kinds of the rest listed with their counts; past these, one line for all others.
+SHOWN_KINDS = 20
+_VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
 def print_issues(
     console: Console,
     issues: Sequence[Issue],
@@ -160,9 +169,27 @@ def print_issues(
     language: str | None = None,
     style: str = "red",
 ) -> None:
-    console.print(f"[{style}]{t(key, language, n=len(issues))}[/]")
-    for issue in issues:
+    """The first :data:`SHOWN_ISSUES` problems, located; then how many more of each kind (a
+    huge bad file lists a screen, not 700,000 lines)."""
+    console.print(f"[{style}]{t(key, language, n=f'{len(issues):,}')}[/]")
+    for issue in issues[:SHOWN_ISSUES]:
         console.print(Text(f"  {issue}"))
+    rest = issues[SHOWN_ISSUES:]
+    if not rest:
+        return
+    console.print(Text(t("issues_more", language, n=f"{len(rest):,}")))
+    kinds = Counter(issue_kind(i) for i in rest).most_common()
+    for kind, n in kinds[:SHOWN_KINDS]:
+        console.print(Text(f"    {n:>9,} × {kind}"))
+    others = kinds[SHOWN_KINDS:]
+    if others:
+        n = sum(c for _, c in others)
+        console.print(Text(t("issues_other_kinds", language, k=f"{len(others):,}", n=f"{n:,}")))
+
+
+def issue_kind(issue: Issue) -> str:
+    """What a problem says, without what varies from cell to cell (quoted text, numbers)."""
+    return _VARYING.sub("…", issue.message)
 
 
 def print_robustness(console: Console, rr: Any, language: str | None = None) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Collection, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +30,8 @@ from kaohe.cadres.people import CADRE_COLUMNS, STATUSES, TEAM_COLUMNS, People, b
 from kaohe.dataset import header_key
 from kaohe.errors import DataError, Issue, SchemeError
 from kaohe.io.atomic import atomic_file
+from kaohe.io.cells import plain_text, safe_frame
+from kaohe.io.formulas import formula_issues
 from kaohe.io.yamlfile import LineMap, load_yaml, read_yaml
 
 D = TypeVar("D", bound=BaseModel)
@@ -100,7 +103,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not text.strip():
         raise DataError(Issue("the file is empty", file=str(path)))
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
-    frame = _keyed(frame)
+    frame = _keyed(frame.map(plain_text))
     frame[ROW] = range(2, len(frame) + 2)
     return _drop_empty(frame)
 
@@ -114,11 +117,12 @@ def _read_xlsx(path: Path) -> list[tuple[pd.DataFrame, Source]]:
     except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise DataError(Issue(f"not a readable .xlsx workbook: {exc}", file=str(path))) from None
     out: list[tuple[pd.DataFrame, Source]] = []
+    problems: list[Issue] = []
     try:
         for ws in wb.worksheets:
             if ws.title.startswith("_") or ws.title in ("说明", "readme", "README"):
                 continue
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            rows = [[plain_text(c) for c in r] for r in ws.iter_rows(values_only=True)]
             start = next((k for k, r in enumerate(rows) if any(_filled(c) for c in r)), None)
             if start is None:
                 continue
@@ -127,11 +131,18 @@ def _read_xlsx(path: Path) -> list[tuple[pd.DataFrame, Source]]:
             frame = _keyed(pd.DataFrame([r[: len(header)] for r in body], columns=header))
             frame[ROW] = range(start + 2, start + 2 + len(frame))
             out.append((_drop_empty(frame), Source(str(path), ws.title)))
+            problems += formula_issues(ws, str(path), partial(_header_at, header))
     finally:
         wb.close()
+    if problems:
+        raise DataError(problems)
     if not out:
         raise DataError(Issue("the workbook has no sheet with data", file=str(path)))
     return out
+
+
+def _header_at(header: list[str], k: int) -> str:
+    return header_key(header[k]) if k < len(header) else str(k + 1)
 
 
 def _filled(c: Any) -> bool:
@@ -242,9 +253,10 @@ def _design(raw: Any, lines: LineMap, issues: list[Issue], kind: type[D]) -> D:
 
 
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as written: headers ``label [key]``, every text cell made inert."""
     out = frame.drop(columns=[c for c in frame.columns if c == ROW])
     out.columns = pd.Index([f"{LABELS[c]} [{c}]" if c in LABELS else c for c in out.columns])
-    return out
+    return safe_frame(out)
 
 
 def people_frames(people: People) -> tuple[pd.DataFrame, pd.DataFrame]:

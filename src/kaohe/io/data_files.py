@@ -9,30 +9,47 @@ with a warning. Excel: every worksheet is read, except those named ``说明`` or
 from __future__ import annotations
 
 import csv
-import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kaohe.dataset import Dataset, Table, dataset_from_tables, split_years, year_column
+from kaohe.dataset import (
+    Dataset,
+    RowBound,
+    Table,
+    column_label,
+    dataset_from_tables,
+    row_bound,
+    split_years,
+    year_column,
+)
 from kaohe.errors import DataError, Issue
+from kaohe.i18n import t
+from kaohe.io.cells import plain_text
+from kaohe.io.formulas import formula_issues
 from kaohe.scheme import Scheme
 
 SKIPPED_SHEETS = frozenset({"说明", "readme", "instructions"})
 
 
-def read_tables(path: str | Path) -> tuple[list[Table], list[Issue]]:
-    """The tables of a data file, and warnings about how it was read."""
+def read_tables(path: str | Path, bound: RowBound | None = None) -> tuple[list[Table], list[Issue]]:
+    """The tables of a data file, and warnings about how it was read.
+
+    ``bound`` (e.g. :func:`kaohe.dataset.row_bound` of the scheme) gives, from a table's
+    header, the most filled rows it can usefully hold; reading stops past it, and the table
+    records where (``Table.cut``, reported by :func:`kaohe.dataset.check_tables`), so a huge
+    file is never read whole (every row past it would be an error)."""
     path = Path(path)
     if not path.exists():
         raise DataError(Issue("file not found", file=str(path)))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path), []
+        return _read_xlsx(path, bound), []
     if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(path)
+        return _read_csv(path, bound)
     if suffix == ".xls":
         raise DataError(
             Issue("the old .xls format is not read; save the file as .xlsx", file=str(path))
@@ -45,8 +62,8 @@ def load_data(scheme: Scheme, path: str | Path) -> tuple[Dataset, list[Issue]]:
 
     A year column is allowed when the file holds one year; several years need ``kaohe panel``.
     """
-    tables, warnings = read_tables(path)
-    if any(year_column(t) is not None for t in tables):
+    tables, warnings = read_tables(path, row_bound(scheme))
+    if any(year_column(table) is not None for table in tables):
         years = split_years(tables)
         if len(years) > 1:
             raise DataError(
@@ -73,7 +90,7 @@ def load_panel(
     errors: list[Issue] = []
     for source in sources:
         year, path = _year_and_path(str(source))
-        read, more = read_tables(path)
+        read, more = read_tables(path, row_bound(scheme))
         warnings += more
         try:
             for y, ts in split_years(read, year).items():
@@ -103,38 +120,66 @@ def _year_and_path(source: str) -> tuple[str | None, Path]:
     return None, Path(source)
 
 
-def _read_csv(path: Path) -> tuple[list[Table], list[Issue]]:
-    raw = path.read_bytes()
-    warnings: list[Issue] = []
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+#: Encodings a CSV file is read in, by its first bytes (a byte-order mark) or in this order.
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _read_csv(path: Path, bound: RowBound | None = None) -> tuple[list[Table], list[Issue]]:
+    """A CSV file, streamed: UTF-8 (or UTF-16 with its byte-order mark), else GB18030 — what
+    Chinese Excel saves, GBK included — with a warning naming it. Reading stops at ``bound``."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    encodings = [enc for bom, enc in _BOMS if head.startswith(bom)] or ["utf-8", "gb18030"]
+    for encoding in encodings:
         try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                Issue(
-                    f"not UTF-8 text (byte {exc.start}); save the file as CSV UTF-8", file=str(path)
-                )
-            ) from None
-        warnings.append(
-            Issue("read as GB18030 (not UTF-8); prefer saving as CSV UTF-8", file=str(path))
-        )
-    if not text.strip():
+            with path.open(encoding=encoding, newline="") as fh:
+                table = _csv_table(path, fh, bound)
+        except UnicodeDecodeError:
+            continue
+        warnings = []
+        if encoding == "gb18030":
+            warnings.append(Issue(t("data.read_as_gb18030"), file=str(path)))
+        return [table], warnings
+    raise DataError(Issue(t("data.not_text"), file=str(path)))
+
+
+def _csv_table(path: Path, fh: Any, bound: RowBound | None) -> Table:
+    first = fh.readline()
+    if "\x00" in first:  # UTF-16 without its mark, or not text at all
+        raise DataError(Issue(t("data.not_text"), file=str(path)))
+    fh.seek(0)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff(first)
+    rows = csv.reader(fh, delimiter=delimiter)
+    header = next(rows, None)
+    if header is None:
         raise DataError(Issue("the file is empty", file=str(path)))
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    body = [(n + 2, [c if c.strip() else None for c in r]) for n, r in enumerate(rows[1:])]
-    return [Table(path.name, rows[0], body, file=str(path))], warnings
+    limit = bound(header) if bound is not None else None
+    body: list[tuple[int, list[Any]]] = []
+    cut = None
+    filled = 0
+    for n, r in enumerate(rows):
+        cells = [(plain_text(c) if c[:1] == "'" else c) if c.strip() else None for c in r]
+        if limit is not None and any(c is not None for c in cells):
+            filled += 1
+            if filled > limit:
+                cut = _too_many_rows(str(path), None, n + 2, limit)
+                break
+        body.append((n + 2, cells))
+    if not any(h.strip() for h in header) and all(all(c is None for c in r) for _, r in body):
+        raise DataError(Issue("the file is empty", file=str(path)))
+    return Table(path.name, header, body, file=str(path), cut=cut)
 
 
-def _sniff(text: str) -> str:
-    first = text.splitlines()[0]
+def _too_many_rows(file: str, sheet: str | None, row: int, limit: int) -> Issue:
+    return Issue(t("data.too_many_rows", n=f"{limit:,}"), file=file, sheet=sheet, row=row)
+
+
+def _sniff(first: str) -> str:
     counts = {d: first.count(d) for d in (",", "\t", ";")}
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
-def _read_xlsx(path: Path) -> list[Table]:
+def _read_xlsx(path: Path, bound: RowBound | None = None) -> list[Table]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -143,33 +188,57 @@ def _read_xlsx(path: Path) -> list[Table]:
     except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise DataError(Issue(f"not a readable .xlsx workbook: {exc}", file=str(path))) from None
     tables = []
+    problems: list[Issue] = []
     try:
         for ws in wb.worksheets:
             if ws.title.lower() in SKIPPED_SHEETS or ws.title.startswith("_"):
                 continue
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
-            start = next((k for k, r in enumerate(rows) if any(_filled(c) for c in r)), None)
-            if start is None:
+            table = _sheet_table(path, ws, bound)
+            if table is None:
                 continue
-            header = [_text(c) for c in rows[start]]
-            body: list[tuple[int, list[Any]]] = [
-                (start + 2 + n, r) for n, r in enumerate(rows[start + 1 :])
-            ]
-            tables.append(
-                Table(
-                    f"{path.name}[{ws.title}]",
-                    header,
-                    body,
-                    file=str(path),
-                    sheet=ws.title,
-                    header_row=start + 1,
-                )
-            )
+            tables.append(table)
+            problems += formula_issues(ws, str(path), partial(_column_of, table))
     finally:
         wb.close()
+    if problems:
+        raise DataError(problems)
     if not tables:
         raise DataError(Issue("the workbook has no sheet with data", file=str(path)))
     return tables
+
+
+def _column_of(table: Table, k: int) -> str:
+    return column_label(k, table)
+
+
+def _sheet_table(path: Path, ws: Any, bound: RowBound | None) -> Table | None:
+    """One worksheet's table (None if the sheet is empty), read row by row up to ``bound``."""
+    rows = enumerate(ws.iter_rows(values_only=True), start=1)
+    start, header = next(((k, r) for k, r in rows if any(_filled(c) for c in r)), (0, None))
+    if header is None:
+        return None
+    header = [_text(plain_text(c)) for c in header]
+    limit = bound(header) if bound is not None else None
+    body: list[tuple[int, list[Any]]] = []
+    cut = None
+    filled = 0
+    for k, r in rows:
+        cells = [plain_text(c) if c.__class__ is str and c[:1] == "'" else c for c in r]
+        if limit is not None and any(_filled(c) for c in cells):
+            filled += 1
+            if filled > limit:
+                cut = _too_many_rows(str(path), ws.title, k, limit)
+                break
+        body.append((k, cells))
+    return Table(
+        f"{path.name}[{ws.title}]",
+        header,
+        body,
+        file=str(path),
+        sheet=ws.title,
+        header_row=start,
+        cut=cut,
+    )
 
 
 def _filled(c: Any) -> bool:

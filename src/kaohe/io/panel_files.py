@@ -12,6 +12,7 @@ import numpy as np
 from kaohe import __version__
 from kaohe.i18n import t
 from kaohe.io.atomic import atomic_dir
+from kaohe.io.cells import safe_row
 from kaohe.io.charts import pyplot, unit_label
 from kaohe.io.results_files import explain_document, ranked_rows
 from kaohe.panel import Panel
@@ -37,10 +38,10 @@ def write_results_csv(panel: Panel, path: Path) -> None:
     columns = [*RESULT_COLUMNS, *panel.latest.dimensions]
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["year", *columns])
+        w.writerow(safe_row(["year", *columns]))
         for y in panel.years:
             for row in ranked_rows(panel.results[y]):
-                w.writerow([y, *("" if row.get(c) is None else row[c] for c in columns)])
+                w.writerow(safe_row([y, *("" if row.get(c) is None else row[c] for c in columns)]))
 
 
 def write_trends_csv(panel: Panel, path: Path) -> None:
@@ -48,9 +49,9 @@ def write_trends_csv(panel: Panel, path: Path) -> None:
     columns = list(rows[0]) if rows else ["unit", "name", "category"]
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(columns)
+        w.writerow(safe_row(columns))
         for row in rows:
-            w.writerow(["" if row[c] is None else row[c] for c in columns])
+            w.writerow(safe_row("" if row[c] is None else row[c] for c in columns))
 
 
 def write_explain(panel: Panel, path: Path, language: str | None = None) -> None:

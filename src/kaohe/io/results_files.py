@@ -16,6 +16,7 @@ import numpy as np
 from kaohe import __version__
 from kaohe.i18n import t
 from kaohe.io.atomic import atomic_dir
+from kaohe.io.cells import safe_row, safe_text
 from kaohe.results import RESULT_COLUMNS, Results
 
 OUTPUT_FILES = ("results.csv", "results.xlsx", "explain.json")
@@ -42,9 +43,9 @@ def write_csv(results: Results, path: Path) -> None:
     columns = [*RESULT_COLUMNS, *results.dimensions]
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(columns)
+        w.writerow(safe_row(columns))
         for row in ranked_rows(results):
-            w.writerow(["" if row[c] is None else row[c] for c in columns])
+            w.writerow(safe_row("" if row[c] is None else row[c] for c in columns))
 
 
 def explain_document(results: Results, language: str | None = None) -> dict[str, Any]:
@@ -155,9 +156,9 @@ def _results_sheet(
         )
     ]
     heads += [s.dimensions[d].name for d in dims]
-    ws.cell(row=1, column=1, value=f"{s.name} — {title}").font = Font(bold=True, size=13)
+    ws.cell(row=1, column=1, value=safe_text(f"{s.name} — {title}")).font = Font(bold=True, size=13)
     ws.append([])
-    ws.append(heads)
+    ws.append(safe_row(heads))
     _style_header(ws, 3, len(heads))
     numfmt = "0." + "0" * s.decimals if s.decimals else "0"
     for r in rows:
@@ -175,7 +176,7 @@ def _results_sheet(
             vetoes,
             *[r[d] for d in dims],
         ]
-        ws.append(line)
+        ws.append(safe_row(line))
         n = ws.max_row
         for c in (4, 5, *range(11, 11 + len(dims))):
             ws.cell(row=n, column=c).number_format = numfmt
@@ -188,13 +189,13 @@ def _points_sheet(ws: Any, results: Results, language: str | None) -> None:
     inds = list(results.indicators)
     heads = [t("unit_id", language), t("name", language), t("category", language)]
     heads += [f"{s.indicators[i].name}" for i in inds]
-    ws.append(heads)
+    ws.append(safe_row(heads))
     _style_header(ws, 1, len(heads))
     numfmt = "0." + "0" * s.decimals if s.decimals else "0"
     for i, uid in enumerate(results.units):
         u = s.units[uid]
         vals = [None if np.isnan(p) else float(p) for p in results.points[i]]
-        ws.append([uid, u.name, s.categories[u.category].name, *vals])
+        ws.append(safe_row([uid, u.name, s.categories[u.category].name, *vals]))
         for c in range(4, 4 + len(inds)):
             ws.cell(row=ws.max_row, column=c).number_format = numfmt
     _print_setup(ws, 1, len(heads))
@@ -205,12 +206,12 @@ def _weights_sheet(ws: Any, results: Results, language: str | None) -> None:
     s = results.scheme
     weights = results.effective_weights()
     cats = list(weights)
-    ws.append([t("indicator", language), *[s.categories[c].name for c in cats]])
+    ws.append(safe_row([t("indicator", language), *[s.categories[c].name for c in cats]]))
     _style_header(ws, 1, 1 + len(cats))
     for iid, ind in s.indicators.items():
         row = [weights[c].get(iid) for c in cats]
         if any(v is not None for v in row):
-            ws.append([ind.name, *row])
+            ws.append(safe_row([ind.name, *row]))
             for k in range(2, 2 + len(cats)):
                 ws.cell(row=ws.max_row, column=k).number_format = "0.00%"
     ws.column_dimensions["A"].width = 30

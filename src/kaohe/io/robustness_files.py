@@ -13,6 +13,7 @@ import numpy as np
 from kaohe import __version__
 from kaohe.i18n import LABELS, t
 from kaohe.io.atomic import atomic_dir
+from kaohe.io.cells import safe_row
 from kaohe.io.charts import pyplot, unit_label
 from kaohe.robustness.analysis import RobustnessResults
 
@@ -70,9 +71,10 @@ def rank_rows(rr: RobustnessResults) -> list[dict[str, Any]]:
 def write_ranks(rr: RobustnessResults, path: Path) -> None:
     rows = rank_rows(rr)
     with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+        w = csv.writer(fh)
+        w.writerow(safe_row(rows[0]))
+        for row in rows:
+            w.writerow(safe_row(row.values()))
 
 
 def write_sensitivity(rr: RobustnessResults, path: Path) -> None:
@@ -80,7 +82,7 @@ def write_sensitivity(rr: RobustnessResults, path: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["input", "output", "S1", "S1_conf", "ST", "ST_conf"])
         for r in rr.sensitivity:
-            w.writerow([r.input, r.output, r.s1, r.s1_conf, r.st, r.st_conf])
+            w.writerow(safe_row([r.input, r.output, r.s1, r.s1_conf, r.st, r.st_conf]))
 
 
 def write_json(rr: RobustnessResults, path: Path) -> None:

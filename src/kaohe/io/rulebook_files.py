@@ -16,8 +16,9 @@ from typing import Any
 from kaohe.i18n import lang
 from kaohe.i18n import language as in_language
 from kaohe.io.atomic import atomic_dir
+from kaohe.io.cells import safe_row
 from kaohe.io.yamlfile import LineMap, load_yaml, read_yaml
-from kaohe.rulebook.decisions import DECISION_COLUMNS, Decisions, decision_rows
+from kaohe.rulebook.decisions import DECISION_COLUMNS, Decisions, decision_row, decision_rows
 from kaohe.rulebook.model import Rulebook, RulebookError, build_rulebook
 
 OUTPUT_FILES = ("decisions.csv", "public.csv", "decisions.xlsx")
@@ -88,9 +89,9 @@ def write_csv(decisions: Decisions, path: Path) -> None:
     force."""
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(DECISION_COLUMNS)
+        w.writerow(safe_row(DECISION_COLUMNS))
         for row in decision_rows(decisions):
-            w.writerow(["" if v is None else v for v in row])
+            w.writerow(safe_row("" if v is None else v for v in row))
 
 
 def _h(key: str) -> str:
@@ -104,9 +105,9 @@ def write_xlsx(decisions: Decisions, path: Path) -> None:
 
     wb = Workbook(write_only=True)
     summary = wb.create_sheet(_h("summary"))
-    summary.append([_h(k) for k in ("rule", "name", "type", "public", "count")])
+    summary.append(safe_row(_h(k) for k in ("rule", "name", "type", "public", "count")))
     for o in decisions.outcomes:
-        summary.append([o.rule, o.name, o.type, o.public, len(o)])
+        summary.append(safe_row([o.rule, o.name, o.type, o.public, len(o)]))
     used: set[str] = {_h("summary")}
     columns = (
         "subject_kind",
@@ -120,20 +121,9 @@ def write_xlsx(decisions: Decisions, path: Path) -> None:
     )
     for o in decisions.outcomes:
         ws = wb.create_sheet(_sheet_title(o.name or o.rule, used))
-        ws.append([_h(c) for c in columns])
+        ws.append(safe_row(_h(c) for c in columns))
         for d in o.decisions:
-            ws.append(
-                [
-                    d.subject_kind,
-                    d.subject,
-                    d.name,
-                    d.unit,
-                    d.action,
-                    d.value,
-                    "; ".join(str(link) for link in d.inputs),
-                    str(d.explanation),
-                ]
-            )
+            ws.append(safe_row(decision_row(o, d)[2:]))  # rule and type: the sheet's
     wb.save(path)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from kaohe.i18n import t
 from kaohe.io.atomic import atomic_file
+from kaohe.io.cells import safe_row
 from kaohe.scheme import Indicator, Scheme
 
 NO_OWNER = "_none"
@@ -76,7 +77,7 @@ def _department_sheet(ws: Any, scheme: Scheme, iids: list[str]) -> None:
         for head, kind in template_columns(scheme, iid):
             heads.append(head)
             kinds.append((iid, kind))
-    ws.append(heads)
+    ws.append(safe_row(heads))
     for c in range(1, len(heads) + 1):
         cell = ws.cell(row=1, column=c)
         cell.font = Font(bold=True)
@@ -89,7 +90,7 @@ def _department_sheet(ws: Any, scheme: Scheme, iids: list[str]) -> None:
         ws.cell(row=1, column=4 + k).comment = Comment(_describe(scheme, ind), "kaohe")
     units = list(scheme.units.items())
     for uid, unit in units:
-        ws.append([uid, unit.name, scheme.categories[unit.category].name])
+        ws.append(safe_row([uid, unit.name, scheme.categories[unit.category].name]))
     grey = PatternFill("solid", fgColor="BFBFBF")
     last = len(units) + 1
     for k, (iid, kind) in enumerate(kinds):
@@ -173,7 +174,7 @@ def _describe(scheme: Scheme, ind: Indicator) -> str:
 def _instructions(ws: Any, scheme: Scheme) -> None:
     from openpyxl.styles import Font
 
-    ws.append([f"{scheme.name} — 数据填报模板"])
+    ws.append(safe_row([f"{scheme.name} — 数据填报模板"]))
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
     for line in (
@@ -192,15 +193,17 @@ def _instructions(ws: Any, scheme: Scheme) -> None:
         cats = "、".join(c.name for cid, c in scheme.categories.items() if ind.applies_to(cid))
         owner = scheme.departments[ind.owner].name if ind.owner in scheme.departments else ""
         ws.append(
-            [
-                iid,
-                ind.name,
-                ind.unit_of_measure,
-                "越高越好" if ind.direction == "higher" else "越低越好",
-                owner,
-                cats,
-                ind.description,
-            ]
+            safe_row(
+                [
+                    iid,
+                    ind.name,
+                    ind.unit_of_measure,
+                    "越高越好" if ind.direction == "higher" else "越低越好",
+                    owner,
+                    cats,
+                    ind.description,
+                ]
+            )
         )
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 28

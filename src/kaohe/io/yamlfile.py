@@ -4,6 +4,13 @@ PyYAML's composer gives each node a start mark; we build plain Python values fro
 keep a map from the dotted path of each value to its line. Duplicate keys — which PyYAML would
 silently resolve to the last one — are errors. Only ``true``/``false`` are booleans (so a key
 ``no`` or ``on`` stays text), and ``1e3`` is a number, as in YAML 1.2.
+
+Every YAML file Kaohe reads (schemes, rulebooks, cadre designs; from disk or uploaded) is bounded
+before anything is built from it: at most :data:`MAX_YAML_BYTES` bytes, nested at most
+:data:`MAX_YAML_DEPTH` deep, and aliases (``*name``) may repeat at most :data:`MAX_ALIAS_NODES`
+nodes in all — so a "billion laughs" file of a few hundred bytes is refused at its line instead
+of expanding into gigabytes. The bounds are checked on PyYAML's event stream, in memory and time
+proportional to the file.
 """
 
 from __future__ import annotations
@@ -16,6 +23,16 @@ from typing import Any
 import yaml
 
 from kaohe.errors import Issue
+from kaohe.i18n import t
+
+#: The largest YAML file read (bytes): far above any real scheme (the examples are 25 KB; a
+#: scheme of 30,000 units is about 2 MB), far below what would exhaust memory.
+MAX_YAML_BYTES = 8 * 1024 * 1024
+#: The deepest nesting of mappings and lists (a scheme is about 6 deep).
+MAX_YAML_DEPTH = 64
+#: The most nodes all aliases together may repeat (an alias to a mapping of 10 keys repeats 21
+#: nodes: the mapping, its keys and its values).
+MAX_ALIAS_NODES = 10_000
 
 try:
     _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -75,10 +92,16 @@ def _split(path: str) -> tuple[Any, ...]:
 
 
 def load_yaml(text: str, name: str) -> tuple[Any, LineMap, list[Issue]]:
-    """Parse YAML text; return the value, its line map, and problems (duplicates, syntax)."""
+    """Parse YAML text; return the value, its line map, and problems (duplicates, syntax).
+
+    The text is first checked against the bounds (:func:`yaml_bound_issues`); a file beyond
+    them gives ``(None, …, [issue])`` and nothing is built."""
     lm = LineMap(name)
     issues: list[Issue] = []
     try:
+        refused = yaml_bound_issues(text, name)
+        if refused:
+            return None, lm, refused
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -90,6 +113,74 @@ def load_yaml(text: str, name: str) -> tuple[Any, LineMap, list[Issue]]:
     loader = _Loader("")
     value = _build(node, (), lm, issues, loader)
     return value, lm, issues
+
+
+def load_yaml_bytes(data: bytes, name: str) -> tuple[Any, LineMap, list[Issue]]:
+    """Parse an uploaded YAML file (its bytes, as received), bounded like every YAML file:
+    the size is checked before the bytes are decoded, then as :func:`load_yaml`."""
+    if len(data) > MAX_YAML_BYTES:
+        return None, LineMap(name), [_too_large(name, len(data))]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, LineMap(name), [_not_utf8(name, exc)]
+    return load_yaml(text, name)
+
+
+def yaml_bound_issues(text: str, name: str) -> list[Issue]:
+    """Why the YAML ``text`` is refused before being built — too large, nested too deep, or
+    aliases repeating too much (or an alias inside the collection it names) — as located
+    issues in the language in force; ``[]`` if it is within :data:`MAX_YAML_BYTES`,
+    :data:`MAX_YAML_DEPTH` and :data:`MAX_ALIAS_NODES`. Syntax errors are left to the parser
+    (``yaml.YAMLError`` propagates)."""
+    if len(text) * 4 > MAX_YAML_BYTES:  # a UTF-8 character takes at most 4 bytes
+        size = len(text.encode("utf-8"))
+        if size > MAX_YAML_BYTES:
+            return [_too_large(name, size)]
+    sizes: dict[str, int] = {}  # anchor → nodes it expands to
+    open_: list[list[Any]] = []  # per open collection: [anchor, nodes so far]
+    repeated = 0
+
+    def add(n: int) -> None:
+        if open_:
+            open_[-1][1] += n
+
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            if len(open_) >= MAX_YAML_DEPTH:
+                return [Issue(t("yaml.too_deep", n=MAX_YAML_DEPTH), file=name, line=line)]
+            open_.append([event.anchor, 1])
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            anchor, n = open_.pop()
+            if anchor is not None:
+                sizes[anchor] = n
+            add(n)
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+            add(1)
+        elif isinstance(event, yaml.AliasEvent):
+            if event.anchor not in sizes:
+                if any(a == event.anchor for a, _ in open_):
+                    return [Issue(t("yaml.alias_loop", a=event.anchor), file=name, line=line)]
+                continue  # an undefined alias: the parser says so
+            repeated += sizes[event.anchor]
+            if repeated > MAX_ALIAS_NODES:
+                return [Issue(t("yaml.aliases", n=MAX_ALIAS_NODES), file=name, line=line)]
+            add(sizes[event.anchor])
+    return []
+
+
+def _too_large(name: str, size: int) -> Issue:
+    return Issue(
+        t("yaml.too_large", size=f"{size / 1e6:.1f}", max=f"{MAX_YAML_BYTES / 1e6:.1f}"),
+        file=name,
+    )
+
+
+def _not_utf8(name: str, exc: UnicodeDecodeError) -> Issue:
+    return Issue(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=name)
 
 
 def _build(
@@ -139,14 +230,14 @@ def _dotted(path: tuple[Any, ...]) -> str:
 
 
 def read_yaml(path: Path) -> tuple[Any, LineMap, list[Issue]]:
+    """A YAML file from disk, bounded like every YAML file (a file too large is not read)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            return None, LineMap(str(path)), [_too_large(str(path), size)]
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None, LineMap(str(path)), [Issue("file not found", file=str(path))]
     except UnicodeDecodeError as exc:
-        return (
-            None,
-            LineMap(str(path)),
-            [Issue(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=str(path))],
-        )
+        return None, LineMap(str(path)), [_not_utf8(str(path), exc)]
     return load_yaml(text, str(path))

@@ -147,15 +147,20 @@ def decision_rows(decisions: Decisions) -> Iterator[tuple[Value, ...]]:
     force; inputs joined by ``; ``)."""
     for o in decisions.outcomes:
         for d in o.decisions:
-            yield (
-                d.rule,
-                o.type,
-                d.subject_kind,
-                d.subject,
-                d.name,
-                d.unit,
-                d.action,
-                d.value,
-                "; ".join(str(link) for link in d.inputs),
-                str(d.explanation),
-            )
+            yield decision_row(o, d)
+
+
+def decision_row(o: RuleOutcome, d: Decision) -> tuple[Value, ...]:
+    """One decision of an outcome as a tuple of :data:`DECISION_COLUMNS`."""
+    return (
+        d.rule,
+        o.type,
+        d.subject_kind,
+        d.subject,
+        d.name,
+        d.unit,
+        d.action,
+        d.value,
+        "; ".join(str(link) for link in d.inputs),
+        str(d.explanation),
+    )
