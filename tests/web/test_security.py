@@ -461,3 +461,17 @@ def test_an_overlong_text_is_refused_alike_on_every_database(
     )
     assert r.exit_code == 1
     assert "64" in r.output
+
+
+def test_a_yaml_bomb_posted_as_a_scheme_is_refused_not_expanded(demo_app: object) -> None:
+    from pathlib import Path
+
+    bomb = (Path(__file__).resolve().parents[1] / "attack" / "billion_laughs.yaml").read_bytes()
+    c = client(demo_app, "office")
+    r = c.post(
+        "/schemes",
+        data={"csrf": token(c, "/schemes")},
+        files={"file": ("bomb.yaml", bomb, "application/yaml")},
+    )
+    assert r.status_code == 422
+    assert "bomb.yaml" in r.text

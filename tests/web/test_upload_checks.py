@@ -70,3 +70,69 @@ def test_an_upload_with_a_unit_twice_or_an_uncached_formula_is_refused(demo_url:
     assert bad.status_code == 422  # type: ignore[attr-defined]
     assert "row 2, column B (gdp_growth)" in bad.text  # type: ignore[attr-defined]
     assert _saved(demo_url, cid) == []
+
+
+def test_an_upload_of_a_million_rows_is_cut_off_at_the_units_with_a_message(
+    demo_url: str,
+) -> None:
+    """The probe's 1 M-row workbook held the write lock for 43 s: now it is read outside any
+    transaction and only up to the rows the scheme can use, then refused, located."""
+    cid = _collecting_cycle(demo_url)
+    app = create_app(Settings(database_url=demo_url, max_upload_mb=40))
+    c = client(app, "reporter")
+    page = f"/cycles/{cid}/entry"
+    body = "unit,gdp_growth\n" + "jining,5.5\n" * 1_000_000
+    r = c.post(
+        f"/cycles/{cid}/upload",
+        data={"csrf": token(c, page)},
+        files={"file": ("big.csv", body.encode(), "text/csv")},
+    )
+    assert r.status_code == 422
+    assert "one per unit" in r.text or "每个考核对象一行" in r.text
+    assert not _saved(demo_url, cid)
+
+
+def test_the_boards_and_exports_hold_formula_names_inert(engine: object, tmp_path: object) -> None:
+    """Unit names from a scheme came out as live formulas in the public results.csv/.xlsx and
+    in ``cycle export``'s files."""
+    import csv
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+    from openpyxl import load_workbook
+
+    from kaohe.web.exchange import export_cycle, import_cycle
+
+    from test_formula_injection import CALC, EVIL_SCHEME, HYPERLINK, inert
+
+    factory = session_factory(engine)  # type: ignore[arg-type]
+    with transaction(factory) as s:
+        version = cycles.store_scheme(s, EVIL_SCHEME)
+        cycle = cycles.create_cycle(s, version, "evil")
+        cycles.move(s, cycle, "collecting")
+        for uid, v in (("jining", "7"), ("fengzhen", "5.9"), ("zhuozi", "2"), ("liangcheng", "6")):
+            cycles.review(s, cycles.submit(s, cycle, uid, "gdp", v), True)
+        cycles.move(s, cycle, "reviewing")
+        cycles.compute(s, cycle)
+        cycles.move(s, cycle, "publicity")
+        cid = cycle.id
+    url = engine.url.render_as_string(hide_password=False)  # type: ignore[attr-defined]
+    public = TestClient(create_app(Settings(database_url=url)))
+    text = public.get(f"/board/{cid}/results.csv").content.decode("utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert "'" + HYPERLINK in cells
+    assert "'" + CALC in cells
+    assert all(inert(c) or c.lstrip("-").replace(".", "", 1).isdigit() for c in cells)
+    book = load_workbook(io.BytesIO(public.get(f"/board/{cid}/results.xlsx").content))
+    written = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in written if c.data_type == "f"]
+    assert all(inert(c.value) for c in written if c.data_type == "s")
+    out = Path(str(tmp_path)) / "export"
+    with transaction(factory) as s:
+        export_cycle(s, cid, out)
+    for name in ("data.csv", "results.csv"):
+        with (out / name).open(encoding="utf-8-sig") as fh:
+            assert all(inert(c) or c[:1] in "-0123456789" for r in csv.reader(fh) for c in r)
+    with transaction(factory) as s:
+        again = import_cycle(s, out, "again")
+    assert again.results_match is True  # the neutralised files read back as what was written

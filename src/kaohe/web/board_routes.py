@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaohe.i18n import t
+from kaohe.io.cells import safe_row
 from kaohe.results import RESULT_COLUMNS
 from kaohe.scheme import Scheme
 from kaohe.web import board, charts, commitments
@@ -288,9 +289,9 @@ def results_csv(cycle_id: RowId, user: Viewer, session: DB) -> Response:
     header, body = result_table(pub.rows)
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(header)
+    w.writerow(safe_row(header))
     for row in body:
-        w.writerow(["" if v is None else v for v in row])
+        w.writerow(safe_row("" if v is None else v for v in row))
     return Response(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -312,12 +313,12 @@ def results_xlsx(cycle_id: RowId, user: Viewer, session: DB) -> Response:
     ws.title = "results"
     for cid, cat in [("", None), *pub.doc["categories"].items()]:
         sheet = ws if not cid else wb.create_sheet(_sheet_title(cat["name"]))
-        sheet.append(header)
+        sheet.append(safe_row(header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in body:
             if not cid or row[header.index("category")] == cid:
-                sheet.append(row)
+                sheet.append(safe_row(row))
         sheet.freeze_panes = "C2"
     out = io.BytesIO()
     wb.save(out)

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from kaohe.dataset import cell_problem, check_tables, header_key
+from kaohe.dataset import cell_problem, check_tables, header_key, row_bound
 from kaohe.errors import DataError, KaoheError
 from kaohe.io.data_files import read_tables
 from kaohe.io.template import departments, template_columns, write_template
@@ -356,7 +356,7 @@ def _read_upload(
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(body)
         try:
-            tables, _ = read_tables(path)
+            tables, _ = read_tables(path, row_bound(scheme))  # no more rows than units
             repeated = check_tables(scheme, tables)  # the check kaohe run makes, too
             if repeated:
                 raise DataError(repeated)

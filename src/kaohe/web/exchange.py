@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from kaohe.dataset import ColumnResolver, header_key
 from kaohe.errors import DataError, Issue
 from kaohe.io.atomic import atomic_dir
+from kaohe.io.cells import safe_row
 from kaohe.io.data_files import load_data, read_tables
 from kaohe.io.scheme_file import parse_scheme_text
 from kaohe.results import RESULT_COLUMNS, Results
@@ -86,9 +87,9 @@ def data_csv(cells: dict[str, dict[str, Any]]) -> str:
     keys = sorted({k for row in cells.values() for k in row})
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["unit", *keys])
+    w.writerow(safe_row(["unit", *keys]))
     for uid, row in cells.items():
-        w.writerow([uid, *["" if row.get(k) is None else row[k] for k in keys]])
+        w.writerow(safe_row([uid, *["" if row.get(k) is None else row[k] for k in keys]]))
     return buf.getvalue()
 
 
@@ -100,9 +101,9 @@ def results_csv(rows: list[dict[str, Any]], scheme: Scheme) -> str:
     ordered = sorted(rows, key=lambda r: (r["rank"], cat_order.get(r["category"], 0), r["unit"]))
     buf = io.StringIO(newline="")
     w = csv.writer(buf)  # the csv module's default line ending, as kaohe run's file
-    w.writerow(columns)
+    w.writerow(safe_row(columns))
     for row in ordered:
-        w.writerow(["" if row.get(c) is None else row[c] for c in columns])
+        w.writerow(safe_row("" if row.get(c) is None else row[c] for c in columns))
     return buf.getvalue()
 
 
