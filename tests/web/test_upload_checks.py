@@ -102,7 +102,6 @@ def test_the_boards_and_exports_hold_formula_names_inert(engine: object, tmp_pat
     from openpyxl import load_workbook
 
     from kaohe.web.exchange import export_cycle, import_cycle
-
     from test_formula_injection import CALC, EVIL_SCHEME, HYPERLINK, inert
 
     factory = session_factory(engine)  # type: ignore[arg-type]
