@@ -392,6 +392,138 @@ def robustness(
     console.print(t("robustness_written", lang, path=out))
 
 
+@main.command()
+@click.argument("scheme", type=click.Path(path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
+@out_option("Folder to write report.html, report.pdf, report.xlsx (and report.docx) into.")
+@click.option("--date", "date_", help="The report's date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today).")
+@click.option(
+    "--robustness",
+    "samples",
+    type=click.IntRange(min=10),
+    help="Add the robustness summary from N Monte Carlo samples (the scheme's robustness: settings).",
+)
+@click.option(
+    "--gaps",
+    "gaps_per_unit",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Per unit, the indicators furthest below the category's best whose exact gap is computed "
+    "(0: none; each is a search with the engine).",
+)
+@click.option("--rulebook", type=click.Path(path_type=Path), help="The results rulebook: its public decisions.")
+@click.option("--previous", type=click.Path(path_type=Path), help="With --rulebook: the previous cycle's results.csv.")
+@click.option("--history", type=click.Path(path_type=Path), help="With --rulebook: grade history of people.")
+@click.option("--promotions", type=click.Path(path_type=Path), help="With --rulebook: recorded promotions.")
+@click.option("--year", type=int, help="With --rulebook: the year whose grades are used.")
+@click.option("--docx", "with_docx", is_flag=True, help="Also write report.docx (for editing).")
+@click.option("--no-pdf", is_flag=True, help="Do not write report.pdf (no WeasyPrint on this machine).")
+@LANG
+@reports_errors
+def report(
+    scheme: Path,
+    data: Path,
+    out: Path,
+    date_: str | None,
+    samples: int | None,
+    gaps_per_unit: int,
+    rulebook: Path | None,
+    previous: Path | None,
+    history: Path | None,
+    promotions: Path | None,
+    year: int | None,
+    with_docx: bool,
+    no_pdf: bool,
+    lang: str | None,
+) -> None:
+    """Write the annual report: the method, the rankings and grades of each category with the
+    quota arithmetic, a page per unit (points against the category's best and median, a radar,
+    strengths, exact gaps), the rulebook's public decisions and the robustness summary.
+
+    \b
+    Writes, all or nothing:
+      OUT/report.html   self-contained (inline CSS and SVG charts, nothing fetched)
+      OUT/report.pdf    A4, contents page, page numbers, the CJK font embedded
+      OUT/report.xlsx   results and points, native Excel charts, frozen headers, print areas
+      OUT/report.docx   with --docx: the text and tables, to edit
+
+    \b
+    The first page and each file's metadata carry Kaohe's version, the SHA-256 of every input
+    and the date: the same inputs and date give byte-identical HTML and XLSX.
+
+    \b
+    Example:
+      kaohe report examples/ulanqab/scheme.yaml examples/ulanqab/data.xlsx -o report \\
+          --rulebook examples/ulanqab/rulebook.yaml --robustness 1000 --docx
+    """
+    from kaohe.i18n import lang as current_lang
+    from kaohe.i18n import t
+    from kaohe.report.files import provenance, report_date, write_report
+
+    when = report_date(date_)
+    results = _load(scheme, data, lang)
+    inputs = [("scheme", scheme), ("data", data)]
+    decisions = book = None
+    if rulebook is not None:
+        book, decisions = _rulebook_decisions(results, rulebook, previous, history, promotions, year)
+        inputs += [(role, p) for role, p in (("rulebook", rulebook), ("previous", previous),
+                                              ("history", history), ("promotions", promotions)) if p]
+    elif any((previous, history, promotions, year)):
+        raise click.UsageError("--previous, --history, --promotions and --year go with --rulebook")
+    robust = _robustness_of(results, samples) if samples else None
+    from kaohe.report.content import build_report
+
+    content = build_report(
+        results,
+        provenance(inputs, when),
+        lang or current_lang(),
+        gaps_per_unit=gaps_per_unit,
+        decisions=decisions,
+        rulebook=book,
+        robustness=robust,
+    )
+    written = write_report(content, out, pdf=not no_pdf, docx=with_docx)
+    console = _console()
+    for name, seconds in written.seconds.items():
+        pages = f", {written.pages} pages" if name == "report.pdf" else ""
+        console.print(f"  {name}: {seconds:.2f} s{pages}")
+    console.print(t("report_written", lang, path=out))
+
+
+def _rulebook_decisions(
+    results: Any,
+    path: Path,
+    previous: Path | None,
+    history: Path | None,
+    promotions: Path | None,
+    year: int | None,
+) -> tuple[Any, Any]:
+    from kaohe.io.rulebook_files import load_rulebook, read_people_table, read_results_table
+    from kaohe.rulebook import RulebookInputs, evaluate
+
+    book = load_rulebook(path)
+    decisions = evaluate(
+        book,
+        RulebookInputs(
+            results=results,
+            previous=read_results_table(previous) if previous else None,
+            history=read_people_table(history) if history else None,
+            promotions=read_people_table(promotions) if promotions else None,
+            year=year,
+        ),
+    )
+    return book, decisions
+
+
+def _robustness_of(results: Any, samples: int) -> Any:
+    from kaohe.robustness.analysis import analyse
+    from kaohe.robustness.options import spec_with
+
+    spec = spec_with(results.scheme.robustness, samples=samples)
+    return analyse(results.scheme, results.data, spec)
+
+
 def _add_platform_commands() -> None:
     from kaohe.web.commands import COMMANDS
 

@@ -17,7 +17,7 @@ units, with the tie-breaks); without grades, the rank within the category.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,14 +70,15 @@ class Standing1:
     grade: int  # grade index (0 best); 0 without grades
 
 
-def gaps(results: Results, unit: str) -> list[Gap]:
-    """The gap of every indicator that applies to ``unit`` (by id or name)."""
+def gaps(results: Results, unit: str, only: Collection[str] | None = None) -> list[Gap]:
+    """The gap of every indicator that applies to ``unit`` (by id or name); with ``only``,
+    of those indicators (ids) alone."""
     i = results.unit_index(unit)
     plan = results.plan
     now = _standing(results, i, None, math.nan)
     out = []
     for j, iid in enumerate(plan.indicators):
-        if not plan.applies[i, j]:
+        if not plan.applies[i, j] or (only is not None and iid not in only):
             continue
         ind = plan.scheme.indicators[iid]
         if plan.kinds[j] != "base" or ind.rule.type in NUMERIC:

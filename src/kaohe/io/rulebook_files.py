@@ -136,3 +136,39 @@ def _sheet_title(name: str, used: set[str]) -> str:
         title, k = base[: 31 - len(suffix)] + suffix, k + 1
     used.add(title)
     return title
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def read_results_table(path: str | Path) -> Any:
+    """A results table from a ``results.csv`` (as ``kaohe run`` writes it), checked as the
+    rulebook reads it; problems raise :class:`kaohe.errors.DataError` naming the file."""
+    import io
+
+    import pandas as pd
+
+    from kaohe.errors import DataError, Issue
+    from kaohe.rulebook.inputs import unit_table
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(Issue(f"not a results CSV: {exc}", file=str(path))) from None
+    try:
+        unit_table(frame, "results")
+    except DataError as exc:
+        raise DataError([i.located(file=str(path)) for i in exc.issues]) from None
+    return frame.set_index("unit")
+
+
+def read_people_table(path: str | Path) -> Any:
+    """A grade-history or promotions table (CSV or .xlsx, headers ``key`` or ``label [key]``)
+    as text cells."""
+    from kaohe.cadres.frames import ROW
+    from kaohe.io.cadre_files import read_frames
+
+    frame, _ = read_frames(Path(path))[0]
+    return frame.drop(columns=[ROW]).replace("", None)

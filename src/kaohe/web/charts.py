@@ -14,38 +14,23 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from markupsafe import Markup
 
+from kaohe.charts.render import MEDIA_TYPES, Format, clean_svg, render
+from kaohe.charts.style import BAR, BEST, GRADE_COLOURS, MEDIAN, TARGET
+from kaohe.charts.style import SERIES_COLOURS as UNIT_COLOURS
 from kaohe.i18n import t
 from kaohe.io.charts import pyplot, unit_label
 from kaohe.web.board import Contribution, Progress, RadarAxis
 
-Format = Literal["svg", "png"]
-MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
-BAR, BEST, MEDIAN, TARGET = "#3d6fa5", "#a4161a", "#8a8f98", "#2b7a3d"
-GRADE_COLOURS = ("#2b7a3d", "#3d6fa5", "#c08a1e", "#a4161a", "#6b4f8a", "#5b6877")
-UNIT_COLOURS = (
-    "#3d6fa5",
-    "#e07b39",
-    "#2b7a3d",
-    "#a4161a",
-    "#6b4f8a",
-    "#8c564b",
-    "#d462a6",
-    "#7f7f7f",
-    "#a8a32b",
-    "#17becf",
-    "#1f3b5c",
-    "#c49c94",
-)
+__all__ = ["MEDIA_TYPES", "Format", "cached", "clean_svg", "inline", "render"]
+
 CACHE_SIZE = 256
 
 _lock = threading.Lock()  # matplotlib's global state (rcParams, font cache) is not thread-safe
@@ -80,54 +65,6 @@ def cached(key: tuple[Any, ...], fmt: Format, draw: Callable[[], Any]) -> bytes:
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
-
-
-def render(fig: Any, fmt: Format, salt: str = "kaohe") -> bytes:
-    """A figure as SVG (deterministic, inline-safe) or PNG bytes."""
-    import matplotlib
-
-    buf = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": f"kaohe-{salt}", "svg.fonttype": "path"}):
-        if fmt == "svg":
-            fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
-            return clean_svg(buf.getvalue().decode("utf-8")).encode("utf-8")
-        fig.savefig(buf, format="png", dpi=144, metadata={"Software": None}, bbox_inches="tight")
-    return buf.getvalue()
-
-
-_STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
-
-
-def clean_svg(svg: str) -> str:
-    """matplotlib's SVG without prolog, comments and metadata, with style attributes written
-    as presentation attributes (allowed under ``style-src 'self'``), ready to inline."""
-    svg = re.sub(r"<\?xml.*?\?>\s*|<!DOCTYPE[^>]*>\s*", "", svg, flags=re.S)
-    svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    svg = re.sub(r"<defs>\s*<style[^>]*>.*?</style>\s*</defs>\s*", "", svg, flags=re.S)
-    svg = re.sub(r"<style[^>]*>.*?</style>\s*", "", svg, flags=re.S)
-
-    def attrs(m: re.Match[str]) -> str:
-        out = []
-        for decl in m.group(1).split(";"):
-            name, sep, value = decl.partition(":")
-            name, value = name.strip(), value.strip()
-            if sep and re.fullmatch(r"[a-z\-]+", name):
-                out.append(f' {name}="{html.escape(value, quote=True)}"')
-        return "".join(out)
-
-    svg = _STYLE_ATTR.sub(attrs, svg)
-    # smaller: two decimals are a hundredth of a point; no layout whitespace (text is paths)
-    svg = re.sub(r"(\d\.\d\d)\d+", r"\1", svg)
-    svg = re.sub(r"\s*\n\s*", " ", svg)
-    svg = re.sub(r">\s+<", "><", svg)
-    # the root: scales with the page; what the <style> element set, as attributes
-    return re.sub(
-        r'<svg([^>]*?)\swidth="[^"]*"\sheight="[^"]*"',
-        r'<svg\1 class="chart" stroke-linejoin="round" stroke-linecap="butt"',
-        svg,
-        count=1,
-    ).strip()
 
 
 def inline(svg: bytes, label: str) -> Markup:
@@ -256,7 +193,8 @@ def progress_figure(p: Progress, lang: str, ncols: int = 3) -> Any:
             continue
         line = lines[k]
         units = [u for u in order if u in line.cells][::-1]
-        pct = [min((line.cells[u].completion or 0.0) * 100, 200.0) for u in units]
+        true_pct = [(line.cells[u].completion or 0.0) * 100 for u in units]
+        pct = [min(v, 200.0) for v in true_pct]
         colours = [
             TARGET
             if line.cells[u].status == "met"
@@ -266,6 +204,10 @@ def progress_figure(p: Progress, lang: str, ncols: int = 3) -> Any:
             for u in units
         ]
         ax.barh(range(len(units)), pct, color=colours, height=0.7)
+        for y, (v, shown) in enumerate(zip(true_pct, pct, strict=True)):
+            if v > shown:  # beyond the axis: an arrow at the end and the true value
+                ax.plot(shown, y, ">", color=colours[y], markersize=6, clip_on=False)
+                ax.text(shown, y, f"  {v:.0f}%", va="center", fontsize=7, fontweight="bold")
         ax.axvline(100, color=TARGET, linewidth=1.2)
         if line.elapsed is not None:
             ax.axvline(line.elapsed * 100, color=MEDIAN, linewidth=1.2, linestyle="--")
