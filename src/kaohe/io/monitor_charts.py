@@ -19,6 +19,19 @@ from kaohe.monitoring.monitor import Monitor
 from kaohe.monitoring.progress import COLOURS
 
 CHART_UNITS = 40  # more lines than this in one panel cannot be read
+#: Line colours: none of them red, amber or green, which are the warnings' colours.
+LINES = (
+    "#1F77B4",
+    "#9467BD",
+    "#8C564B",
+    "#17BECF",
+    "#7F7F7F",
+    "#393B79",
+    "#E377C2",
+    "#5254A3",
+    "#843C39",
+    "#6B6ECF",
+)
 MARKERS = {"green": "#2E7D32", "amber": "#F9A825", "red": "#C62828", "none": "#9E9E9E"}
 
 
@@ -38,12 +51,11 @@ def chart_indicator(m: Monitor, s: int, path: Path, language: str | None = None)
     for c, ax in enumerate(axes[0]):
         members = np.flatnonzero(plan.cat_index == c)[:CHART_UNITS]
         _paths(ax, x, target_path[members], due[members], language)
-        colours = plt.get_cmap("tab10")
         for k, u in enumerate(members):
             keep = due[u] & np.isfinite(y[u])
             if not keep.any():
                 continue
-            (line,) = ax.plot(x[keep], y[u][keep], "-", linewidth=1.3, color=colours(k % 10))
+            (line,) = ax.plot(x[keep], y[u][keep], "-", linewidth=1.3, color=LINES[k % len(LINES)])
             codes = np.asarray(m.colour[s, u])[keep]
             ax.scatter(
                 x[keep],

@@ -42,7 +42,7 @@ class DataFlags:
     before: Cube  # the unit's previous reported level (for a decrease)
     before_period: NDArray[np.int64]  # its period (−1: none)
     own_jump: Mask
-    own_reference: Cube
+    own_reference: Cube  # in the period's terms (a flow: the median per share × its share)
     peer_jump: Mask
     peer_reference: Cube
     compared: Cube  # the quantity the jump checks compare (flow per share, stock, rate)
@@ -82,17 +82,18 @@ def decreasing(
     return flag, before, before_p
 
 
-def jump_quantity(plan: MonitorPlan, level: Cube, flow: Cube, shares: Vec) -> Cube:
-    """What the jump checks compare: a flow per share of the year it covers; a stock or a rate
-    as it is."""
+def jump_quantity(plan: MonitorPlan, level: Cube, flow: Cube, shares: Vec) -> tuple[Cube, Cube]:
+    """What the jump checks compare — a flow per share of the year it covers, a stock or a rate
+    as it is — and the factor that turns it back into this period's terms (the share covered,
+    or 1), so that references are quoted as values of the period."""
     prev = previous_dispatch(plan.dispatched)
     before = np.where(prev >= 0, np.take_along_axis(shares, np.maximum(prev, 0), axis=1), 0.0)
-    covered = shares - before
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_share = np.where((covered > 0)[:, None, :], flow / covered[:, None, :], np.nan)
+    covered = np.where(shares - before > 0, shares - before, np.nan)[:, None, :]
     levels_kind = (plan.kind >= 2)[:, None, None]
-    out: Cube = np.where(levels_kind, level, per_share)
-    return out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q: Cube = np.where(levels_kind, level, flow / covered)
+    scale: Cube = np.where(levels_kind, 1.0, np.broadcast_to(covered, level.shape))
+    return q, scale
 
 
 def own_reference(q: Cube, min_history: int) -> Cube:
@@ -154,7 +155,8 @@ def check_data(
     due = due_cells(plan, current)
     off = np.zeros(level.shape, dtype=bool)
     dec, before, before_p = decreasing(plan, series, due)
-    q = np.where(due & series.present, jump_quantity(plan, level, flow, shares), np.nan)
+    q, scale = jump_quantity(plan, level, flow, shares)
+    q = np.where(due & series.present, q, np.nan)
     own = own_reference(q, spec.min_history)
     peers = peer_reference(plan, q, spec.min_peers)
     return DataFlags(
@@ -163,9 +165,9 @@ def check_data(
         before=before,
         before_period=before_p,
         own_jump=jumps(plan, q, own, spec.own_factor) if _on(spec.own_factor, plan) else off,
-        own_reference=own,
+        own_reference=own * scale,
         peer_jump=jumps(plan, q, peers, spec.peer_factor) if _on(spec.peer_factor, plan) else off,
-        peer_reference=peers,
+        peer_reference=peers * scale,
         compared=q,
     )
 

@@ -4,8 +4,9 @@ year-to-date values against time-proportional targets — computed by the same e
 
 The scheme is cut down to the dispatched indicators (the others have no value yet): dimensions
 left without indicators are dropped, the weights in force are kept as written on the tree (a
-mean renormalises over the children left; a sum keeps each indicator's points), the categories'
-declared full marks are dropped (they no longer add up), and there are no grades (quotas and
+mean renormalises over the children left; a sum keeps each indicator's points, so the points
+stated on a dimension under a sum, and the categories' declared full marks, are dropped: they no
+longer add up), and there are no grades (quotas and
 minimum scores are for the verdict of the year). Each dispatched indicator takes the value it
 compares at its latest dispatch up to the period — the level to date, its growth on last year,
 or the rate — and, when its target follows the year (a level on a ``proportional`` or
@@ -175,9 +176,20 @@ def _dimensions(base: Scheme, inds: dict[str, Indicator]) -> dict[str, Dimension
             node = base.dimensions[node].parent
     dims = {d: dim for d, dim in base.dimensions.items() if d in alive}
     return {
-        d: dim.model_copy(update={"weighting": _weighting(dim.weighting, inds, dims)})
+        d: dim.model_copy(
+            update={
+                "weighting": _weighting(dim.weighting, inds, dims),
+                # points stated for a sum's child no longer add up: its children's points do
+                "weights": None if _parent_sums(base, dim) else dim.weights,
+            }
+        )
         for d, dim in dims.items()
     }
+
+
+def _parent_sums(base: Scheme, dim: Dimension) -> bool:
+    agg = base.aggregation if dim.parent is None else base.dimensions[dim.parent].aggregation
+    return agg == "sum"
 
 
 def _weighting(w: Any, inds: dict[str, Indicator], dims: dict[str, Dimension]) -> Any:

@@ -182,7 +182,9 @@ def reason(m: Monitor, s: int, row: dict[str, Any], target: float, n: int) -> Ms
     by_rank = plan.measure_of(s) == "rank"
     if target != target or row["expected"] != row["expected"]:
         if by_rank and row["rank"] == row["rank"]:
-            return Msg("mon.rank_only", rank=int(row["rank"]), n=n, value=num(row["compared"]))
+            uom = plan.unit_of_measure(s) if compared == "value" else ""
+            value = f"{num(row['compared'])}{uom}"
+            return Msg("mon.rank_only", rank=int(row["rank"]), n=n, value=value)
         return Msg("mon.no_target" if target != target else "mon.no_expected")
     main = _progress(m, s, row, target)
     if by_rank and row["rank"] == row["rank"]:
@@ -243,9 +245,8 @@ def data_warnings(m: Monitor) -> list[DataWarning]:
     cells = np.argwhere(flags.transpose(3, 1, 2, 0))  # (p, s, u, c) in order
     out = []
     for p, s, u, c in cells.tolist():
-        value = float(m.series.values[s, u, p])
         check = CHECKS[c]
-        ref, why = _data_reason(m, check, s, u, p, value)
+        value, ref, why = _data_reason(m, check, s, u, p)
         out.append(
             DataWarning(
                 period=m.plan.calendar.ids[p],
@@ -261,35 +262,64 @@ def data_warnings(m: Monitor) -> list[DataWarning]:
     return out
 
 
-def _data_reason(m: Monitor, check: str, s: int, u: int, p: int, value: float) -> tuple[float, Msg]:
+def _data_reason(m: Monitor, check: str, s: int, u: int, p: int) -> tuple[float, float, Msg]:
+    """(the value checked, its reference, the reason): the reported value for late and
+    decreasing checks, the period's flow (or the value of a stock or rate) for jumps."""
     cal = m.plan.calendar
     label = PeriodLabel(cal, p)
+    reported = float(m.series.values[s, u, p])
     if check == "late":
         day = m.series.reported[s, u, p]
         deadline = cal.deadlines[p].isoformat()
         if np.isnat(day):
-            return np.nan, Msg("mon.late_missing", period=label, deadline=deadline)
-        return np.nan, Msg("mon.late_reported", period=label, reported=str(day), deadline=deadline)
+            return reported, np.nan, Msg("mon.late_missing", period=label, deadline=deadline)
+        why = Msg("mon.late_reported", period=label, reported=str(day), deadline=deadline)
+        return reported, np.nan, why
     if check == "decreasing":
         before = float(m.data.before[s, u, p])
         when = PeriodLabel(cal, int(m.data.before_period[s, u, p]))
-        return before, Msg(
-            "mon.decreasing", period=label, value=num(value), before_period=when, before=num(before)
+        return (
+            reported,
+            before,
+            Msg(
+                "mon.decreasing",
+                period=label,
+                value=num(reported),
+                before_period=when,
+                before=num(before),
+            ),
         )
     own = check == "own_history"
     ref = float((m.data.own_reference if own else m.data.peer_reference)[s, u, p])
-    q = float(m.data.compared[s, u, p])
+    flows = m.plan.kind_of(s) in ("cumulative", "flow")
+    value = float((m.flow if flows else m.level)[s, u, p])
+    what = Msg("mon.this_flow" if flows else "mon.this_value")
     checks = m.plan.monitoring.checks
     prefix = "mon.own" if own else "mon.peer"
     if m.plan.kind_of(s) == "rate":
-        return ref, Msg(
-            f"{prefix}_points",
-            value=num(value),
-            ref=num(ref),
-            diff=num(abs(q - ref)),
-            points=num(checks.rate_points or 0.0),
+        return (
+            value,
+            ref,
+            Msg(
+                f"{prefix}_points",
+                what=what,
+                value=num(value),
+                ref=num(ref),
+                diff=num(abs(value - ref)),
+                points=num(checks.rate_points or 0.0),
+            ),
         )
     factor = checks.own_factor if own else checks.peer_factor
-    return ref, Msg(
-        f"{prefix}_factor", value=num(value), ratio=num(q / ref), factor=num(factor or 0.0)
+    ratio = value / ref if ref else np.nan
+    return (
+        value,
+        ref,
+        Msg(
+            f"{prefix}_factor",
+            what=what,
+            value=num(value),
+            ref=num(ref),
+            ratio=num(ratio),
+            factor=num(factor or 0.0),
+        ),
     )
