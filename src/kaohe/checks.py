@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kaohe.errors import Issue, KaoheError
 from kaohe.messages import unknown_reference
+from kaohe.monitoring.validation import check_monitoring
 from kaohe.rulespec import RuleBase, TimeProgress, Veto
 from kaohe.scheme import (
     DATA_WEIGHTING,
@@ -49,6 +50,7 @@ def check_scheme(scheme: Scheme) -> list[Issue]:
     if not tree and not indicators and not weighting:
         issues += full_marks_issues(with_weights(scheme))  # the weights in force
     issues += _check_grading(scheme)
+    issues += check_monitoring(scheme)
     return issues
 
 

@@ -396,7 +396,11 @@ def robustness(
 @click.argument("scheme", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
 @out_option("Folder to write report.html, report.pdf, report.xlsx (and report.docx) into.")
-@click.option("--date", "date_", help="The report's date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today).")
+@click.option(
+    "--date",
+    "date_",
+    help="The report's date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today).",
+)
 @click.option(
     "--robustness",
     "samples",
@@ -412,13 +416,27 @@ def robustness(
     help="Per unit, the indicators furthest below the category's best whose exact gap is computed "
     "(0: none; each is a search with the engine).",
 )
-@click.option("--rulebook", type=click.Path(path_type=Path), help="The results rulebook: its public decisions.")
-@click.option("--previous", type=click.Path(path_type=Path), help="With --rulebook: the previous cycle's results.csv.")
-@click.option("--history", type=click.Path(path_type=Path), help="With --rulebook: grade history of people.")
-@click.option("--promotions", type=click.Path(path_type=Path), help="With --rulebook: recorded promotions.")
+@click.option(
+    "--rulebook",
+    type=click.Path(path_type=Path),
+    help="The results rulebook: its public decisions.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    help="With --rulebook: the previous cycle's results.csv.",
+)
+@click.option(
+    "--history", type=click.Path(path_type=Path), help="With --rulebook: grade history of people."
+)
+@click.option(
+    "--promotions", type=click.Path(path_type=Path), help="With --rulebook: recorded promotions."
+)
 @click.option("--year", type=int, help="With --rulebook: the year whose grades are used.")
 @click.option("--docx", "with_docx", is_flag=True, help="Also write report.docx (for editing).")
-@click.option("--no-pdf", is_flag=True, help="Do not write report.pdf (no WeasyPrint on this machine).")
+@click.option(
+    "--no-pdf", is_flag=True, help="Do not write report.pdf (no WeasyPrint on this machine)."
+)
 @LANG
 @reports_errors
 def report(
@@ -466,9 +484,19 @@ def report(
     inputs = [("scheme", scheme), ("data", data)]
     decisions = book = None
     if rulebook is not None:
-        book, decisions = _rulebook_decisions(results, rulebook, previous, history, promotions, year)
-        inputs += [(role, p) for role, p in (("rulebook", rulebook), ("previous", previous),
-                                              ("history", history), ("promotions", promotions)) if p]
+        book, decisions = _rulebook_decisions(
+            results, rulebook, previous, history, promotions, year
+        )
+        inputs += [
+            (role, p)
+            for role, p in (
+                ("rulebook", rulebook),
+                ("previous", previous),
+                ("history", history),
+                ("promotions", promotions),
+            )
+            if p
+        ]
     elif any((previous, history, promotions, year)):
         raise click.UsageError("--previous, --history, --promotions and --year go with --rulebook")
     robust = _robustness_of(results, samples) if samples else None
@@ -522,6 +550,97 @@ def _robustness_of(results: Any, samples: int) -> Any:
 
     spec = spec_with(results.scheme.robustness, samples=samples)
     return analyse(results.scheme, results.data, spec)
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(path_type=Path))
+@click.argument("series", type=click.Path(path_type=Path))
+@out_option(
+    "Folder to write warnings.csv, data_warnings.csv, provisional.csv, provisional.json, "
+    "monitor.xlsx and charts/ into."
+)
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    help="Last year's series (the same layout), for year-on-year growth and last year's shape.",
+)
+@click.option(
+    "--period", help="The period monitored, by id or name (default: the latest with a value)."
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The day of the late check (default: the day after the period's deadline).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the summary and the ranking.")
+@LANG
+@reports_errors
+def monitor(
+    scheme: Path,
+    series: Path,
+    out: Path,
+    previous: Path | None,
+    period: str | None,
+    as_of: Any,
+    quiet: bool,
+    lang: str | None,
+) -> None:
+    """Monitor a year (调度与预警): progress of every unit on every dispatched indicator against
+    its time-proportional target, warnings in green, amber and red with their reasons, warnings
+    about the data (late, decreasing, jumps), and the provisional ranking at the period.
+
+    SERIES is a long table (CSV or Excel): unit, indicator, period, value (reported optional);
+    the scheme's monitoring section declares the periods and the dispatched indicators.
+
+    \b
+    Writes, all or nothing:
+      OUT/warnings.csv       every unit × indicator × period up to the period, with the reason
+      OUT/data_warnings.csv  late values, decreasing cumulative values, jumps
+      OUT/provisional.csv    the provisional ranking (marked provisional; not the year's result)
+      OUT/provisional.json   its explanations
+      OUT/monitor.xlsx       the same for print, the period's red warnings first
+      OUT/charts/*.png       per indicator, a line per unit against its target path
+
+    \b
+    Example:
+      kaohe monitor examples/ulanqab/scheme.yaml examples/ulanqab/dispatch.csv -o monitor \\
+          --previous examples/ulanqab/dispatch_2021.csv --period 2022-06
+    """
+    from kaohe.i18n import t
+    from kaohe.io.monitor_files import write_monitor
+    from kaohe.io.scheme_file import load_scheme
+    from kaohe.io.series_files import load_series, period_index
+    from kaohe.monitoring.monitor import monitor as run_monitor
+    from kaohe.monitoring.plan import compile_monitor
+    from kaohe.monitoring.provisional import assess_provisional
+    from kaohe.terminal import print_monitor
+
+    plan = compile_monitor(load_scheme(scheme))
+    values, warnings = load_series(plan, series)
+    last_year = None
+    if previous is not None:
+        last_year, more = load_series(plan, previous, year_shift=1)
+        warnings += more
+    _warn(warnings, lang)
+    current = None if period is None else period_index(plan, period)
+    m = run_monitor(plan, values, last_year, current, as_of.date() if as_of else None)
+    prov = assess_provisional(m)
+    write_monitor(m, prov, out, lang)
+    console = _console()
+    if not quiet:
+        print_monitor(console, m, prov, lang)
+    reds = sum(w.colour == "red" for w in m.warnings())
+    console.print(
+        t(
+            "monitor.written",
+            lang,
+            path=out,
+            warnings=len(m.warnings()),
+            red=reds,
+            data=len(m.data_warnings()),
+        )
+    )
 
 
 def _add_platform_commands() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kaohe.errors import Issue
+from kaohe.monitoring.declaration import model_at as monitoring_model_at
 from kaohe.scheme import (
     Category,
     Department,
@@ -241,6 +242,8 @@ def _model_at(path: tuple[Any, ...], raw: Any) -> type[BaseModel] | None:
     if not path:
         return Scheme
     head = path[0]
+    if head == "monitoring":
+        return monitoring_model_at(path[1:])
     if head in top and len(path) == 2:
         return top[head]
     nested: dict[str, type[BaseModel]] = {

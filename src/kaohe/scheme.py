@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from kaohe.errors import SchemeError
+from kaohe.monitoring.declaration import Monitoring
 from kaohe.rulespec import Kind as Kind
 from kaohe.rulespec import NonNeg, PeerScope, Positive, Rule, RuleBase
 
@@ -389,6 +390,7 @@ class Scheme(_Model):
     robustness: Robustness = Field(default_factory=Robustness)
     panel: Panel = Field(default_factory=Panel)
     grading: Grading | None = None
+    monitoring: Monitoring | None = None  # 调度与预警: see kaohe.monitoring, docs/monitoring.md
 
     def grade_index(self, grade_id: str) -> int:
         assert self.grading is not None

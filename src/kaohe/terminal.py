@@ -246,3 +246,44 @@ def print_gaps(
             cell(g.grade_value, g.grade_change, g.grade_note),
         )
     console.print(table)
+
+
+def print_monitor(
+    console: Console, m: Any, prov: Any | None, language: str | None = None, red: int = 20
+) -> None:
+    """The current period of a monitoring: colours per dispatched indicator, the red warnings
+    (at most ``red`` of them), and the provisional ranking."""
+    from kaohe.monitoring.progress import COLOURS
+
+    plan = m.plan
+    label = plan.calendar.label(m.current, language)
+    table = Table(
+        title=t("monitor.summary_title", language, period=label, as_of=m.as_of.isoformat()),
+        title_justify="left",
+        header_style="bold",
+    )
+    table.add_column(t("monitor.indicator", language), overflow="fold")
+    styles = {"green": "green", "amber": "yellow", "red": "red", "none": "dim"}
+    for colour in reversed(COLOURS):
+        table.add_column(t(f"monitor.{colour}", language), justify="right", style=styles[colour])
+    due = m.due()[:, :, m.current]
+    for s in range(len(plan.series)):
+        if not due[s].any():
+            continue
+        codes = m.colour[s, :, m.current][due[s]]
+        counts = [str(int((codes == k).sum())) for k in reversed(range(len(COLOURS)))]
+        table.add_row(plan.name(s), *counts)
+    console.print(table)
+    reds = [w for w in m.warnings(m.current) if w.colour == "red"]
+    if reds:
+        console.print(Text(t("monitor.red_list", language, period=label), style="bold red"))
+        for w in reds[:red]:
+            name = plan.scheme.units[w.unit].name
+            console.print(Text(f"  {name} · {plan.name(plan.series_index(w.series))}：{w.reason}"))
+        if len(reds) > red:
+            console.print(Text(f"  … {len(reds) - red}"))
+    if prov is not None:
+        console.print(
+            Text(t("monitor.provisional_title", language, period=label), style="bold magenta")
+        )
+        print_ranking(console, prov.results, language)
