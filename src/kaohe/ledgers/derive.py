@@ -245,7 +245,9 @@ def _project_notes(
         notes = np.char.add(notes, np.char.add(f"{word('sep')}{text} ", when))
     if spec.field is not None:
         shown = np.array([fmt(v) if v == v else "—" for v in amount.tolist()])
-        notes = np.char.add(notes, np.char.add(f"{word('sep')}{word('field.' + spec.field)} ", shown))
+        notes = np.char.add(
+            notes, np.char.add(f"{word('sep')}{word('field.' + spec.field)} ", shown)
+        )
     return notes.astype(str)
 
 

@@ -176,6 +176,8 @@ def history_from_dates(
     entries = [StageChange(s, d) for s in STAGES if (d := dates.get(s)) is not None]
     if entries and entries[-1].stage == "dropped":
         entries[-1] = replace(entries[-1], reason=reason, evidence=evidence)
+        if len(entries) == 1:  # dropped from the stage it was registered in, undated
+            entries.insert(0, StageChange("reserve", None))
     elif reason.strip():
         out.append(Problem(pid, "drop_reason", "err.reason_not_dropped"))
     if stage is None:
