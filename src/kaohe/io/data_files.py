@@ -45,6 +45,14 @@ def load_data(scheme: Scheme, path: str | Path) -> tuple[Dataset, list[Issue]]:
 
     A year column is allowed when the file holds one year; several years need ``kaohe panel``.
     """
+    tables, warnings = data_tables(path)
+    dataset, more = dataset_from_tables(scheme, tables)
+    return dataset, warnings + more
+
+
+def data_tables(path: str | Path) -> tuple[list[Table], list[Issue]]:
+    """The tables of a data file of one year (a year column is allowed when it holds one
+    year), and warnings about how it was read."""
     tables, warnings = read_tables(path)
     if any(year_column(t) is not None for t in tables):
         years = split_years(tables)
@@ -57,8 +65,7 @@ def load_data(scheme: Scheme, path: str | Path) -> tuple[Dataset, list[Issue]]:
                 )
             )
         tables = next(iter(years.values()), [])
-    dataset, more = dataset_from_tables(scheme, tables)
-    return dataset, warnings + more
+    return tables, warnings
 
 
 def load_panel(

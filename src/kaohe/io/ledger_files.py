@@ -28,15 +28,19 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from kaohe.dataset import CellRef, Table, _col_name, header_key
+from kaohe.dataset import CellRef, Dataset, Table, _col_name, header_key
 from kaohe.errors import DataError, Issue
-from kaohe.io.data_files import read_tables
+from kaohe.io.data_files import data_tables, read_tables
+from kaohe.ledgers.derive import derive, derived_indicators
+from kaohe.ledgers.frames import MatterFrame, ProjectFrame, compile_matters, compile_projects
 from kaohe.ledgers.matters import ACTIONS, KINDS, Event, ListClosure, Matter, Milestone
-from kaohe.ledgers.problems import Problem, TransitionError
+from kaohe.ledgers.merge import dataset_with_ledgers
+from kaohe.ledgers.problems import LedgerError, Problem, TransitionError
 from kaohe.ledgers.projects import Project, check_project, history_from_dates
 from kaohe.ledgers.stages import PLANNED, STAGES, Stage
 from kaohe.ledgers.words import both, word
 from kaohe.ledgers.workflow import check_matter, close_list
+from kaohe.scheme import Scheme
 
 STAGE_DATES = tuple(f"{s}_on" for s in STAGES)
 PLANNED_DATES = tuple(f"planned_{s}" for s in PLANNED)
@@ -96,6 +100,7 @@ class ProjectFile:
 
     source: str
     projects: tuple[Project, ...]
+    rows: Mapping[str, CellRef]  # project id → the row it was read from
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ class MatterFiles:
     source: str
     matters: tuple[Matter, ...]
     closures: tuple[ListClosure, ...]
+    rows: Mapping[str, CellRef]  # matter id → the row it was read from
 
 
 # --------------------------------------------------------------------------- a table's cells
@@ -313,7 +319,8 @@ def load_projects(path: str | Path, units: Mapping[str, str] | None = None) -> P
     projects = _projects(r, units)
     if r.issues:
         raise DataError(sorted(r.issues, key=lambda i: i.row or 0))
-    return ProjectFile(str(path), tuple(projects))
+    rows = {p.id: r.ref(i, "id") for i, p in enumerate(projects)}
+    return ProjectFile(str(path), tuple(projects), rows)
 
 
 def _pick(tables: list[Table], what: str, path: str) -> Table:
@@ -437,7 +444,8 @@ def load_matters(
     issues += [i for r in every for i in sorted(r.issues, key=lambda i: i.row or 0)]
     if issues:
         raise DataError(issues)
-    return MatterFiles(", ".join(str(p) for p in paths), tuple(matters), tuple(closures))
+    refs = {m: row.reader.ref(row.i, "id") for m, row in first.items()}
+    return MatterFiles(", ".join(str(p) for p in paths), tuple(matters), tuple(closures), refs)
 
 
 def _readers(paths: Sequence[str | Path], issues: list[Issue]) -> dict[str, list[_Reader]]:
@@ -587,3 +595,68 @@ def _closures(r: _Reader, matters: list[Matter]) -> list[ListClosure]:
             for problem in exc.problems:
                 r.bad(i, "closed" if problem.field == "batch" else None, problem.text())
     return out
+
+
+# --------------------------------------------------------------------------- assessment data
+
+
+def load_assessment_data(
+    scheme: Scheme,
+    data: str | Path,
+    projects: str | Path | None = None,
+    matters: Sequence[str | Path] = (),
+    as_of: dt.date | None = None,
+) -> tuple[Dataset, list[Issue]]:
+    """The dataset of a data file with the indicators the scheme derives from the ledgers
+    counted from the register and the matter files; (dataset, warnings). Every problem of
+    every file is reported at once."""
+    tables, warnings = data_tables(data)
+    ledgers = load_ledgers(scheme, projects, matters)
+    if (projects or matters) and not derived_indicators(scheme):
+        warnings.append(Issue(word("warn.not_used")))
+    try:
+        derived = derive(scheme, ledgers.projects, ledgers.matters, as_of)
+    except LedgerError as exc:
+        raise DataError([ledgers.locate(p) for p in exc.problems]) from None
+    dataset, more = dataset_with_ledgers(scheme, tables, derived)
+    return dataset, warnings + more
+
+
+@dataclass(frozen=True)
+class Ledgers:
+    """The ledgers read for a scheme, compiled with its units."""
+
+    projects: ProjectFrame | None
+    matters: MatterFrame | None
+    rows: Mapping[str, CellRef]
+
+    def locate(self, problem: Problem) -> Issue:
+        """A problem of a record at the record's row (else at its path)."""
+        ref = self.rows.get(problem.record)
+        return ref.issue(problem.text()) if ref is not None else problem.issue()
+
+
+def load_ledgers(
+    scheme: Scheme, projects: str | Path | None = None, matters: Sequence[str | Path] = ()
+) -> Ledgers:
+    """Read the register and the matter files for ``scheme`` (units by id or name); every
+    problem of both in one :class:`DataError`."""
+    names = {u: x.name for u, x in scheme.units.items()}
+    errors: list[Issue] = []
+    pf = mf = None
+    try:
+        pf = load_projects(projects, names) if projects is not None else None
+    except DataError as exc:
+        errors += exc.issues
+    try:
+        mf = load_matters(matters, names) if matters else None
+    except DataError as exc:
+        errors += exc.issues
+    if errors:
+        raise DataError(errors)
+    units = tuple(scheme.units)
+    return Ledgers(
+        compile_projects(pf.projects, units, pf.source) if pf else None,
+        compile_matters(mf.matters, units, mf.source) if mf else None,
+        {**(pf.rows if pf else {}), **(mf.rows if mf else {})},
+    )
