@@ -131,7 +131,9 @@ def _monthly(g: Gen, started: dt.date | None, planned: float) -> tuple[tuple[str
     months = list(range(first, 13))
     shares = g.rng.dirichlet(np.ones(len(months)))
     done = planned * float(g.rng.uniform(0.75, 1.15))
-    return tuple((f"2022-{m:02d}", round(done * float(s), 2)) for m, s in zip(months, shares))
+    return tuple(
+        (f"2022-{m:02d}", round(done * float(s), 2)) for m, s in zip(months, shares, strict=True)
+    )
 
 
 def _major(g: Gen, uid: str, short: str, n: int, k: int, count: int) -> Project:
@@ -154,7 +156,9 @@ def _major(g: Gen, uid: str, short: str, n: int, k: int, count: int) -> Project:
             history.append(StageChange("signed", g.day(D(2022, 2, 1), D(2022, 5, 31))))
     else:
         delay = int(g.rng.integers(-20, 60))
-        started = min(max(planned_start + dt.timedelta(days=delay), history[-1].on), D(2022, 12, 20))  # type: ignore[type-var]
+        started = min(
+            max(planned_start + dt.timedelta(days=delay), history[-1].on), D(2022, 12, 20)
+        )  # type: ignore[type-var]
         history.append(StageChange("started", started))
         building = started + dt.timedelta(days=int(g.rng.integers(15, 60)))
         if building <= D(2022, 12, 31):
@@ -244,17 +248,53 @@ def supervision(g: Gen) -> list[Matter]:
             opened = g.day(D(2022, 2, 1), D(2022, 6, 30))
             deadline = opened + dt.timedelta(days=int(g.rng.integers(60, 150)))
             helper = units[(i + 1) % len(units)] if k == 0 else ""
-            events = [Event("progress", opened + dt.timedelta(days=20), unit=uid, text="已制定整改方案，明确责任人（示例）")]
+            events = [
+                Event(
+                    "progress",
+                    opened + dt.timedelta(days=20),
+                    unit=uid,
+                    text="已制定整改方案，明确责任人（示例）",
+                )
+            ]
             still_open = k < late.get(uid, 0)
             if still_open:
                 new = deadline + dt.timedelta(days=45)
-                events.append(Event("delay", deadline - dt.timedelta(days=5), text="涉及跨部门审批，申请延期（示例）", deadline=new))
+                events.append(
+                    Event(
+                        "delay",
+                        deadline - dt.timedelta(days=5),
+                        text="涉及跨部门审批，申请延期（示例）",
+                        deadline=new,
+                    )
+                )
             else:
                 closed = g.day(opened + dt.timedelta(days=30), deadline)
-                events.append(Event("close", closed, by="市委督查室（示例）", text="经核查已完成", evidence=(f"督办-{uid}-{k + 1}-销号报告.pdf",)))
+                events.append(
+                    Event(
+                        "close",
+                        closed,
+                        by="市委督查室（示例）",
+                        text="经核查已完成",
+                        evidence=(f"督办-{uid}-{k + 1}-销号报告.pdf",),
+                    )
+                )
                 if uid == "xinghe" and k == 2:
-                    events.append(Event("reopen", closed + dt.timedelta(days=30), text="回头看发现问题反弹（示例）", deadline=D(2022, 11, 30)))
-                    events.append(Event("close", D(2022, 11, 20), text="复查通过", evidence=("督办-xinghe-3-复查报告.pdf",)))
+                    events.append(
+                        Event(
+                            "reopen",
+                            closed + dt.timedelta(days=30),
+                            text="回头看发现问题反弹（示例）",
+                            deadline=D(2022, 11, 30),
+                        )
+                    )
+                    events.append(
+                        Event(
+                            "close",
+                            D(2022, 11, 20),
+                            text="复查通过",
+                            evidence=("督办-xinghe-3-复查报告.pdf",),
+                        )
+                    )
             out.append(
                 Matter(
                     id=f"DB-{i * 3 + k + 1:03d}",
@@ -265,7 +305,13 @@ def supervision(g: Gen) -> list[Matter]:
                     units=(uid,),
                     assisting=(helper,) if helper else (),
                     leader=g.pick(LEADERS),
-                    milestones=(Milestone("制定方案", opened + dt.timedelta(days=15), done=opened + dt.timedelta(days=12)),),
+                    milestones=(
+                        Milestone(
+                            "制定方案",
+                            opened + dt.timedelta(days=15),
+                            done=opened + dt.timedelta(days=12),
+                        ),
+                    ),
                     events=tuple(events),
                 )
             )
@@ -280,9 +326,17 @@ def challenges() -> list[Matter]:
 
     return [
         Matter(
-            "JB-001", "challenge", "破解工业园区用水指标瓶颈（示例）", D(2022, 2, 15),
-            deadline=D(2022, 10, 31), leader="市发展改革委（示例）", level="重大", public=True,
-            milestones=(Milestone("提出再生水利用方案", D(2022, 5, 31), "fengzhen", D(2022, 5, 20)),),
+            "JB-001",
+            "challenge",
+            "破解工业园区用水指标瓶颈（示例）",
+            D(2022, 2, 15),
+            deadline=D(2022, 10, 31),
+            leader="市发展改革委（示例）",
+            level="重大",
+            public=True,
+            milestones=(
+                Milestone("提出再生水利用方案", D(2022, 5, 31), "fengzhen", D(2022, 5, 20)),
+            ),
             events=(
                 ev("claim", D(2022, 3, 1), "fengzhen", "再生水回用、水权转让（示例）"),
                 ev("claim", D(2022, 3, 5), "chayouqian", "园区节水改造（示例）"),
@@ -293,8 +347,14 @@ def challenges() -> list[Matter]:
             ),
         ),
         Matter(
-            "JB-002", "challenge", "草原生态修复与牧民增收协同推进（示例）", D(2022, 3, 1),
-            deadline=D(2022, 11, 30), leader="市林草局（示例）", level="一般", public=True,
+            "JB-002",
+            "challenge",
+            "草原生态修复与牧民增收协同推进（示例）",
+            D(2022, 3, 1),
+            deadline=D(2022, 11, 30),
+            leader="市林草局（示例）",
+            level="一般",
+            public=True,
             events=(
                 ev("claim", D(2022, 3, 20), "siziwang", "划区轮牧+合作社（示例）"),
                 ev("claim", D(2022, 3, 25), "chayouhou", "草种繁育基地（示例）"),
@@ -306,8 +366,14 @@ def challenges() -> list[Matter]:
             ),
         ),
         Matter(
-            "JB-003", "challenge", "补齐农畜产品冷链物流短板（示例）", D(2022, 4, 1),
-            deadline=D(2022, 12, 20), leader="市商务局（示例）", level="一般", public=True,
+            "JB-003",
+            "challenge",
+            "补齐农畜产品冷链物流短板（示例）",
+            D(2022, 4, 1),
+            deadline=D(2022, 12, 20),
+            leader="市商务局（示例）",
+            level="一般",
+            public=True,
             events=(
                 ev("claim", D(2022, 4, 15), "liangcheng", "县域冷链集配中心（示例）"),
                 ev("submit", D(2022, 11, 15), "liangcheng", "集配中心投运（示例）"),
@@ -315,8 +381,14 @@ def challenges() -> list[Matter]:
             ),
         ),
         Matter(
-            "JB-004", "challenge", "政务服务“一网通办”县域通办（示例）", D(2022, 3, 10),
-            deadline=D(2022, 9, 30), leader="市政务服务局（示例）", level="重大", public=True,
+            "JB-004",
+            "challenge",
+            "政务服务“一网通办”县域通办（示例）",
+            D(2022, 3, 10),
+            deadline=D(2022, 9, 30),
+            leader="市政务服务局（示例）",
+            level="重大",
+            public=True,
             events=(
                 ev("claim", D(2022, 3, 20), "jining", "高频事项全程网办（示例）"),
                 ev("submit", D(2022, 8, 30), "jining", "97 项高频事项全市通办（示例）"),
@@ -324,8 +396,14 @@ def challenges() -> list[Matter]:
             ),
         ),
         Matter(
-            "JB-005", "challenge", "盐碱地综合改良利用（示例）", D(2022, 9, 1),
-            deadline=D(2023, 6, 30), leader="市农牧局（示例）", level="一般", public=True,
+            "JB-005",
+            "challenge",
+            "盐碱地综合改良利用（示例）",
+            D(2022, 9, 1),
+            deadline=D(2023, 6, 30),
+            leader="市农牧局（示例）",
+            level="一般",
+            public=True,
         ),
     ]
 
@@ -339,9 +417,21 @@ def cases(g: Gen) -> list[Matter]:
         for k in range(6):
             opened = g.day(D(2022, 1, 10), D(2022, 7, 31))
             deadline = opened + dt.timedelta(days=int(g.rng.integers(60, 120)))
-            events = [Event("progress", opened + dt.timedelta(days=14), text="包案领导接访，制定化解方案（示例）")]
+            events = [
+                Event(
+                    "progress",
+                    opened + dt.timedelta(days=14),
+                    text="包案领导接访，制定化解方案（示例）",
+                )
+            ]
             if k >= open_cases.get(uid, 0):
-                events.append(Event("resolve", g.day(opened + dt.timedelta(days=20), deadline), text="达成和解，信访人息诉罢访（示例）"))
+                events.append(
+                    Event(
+                        "resolve",
+                        g.day(opened + dt.timedelta(days=20), deadline),
+                        text="达成和解，信访人息诉罢访（示例）",
+                    )
+                )
             out.append(
                 Matter(
                     id=f"BA-{i * 6 + k + 1:03d}",
@@ -370,7 +460,10 @@ def talks() -> list[Matter]:
     history = pd.read_csv(EXAMPLE / "cadres" / "grade_history.csv", dtype=str)
     decisions = evaluate(book, RulebookInputs(results=assess(scheme, data), history=history))
     listed = talks_from(
-        sources_from_decisions(decisions), "talks-2022", D(2023, 1, 10), D(2023, 2, 28),
+        sources_from_decisions(decisions),
+        "talks-2022",
+        D(2023, 1, 10),
+        D(2023, 2, 28),
         leader="市委组织部（示例）",
     )
     out = []
@@ -384,8 +477,19 @@ def talks() -> list[Matter]:
                 **{
                     **{f: getattr(m, f) for f in m.__dataclass_fields__},
                     "events": (
-                        Event("record", held, by="市委书记（示例）" if m.subject.endswith("领导班子") else "市委组织部部长（示例）", text="指出问题、提出整改要求，本人表态（示例）"),
-                        Event("follow_up", held + dt.timedelta(days=30), text="整改方案已报送，持续跟踪（示例）"),
+                        Event(
+                            "record",
+                            held,
+                            by="市委书记（示例）"
+                            if m.subject.endswith("领导班子")
+                            else "市委组织部部长（示例）",
+                            text="指出问题、提出整改要求，本人表态（示例）",
+                        ),
+                        Event(
+                            "follow_up",
+                            held + dt.timedelta(days=30),
+                            text="整改方案已报送，持续跟踪（示例）",
+                        ),
                     ),
                 }
             )
@@ -427,17 +531,30 @@ NEW: dict[str, dict[str, Any]] = {
         "owner": "organization",
         "unit_of_measure": "项",
         "description": "揭榜并通过验收的：重大课题每项加 1 分，一般课题加 0.5 分（示例）",
-        "rule": {"type": "bonus_items", "levels": {"重大": 1, "一般": 0.5}, "evidence_required": True},
-        "derive": {"ledger": "matters", "item": "level", "where": {"kinds": ["challenge"], "done": True}},
+        "rule": {
+            "type": "bonus_items",
+            "levels": {"重大": 1, "一般": 0.5},
+            "evidence_required": True,
+        },
+        "derive": {
+            "ledger": "matters",
+            "item": "level",
+            "where": {"kinds": ["challenge"], "done": True},
+        },
     },
     "overdue_matters": {
         "name": "督办事项和包案信访事项逾期",
         "parent": "deduction",
         "owner": "discipline",
         "unit_of_measure": "件",
-        "description": "截至考核日逾期未办结的督办事项、领导包案信访事项，每件扣 0.5 分，最多扣 3 分（示例）",
+        "description": (
+            "截至考核日逾期未办结的督办事项、领导包案信访事项，每件扣 0.5 分，最多扣 3 分（示例）"
+        ),
         "rule": {"type": "count_deduction", "per_count": 0.5, "cap": 3},
-        "derive": {"ledger": "matters", "where": {"kinds": ["supervision", "case"], "overdue": True}},
+        "derive": {
+            "ledger": "matters",
+            "where": {"kinds": ["supervision", "case"], "overdue": True},
+        },
     },
 }
 
@@ -449,17 +566,23 @@ def scheme_yaml() -> str:
     for iid, derive in DERIVED.items():
         inds[iid]["derive"] = derive
     inds["petition_resolution"]["name"] = "领导包案重点信访事项化解率"
-    inds["petition_resolution"]["description"] = "由领导包案台账计算：已化解 ÷ 包案事项 × 100（示例）"
+    inds["petition_resolution"]["description"] = (
+        "由领导包案台账计算：已化解 ÷ 包案事项 × 100（示例）"
+    )
     inds["reserve_projects"]["range"] = [0, 500]
     head = [
-        "# 乌兰察布市示例方案的台账派生版本（示例，非官方）。由 make_ledgers.py 从 ../scheme.yaml 生成，",
-        "# 请修改脚本，不要直接修改本文件。重大项目开复工率、储备亿元以上项目数、招商引资新签约项目数、",
-        "# 信访化解率由台账（projects.xlsx、matters.xlsx）计算；另加揭榜领题加分和逾期事项扣分。",
-        "# The Ulanqab example scheme with indicators DERIVED FROM THE LEDGERS (illustrative). Generated",
-        "# by make_ledgers.py from ../scheme.yaml: edit the script, not this file.",
+        "# 乌兰察布市示例方案的台账派生版本（示例，非官方）。",
+        "# 由 make_ledgers.py 从 ../scheme.yaml 生成：请修改脚本，不要直接修改本文件。",
+        "# 重大项目开复工率、储备亿元以上项目数、招商引资新签约项目数、信访化解率",
+        "# 由台账（projects.xlsx、matters.xlsx）计算；另加揭榜领题加分和逾期事项扣分。",
+        "# The Ulanqab example scheme with indicators DERIVED FROM THE LEDGERS (illustrative).",
+        "# Generated by make_ledgers.py from ../scheme.yaml: edit the script, not this file.",
         "",
     ]
-    ordered = {**{k: v for k, v in inds.items() if k not in ("major_accident", "eco_damage")}, **NEW}
+    ordered = {
+        **{k: v for k, v in inds.items() if k not in ("major_accident", "eco_damage")},
+        **NEW,
+    }
     ordered["major_accident"], ordered["eco_damage"] = inds["major_accident"], inds["eco_damage"]
     raw["indicators"] = ordered
     body = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=100)
@@ -482,8 +605,11 @@ def main() -> None:
     write_matters(matters, HERE / "matters.xlsx")
     (HERE / "scheme.yaml").write_text(scheme_yaml(), encoding="utf-8")
     write_data_csv(HERE / "data.csv")
-    kinds = {k: sum(m.kind == k for m in matters) for k in ("supervision", "challenge", "case", "talk")}
-    print(f"wrote projects.xlsx ({len(register)} projects), matters.xlsx ({kinds}), scheme.yaml, data.csv")
+    kinds = {
+        k: sum(m.kind == k for m in matters) for k in ("supervision", "challenge", "case", "talk")
+    }
+    print(f"wrote projects.xlsx ({len(register)} projects), matters.xlsx ({kinds}),")
+    print("      scheme.yaml and data.csv")
 
 
 if __name__ == "__main__":

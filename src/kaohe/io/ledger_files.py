@@ -90,6 +90,7 @@ _MONTH_KEY = re.compile(r"^completed:(\d{4}-\d{2})$")
 _MONTH_LABEL = re.compile(r"^(\d{4}-\d{2})\s*完成投资$|^Completed\s+(\d{4}-\d{2})$")
 _SPLIT = re.compile(r"[、,，;；\n]+")
 _CN_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*$")
+BEFORE_WORDS = frozenset({"期初", "before"})
 _YES = frozenset({"是", "yes", "y", "true", "1", "公开", "√"})
 _NO = frozenset({"否", "no", "n", "false", "0", "不公开", "×"})
 
@@ -172,7 +173,18 @@ class _Reader:
         return [tuple(p.strip() for p in _SPLIT.split(t) if p.strip()) for t in self.text(key)]
 
     def dates(self, key: str) -> list[dt.date | None]:
-        raw = pd.Series([_cn_date(v) for v in self.raw(key)], dtype=object)
+        return self._dates(key, self.raw(key))
+
+    def stage_dates(self, key: str) -> tuple[list[dt.date | None], list[bool]]:
+        """A stage's dates, and where the cell says the stage was reached before the period
+        (``期初`` / ``before``: no date)."""
+        raw = self.raw(key)
+        before = [_str(v).lower() in BEFORE_WORDS for v in raw]
+        dates = self._dates(key, [None if b else v for v, b in zip(raw, before, strict=True)])
+        return dates, before
+
+    def _dates(self, key: str, cells: list[Any]) -> list[dt.date | None]:
+        raw = pd.Series([_cn_date(v) for v in cells], dtype=object)
         parsed = pd.to_datetime(raw, format="ISO8601", errors="coerce")
         given = raw.map(_given).to_numpy(dtype=bool)
         for i in np.flatnonzero(given & parsed.isna().to_numpy()).tolist():
@@ -252,6 +264,15 @@ HEADER_ALIASES = {
 }
 
 
+def _order(issue: Issue) -> tuple[int, int]:
+    """Row, then column (by its letters) — the order a person reads a sheet."""
+    letters = (issue.column or "").split(" ")[0]
+    n = 0
+    for ch in letters if letters.isalpha() and letters.isupper() else "":
+        n = n * 26 + ord(ch) - 64
+    return issue.row or 0, n
+
+
 def _labels(allowed: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {k: v for k, v in HEADER_ALIASES.items() if v in allowed}
     for key in allowed:
@@ -318,7 +339,7 @@ def load_projects(path: str | Path, units: Mapping[str, str] | None = None) -> P
         raise DataError(r.issues)
     projects = _projects(r, units)
     if r.issues:
-        raise DataError(sorted(r.issues, key=lambda i: i.row or 0))
+        raise DataError(sorted(r.issues, key=_order))
     rows = {p.id: r.ref(i, "id") for i, p in enumerate(projects)}
     return ProjectFile(str(path), tuple(projects), rows)
 
@@ -338,7 +359,9 @@ def _projects(r: _Reader, units: Mapping[str, str] | None) -> list[Project]:
     r.unique("id", ids)
     unit = _units(r.text("unit"), units)
     stage = cast(list[Stage | None], r.choice("stage", "stage", STAGES))
-    dates = {s: r.dates(f"{s}_on") for s in STAGES}
+    read = {s: r.stage_dates(f"{s}_on") for s in STAGES}
+    dates = {s: d for s, (d, _) in read.items()}
+    before = {s: b for s, (_, b) in read.items()}
     planned = {s: r.dates(f"planned_{s}") for s in PLANNED}
     amounts = {
         k: r.numbers(k) for k in ("total_investment", "planned_investment", "completed_investment")
@@ -355,6 +378,7 @@ def _projects(r: _Reader, units: Mapping[str, str] | None) -> list[Project]:
             stage[i],
             text["drop_reason"][i],
             evidence[i] if dates["dropped"][i] else (),
+            [s for s in STAGES if before[s][i]],
         )
         p = Project(
             id=pid,
@@ -441,7 +465,7 @@ def load_matters(
             _locate_matter(problem, row, ev, ms)
         matters.append(m)
     closures = [c for r in readers["lists"] for c in _closures(r, matters)]
-    issues += [i for r in every for i in sorted(r.issues, key=lambda i: i.row or 0)]
+    issues += [i for r in every for i in sorted(r.issues, key=_order)]
     if issues:
         raise DataError(issues)
     refs = {m: row.reader.ref(row.i, "id") for m, row in first.items()}

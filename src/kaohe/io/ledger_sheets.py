@@ -53,7 +53,7 @@ def project_row(p: Project, months: Sequence[str]) -> Row:
         "evidence": _join(p.evidence),
     }
     for c in p.history:
-        cells[f"{c.stage}_on"] = c.on
+        cells[f"{c.stage}_on"] = c.on if c.on is not None else word("before")
         if c.stage == "dropped":
             cells["drop_reason"] = c.reason
     for s, d in p.planned:

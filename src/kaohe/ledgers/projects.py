@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from kaohe.ledgers.problems import Problem, TransitionError
@@ -166,14 +166,16 @@ def history_from_dates(
     stage: Stage | None = None,
     reason: str = "",
     evidence: tuple[str, ...] = (),
+    undated: Collection[Stage] = (),
 ) -> tuple[tuple[StageChange, ...], list[Problem]]:
     """A history from the date of each stage reached (a register kept as one row per project,
     with a date column per stage) and, if given, the current stage it must end in.
 
-    Stages are taken in pipeline order, then 终止 dropped (with ``reason``); a stage given
-    without a date is the stage the project was registered in, before the period."""
+    Stages are taken in pipeline order, then 终止 dropped (with ``reason``); the ``undated``
+    stages were reached before the period, without a date (only the first may be: the stage the
+    project was registered in). A current stage with no date at all is such a stage too."""
     out: list[Problem] = []
-    entries = [StageChange(s, d) for s in STAGES if (d := dates.get(s)) is not None]
+    entries = [StageChange(s, d) for s in STAGES if (d := dates.get(s)) is not None or s in undated]
     if entries and entries[-1].stage == "dropped":
         entries[-1] = replace(entries[-1], reason=reason, evidence=evidence)
         if len(entries) == 1:  # dropped from the stage it was registered in, undated
