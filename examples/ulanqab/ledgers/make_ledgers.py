@@ -597,14 +597,14 @@ def write_data_csv(path: Path) -> None:
         csv.writer(fh, lineterminator="\n").writerows([r[k] for k in keep] for r in rows)
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
     g = Gen()
     register = projects(g)
-    write_projects(register, HERE / "projects.xlsx")
+    write_projects(register, out / "projects.xlsx")
     matters = [*supervision(g), *challenges(), *cases(g), *talks()]
-    write_matters(matters, HERE / "matters.xlsx")
-    (HERE / "scheme.yaml").write_text(scheme_yaml(), encoding="utf-8")
-    write_data_csv(HERE / "data.csv")
+    write_matters(matters, out / "matters.xlsx")
+    (out / "scheme.yaml").write_text(scheme_yaml(), encoding="utf-8")
+    write_data_csv(out / "data.csv")
     kinds = {
         k: sum(m.kind == k for m in matters) for k in ("supervision", "challenge", "case", "talk")
     }
