@@ -141,7 +141,11 @@ class _Reader:
             else:
                 shown = word("comma").join(f"{both('col.' + a)[0]} [{a}]" for a in allowed)
                 self._at(table.header_row, k, word("err.col.unknown", header=text, allowed=shown))
-        self.rows = [(n, c) for n, c in table.rows if any(_given(v) for v in c)]
+        self.rows = [(n, c) for n, c in table.rows if any(c) and any(_given(v) for v in c)]
+        width = max((len(c) for _, c in self.rows), default=0)
+        self._columns = list(
+            zip(*(list(c) + [None] * (width - len(c)) for _, c in self.rows), strict=True)
+        )
         for key in required:
             if key not in self.pos:
                 self.issues.append(
@@ -162,9 +166,9 @@ class _Reader:
 
     def raw(self, key: str) -> list[Any]:
         k = self.pos.get(key)
-        if k is None:
+        if k is None or k >= len(self._columns):
             return [None] * len(self.rows)
-        return [c[k] if k < len(c) else None for _, c in self.rows]
+        return list(self._columns[k])
 
     def text(self, key: str) -> list[str]:
         return [_str(v) for v in self.raw(key)]
@@ -179,38 +183,35 @@ class _Reader:
         """A stage's dates, and where the cell says the stage was reached before the period
         (``期初`` / ``before``: no date)."""
         raw = self.raw(key)
-        before = [_str(v).lower() in BEFORE_WORDS for v in raw]
-        dates = self._dates(key, [None if b else v for v, b in zip(raw, before, strict=True)])
-        return dates, before
+        before = [isinstance(v, str) and v.strip().lower() in BEFORE_WORDS for v in raw]
+        if any(before):
+            raw = [None if b else v for v, b in zip(raw, before, strict=True)]
+        return self._dates(key, raw), before
 
     def _dates(self, key: str, cells: list[Any]) -> list[dt.date | None]:
-        raw = pd.Series([_cn_date(v) for v in cells], dtype=object)
-        parsed = pd.to_datetime(raw, format="ISO8601", errors="coerce")
-        given = raw.map(_given).to_numpy(dtype=bool)
-        for i in np.flatnonzero(given & parsed.isna().to_numpy()).tolist():
-            self.bad(i, key, word("err.cell.date", value=raw.iloc[i]))
-        days = parsed.to_numpy(dtype="datetime64[D]")
-        return [None if d != d else d.item() for d in days]  # NaT != NaT
+        values = [_cn_date(v) if isinstance(v, str) else v for v in cells]
+        parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", errors="coerce")
+        missing = parsed.isna().to_numpy()
+        for i in np.flatnonzero(missing).tolist():
+            if _given(values[i]):
+                self.bad(i, key, word("err.cell.date", value=values[i]))
+        days = parsed.to_numpy(dtype="datetime64[D]").tolist()  # datetime.date, or None for NaT
+        return [None if m else d for d, m in zip(days, missing.tolist(), strict=True)]
 
     def numbers(self, key: str) -> list[float | None]:
         raw = self.raw(key)
-        text = pd.Series(
-            [
-                v.strip().replace(",", "").replace("，", "") if isinstance(v, str) else v
-                for v in raw
-            ],
-            dtype=object,
-        )
-        values = pd.to_numeric(text.where(text.map(_given), None), errors="coerce")
-        out: list[float | None] = []
-        for i, (v, r) in enumerate(zip(values.tolist(), raw, strict=True)):
-            if v != v or isinstance(r, bool):
-                if _given(r):
-                    self.bad(i, key, word("err.cell.number", value=r))
-                out.append(None)
-            else:
-                out.append(float(v))
-        return out
+        cells = pd.Series(raw, dtype=object)
+        strings = np.array([isinstance(v, str) for v in raw], dtype=bool)
+        if strings.any():
+            cleaned = cells[strings].str.strip().str.replace(r"[,，]", "", regex=True)
+            cells[strings] = cleaned.where(cleaned != "", None)
+        values = np.array(pd.to_numeric(cells, errors="coerce"), dtype=np.float64)
+        flags = [isinstance(r, bool) for r in raw]
+        for i in np.flatnonzero(np.isnan(values) | np.array(flags, dtype=bool)).tolist():
+            if _given(raw[i]):
+                self.bad(i, key, word("err.cell.number", value=raw[i]))
+            values[i] = np.nan
+        return [None if v != v else v for v in values.tolist()]
 
     def choice(
         self, key: str, table: str, ids: Sequence[str], aliases: Mapping[str, str] | None = None
@@ -367,6 +368,10 @@ def _projects(r: _Reader, units: Mapping[str, str] | None) -> list[Project]:
         k: r.numbers(k) for k in ("total_investment", "planned_investment", "completed_investment")
     }
     months = {m: r.numbers(f"completed:{m}") for m in sorted(r.months)}
+    monthly = [
+        tuple((m, v) for m, v in zip(months, row, strict=True) if v is not None)
+        for row in zip(*months.values(), strict=True)
+    ] or [()] * len(r.rows)
     text = {k: r.text(k) for k in ("task_force", "sector", "level", "drop_reason")}
     evidence = r.split("evidence")
     out = []
@@ -391,7 +396,7 @@ def _projects(r: _Reader, units: Mapping[str, str] | None) -> list[Project]:
             total_investment=amounts["total_investment"][i],
             planned_investment=amounts["planned_investment"][i],
             completed_investment=amounts["completed_investment"][i],
-            monthly=tuple((m, v) for m, vs in months.items() if (v := vs[i]) is not None),
+            monthly=monthly[i],
             planned=tuple((s, d) for s in PLANNED if (d := planned[s][i]) is not None),
             evidence=evidence[i],
         )

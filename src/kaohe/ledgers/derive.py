@@ -244,11 +244,17 @@ def _project_notes(
         when = _dates(f.planned[:, PLANNED.index(planned)])
         notes = np.char.add(notes, np.char.add(f"{word('sep')}{text} ", when))
     if spec.field is not None:
-        shown = np.array([fmt(v) if v == v else "—" for v in amount.tolist()])
+        shown = _numbers(amount)
         notes = np.char.add(
             notes, np.char.add(f"{word('sep')}{word('field.' + spec.field)} ", shown)
         )
     return notes.astype(str)
+
+
+def _numbers(values: F64) -> NDArray[np.str_]:
+    """Amounts as people write them (at most 4 decimals, no trailing zeros; — for none)."""
+    text = np.char.rstrip(np.char.rstrip(np.char.mod("%.4f", np.nan_to_num(values)), "0"), ".")
+    return np.where(np.isnan(values), "—", np.where(text == "-0", "0", text))
 
 
 def _dates(days: NDArray[np.int64]) -> NDArray[np.str_]:
@@ -399,8 +405,9 @@ def _matter_notes(f: MatterFrame, at: PartiesAt) -> NDArray[np.str_]:
     notes = np.where(has, np.char.add(notes, deadline), notes)
     late = at.overdue
     if late.any():
-        days = (at.on - at.deadline[late]).tolist()
-        tags = np.array([f"{word('sep')}{word('note.overdue', days=d)}" for d in days])
+        head, _, tail = word("note.overdue", days="\x00").partition("\x00")
+        days = (at.on - at.deadline[late]).astype(str)
+        tags = np.char.add(np.char.add(f"{word('sep')}{head}", days), tail)
         notes = notes.astype(object)
         notes[late] = np.char.add(notes[late].astype(str), tags)
     return np.asarray(notes).astype(str)

@@ -138,12 +138,13 @@ def _history_problems(p: Project) -> list[Problem]:
 
 def _monthly_problems(p: Project) -> list[Problem]:
     out = []
-    months = [m for m, _ in p.monthly]
+    seen: set[str] = set()
     for m, v in p.monthly:
         if not _MONTH.match(m):
             out.append(Problem(p.id, f"completed:{m}", "err.month", {"value": m}))
-        elif months.count(m) > 1:
+        elif m in seen:
             out.append(Problem(p.id, f"completed:{m}", "err.twice"))
+        seen.add(m)
         if not (math.isfinite(v) and v >= 0):
             out.append(Problem(p.id, f"completed:{m}", "err.amount", {"value": v}))
     if p.monthly and p.completed_investment is not None:
