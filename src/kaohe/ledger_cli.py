@@ -66,23 +66,9 @@ def _units(scheme: Path | None) -> tuple[Any, dict[str, str] | None]:
 def _read(
     projects: Path | None, matters: Sequence[Path], names: dict[str, str] | None
 ) -> tuple[Any, Any]:
-    """The files read, all problems of both reported together."""
-    from kaohe.errors import DataError
-    from kaohe.io.ledger_files import load_matters, load_projects
+    from kaohe.io.ledger_files import read_ledgers
 
-    errors = []
-    pf = mf = None
-    try:
-        pf = load_projects(projects, names) if projects is not None else None
-    except DataError as exc:
-        errors += exc.issues
-    try:
-        mf = load_matters(matters, names) if matters else None
-    except DataError as exc:
-        errors += exc.issues
-    if errors:
-        raise DataError(errors)
-    return pf, mf
+    return read_ledgers(projects, matters, names)
 
 
 def _dates(

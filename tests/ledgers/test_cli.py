@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from kaohe.cli import main
 from kaohe.io.ledger_files import load_matters
+from kaohe.rulebook.decisions import DECISION_COLUMNS
 
 E = Path(__file__).resolve().parents[2] / "examples" / "ulanqab" / "ledgers"
 SCHEME, DATA = str(E / "scheme.yaml"), str(E / "data.csv")
@@ -115,20 +116,7 @@ def test_ledgers_talks_creates_the_talks_of_the_accountability_list(tmp_path: Pa
     decisions = tmp_path / "decisions.csv"
     with decisions.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            [
-                "rule",
-                "type",
-                "subject_kind",
-                "subject",
-                "name",
-                "unit",
-                "action",
-                "value",
-                "inputs",
-                "explanation",
-            ]
-        )
+        w.writerow(DECISION_COLUMNS)
         w.writerow(
             [
                 "talks",

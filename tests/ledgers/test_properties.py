@@ -19,6 +19,7 @@ from kaohe.ledgers.summary import funnel
 from kaohe.ledgers.workflow import event_problem, next_standing, parties, standing_at, start
 
 from .helpers import scheme
+from .test_derive import START_RATE
 
 START = dt.date(2022, 1, 1)
 UNITS = ("a", "b")
@@ -80,18 +81,7 @@ def test_the_funnel_adds_up(register: list[Project], d: dt.date) -> None:
     assert f.entered[:-1].sum(axis=0).tolist() == f.entered[-1].tolist()
 
 
-RATE = {
-    "name": "rate",
-    "weights": 10,
-    "rule": {"type": "ratio_to_best"},
-    "derive": {
-        "ledger": "projects",
-        "measure": "share",
-        "where": {"reached": "started"},
-        "of": {"planned": "started"},
-        "scale": 100,
-    },
-}
+RATE = {**START_RATE, "rule": {"type": "ratio_to_best"}}
 COUNT = {
     "name": "count",
     "weights": 10,

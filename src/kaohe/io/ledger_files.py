@@ -671,21 +671,32 @@ def load_ledgers(
     """Read the register and the matter files for ``scheme`` (units by id or name); every
     problem of both in one :class:`DataError`."""
     names = {u: x.name for u, x in scheme.units.items()}
-    errors: list[Issue] = []
-    pf = mf = None
-    try:
-        pf = load_projects(projects, names) if projects is not None else None
-    except DataError as exc:
-        errors += exc.issues
-    try:
-        mf = load_matters(matters, names) if matters else None
-    except DataError as exc:
-        errors += exc.issues
-    if errors:
-        raise DataError(errors)
+    pf, mf = read_ledgers(projects, matters, names)
     units = tuple(scheme.units)
     return Ledgers(
         compile_projects(pf.projects, units, pf.source) if pf else None,
         compile_matters(mf.matters, units, mf.source) if mf else None,
         {**(pf.rows if pf else {}), **(mf.rows if mf else {})},
     )
+
+
+def read_ledgers(
+    projects: str | Path | None,
+    matters: Sequence[str | Path],
+    units: Mapping[str, str] | None = None,
+) -> tuple[ProjectFile | None, MatterFiles | None]:
+    """The register and the matter files (either may be absent), every problem of both in one
+    :class:`DataError`."""
+    errors: list[Issue] = []
+    pf = mf = None
+    try:
+        pf = load_projects(projects, units) if projects is not None else None
+    except DataError as exc:
+        errors += exc.issues
+    try:
+        mf = load_matters(matters, units) if matters else None
+    except DataError as exc:
+        errors += exc.issues
+    if errors:
+        raise DataError(errors)
+    return pf, mf

@@ -14,8 +14,9 @@ The date is the derivation's own ``end``, else ``as_of`` (e.g. ``--as-of``), els
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -101,14 +102,14 @@ def derive(
         if on is None:
             problems.append(Problem(where, "derive", "err.derive.no_date"))
             continue
-        start = spec.start or scheme.period.start
+        window = (on, spec.start or scheme.period.start)
         try:
             if isinstance(spec, ProjectDerivation):
                 assert isinstance(frame, ProjectFrame)
-                out[iid] = _projects(scheme, iid, ind, spec, frame, on, start)
+                out[iid] = _projects(scheme, iid, ind, spec, frame, window)
             else:
                 assert isinstance(frame, MatterFrame)
-                out[iid] = _matters(scheme, iid, ind, spec, frame, on, start)
+                out[iid] = _matters(scheme, iid, ind, spec, frame, window)
         except LedgerError as exc:
             problems += exc.problems
     if problems:
@@ -155,50 +156,80 @@ def _projects(
     ind: Indicator,
     spec: ProjectDerivation,
     f: ProjectFrame,
-    on_date: dt.date,
-    start_date: dt.date | None,
+    window: tuple[dt.date, dt.date | None],
 ) -> DerivedIndicator:
-    on, start = day(on_date), day(start_date, BEFORE)
+    on, start = day(window[0]), day(window[1], BEFORE)
     where = project_mask(f, spec.where, start, on)
-    base = project_mask(f, spec.of, start, on) if spec.of is not None else None
     amount = _amount(f, spec.field, on)
     stage = f.stage_at(on)
-    notes = _project_notes(f, spec, stage, amount, on)
-    n = len(scheme.units)
-    calc = _Calc(n, f.unit, spec.scale, spec.empty)
-    if spec.measure == "count":
-        groups = [("counted", where)]
-        values, arith = calc.count(where)
-    elif spec.measure == "sum":
+    recs = _Records("projects", f.source, f.unit, f.ids, f.names)
+    calc = _Calc(len(scheme.units), f.unit, spec.scale, spec.empty)
+    if spec.measure == "sum":
         groups = [("summed", where)]
         values, arith = calc.total(where, amount)
     elif spec.measure == "ratio":
         groups = [("summed", where)]
         values, arith = calc.ratio(where, amount, _amount(f, spec.per, on))
     else:
-        assert base is not None
+        base = project_mask(f, spec.of, start, on) if spec.of is not None else None
         weights = amount if spec.field is not None else None
-        groups = [("counted", where & base), ("not_counted", base & ~where)]
-        values, arith = calc.share(where & base, base, weights)
-    items = None
-    if spec.item is not None:
-        keys = _item_keys(spec.item, f, stage)
-        items, arith = _items(iid, ind, calc, where, keys, f.ids)
+        groups, values, arith = _counted(calc, where, base, weights)
+    keys = _item_keys(spec.item, f, stage) if spec.item is not None else None
+    notes = _project_notes(f, spec, stage, amount, on)
+    result = _Result(groups, values, arith, _rule(spec, _conditions_projects))
+    return _finish(scheme, iid, ind, recs, notes, calc, where, keys, result, window)
+
+
+def _counted(
+    calc: _Calc, where: Mask, base: Mask | None, weights: F64 | None
+) -> tuple[list[tuple[str, Mask]], F64, list[Words]]:
+    """A count of ``where``, or (with a base) the share of the base also in ``where``."""
+    if base is None:
+        values, arith = calc.count(where)
+        return [("counted", where)], values, arith
+    values, arith = calc.share(where & base, base, weights)
+    return [("counted", where & base), ("not_counted", base & ~where)], values, arith
+
+
+@dataclass(frozen=True)
+class _Records:
+    """The records a derivation reads: one per project, or per (matter, unit) party."""
+
+    ledger: str
+    source: str
+    unit: NDArray[np.int32]
+    ids: NDArray[np.object_]
+    names: NDArray[np.object_]
+
+
+@dataclass(frozen=True)
+class _Result:
+    groups: list[tuple[str, Mask]]
+    values: F64
+    arith: list[Words]
+    rule: Words
+
+
+def _finish(
+    scheme: Scheme,
+    iid: str,
+    ind: Indicator,
+    recs: _Records,
+    notes: NDArray[np.str_],
+    calc: _Calc,
+    where: Mask,
+    keys: NDArray[np.object_] | None,
+    r: _Result,
+    window: tuple[dt.date, dt.date | None],
+) -> DerivedIndicator:
+    """Counts by item (for a rule counted by item), the records behind each unit's value."""
+    items, arith = None, r.arith
+    if keys is not None:
+        items, arith = _items(iid, ind, calc, where, keys, recs.ids)
     applies = _applies(scheme, ind)
-    rule = _project_rule(spec)
-    prov = _provenance(
-        "projects", f.source, f.unit, f.ids, f.names, notes, groups, rule, arith, applies
-    )
-    return DerivedIndicator(
-        iid,
-        "projects",
-        f.source,
-        np.where(applies, values, np.nan),
-        items,
-        prov,
-        on_date,
-        start_date,
-    )
+    prov = _provenance(recs, notes, r.groups, r.rule, arith, applies)
+    values = np.where(applies, r.values, np.nan)
+    return DerivedIndicator(iid, recs.ledger, recs.source, values, items, prov, *window)
 
 
 def _amount(f: ProjectFrame, name: str | None, on: int) -> F64:
@@ -264,28 +295,24 @@ def _dates(days: NDArray[np.int64]) -> NDArray[np.str_]:
     return np.where(known, text, "")
 
 
-def _project_rule(spec: ProjectDerivation) -> Words:
-    what = _conditions_projects(spec.where)
+def _rule(spec: ProjectDerivation | MatterDerivation, describe: Callable[[Any], Words]) -> Words:
+    """What a derivation counts, in words."""
+    ledger = Words(f"ledger.{spec.ledger}")
+    what = describe(spec.where)
     if spec.measure == "share":
         assert spec.of is not None
+        of = describe(spec.of)
+        return Words("rule.share", what=what, of=of, scale=fmt(spec.scale), ledger=ledger)
+    if isinstance(spec, ProjectDerivation) and spec.measure in ("sum", "ratio"):
         return Words(
-            "rule.share",
-            what=what,
-            of=_conditions_projects(spec.of),
-            scale=fmt(spec.scale),
-            ledger=Words("ledger.projects"),
-        )
-    if spec.measure in ("sum", "ratio"):
-        key = "rule.sum" if spec.measure == "sum" else "rule.ratio"
-        return Words(
-            key,
+            f"rule.{spec.measure}",
             what=what,
             field=Words(f"field.{spec.field}"),
             per=Words(f"field.{spec.per}") if spec.per else "",
             scale=fmt(spec.scale),
-            ledger=Words("ledger.projects"),
+            ledger=ledger,
         )
-    return Words("rule.count", what=what, ledger=Words("ledger.projects"))
+    return Words("rule.count", what=what, ledger=ledger)
 
 
 def _conditions_projects(sel: ProjectSelection) -> Words:
@@ -334,64 +361,24 @@ def _matters(
     ind: Indicator,
     spec: MatterDerivation,
     f: MatterFrame,
-    on_date: dt.date,
-    start_date: dt.date | None,
+    window: tuple[dt.date, dt.date | None],
 ) -> DerivedIndicator:
-    on, start = day(on_date), day(start_date, BEFORE)
+    on, start = day(window[0]), day(window[1], BEFORE)
     at = parties_at(f, on)
     where = matter_mask(f, at, spec.where, start)
-    n = len(scheme.units)
-    calc = _Calc(n, at.unit, spec.scale, spec.empty)
-    if spec.measure == "count":
-        groups = [("counted", where)]
-        values, arith = calc.count(where)
-    else:
-        assert spec.of is not None
-        base = matter_mask(f, at, spec.of, start)
-        groups = [("counted", where & base), ("not_counted", base & ~where)]
-        values, arith = calc.share(where & base, base, None)
-    ids = f.ids[at.matter]
-    items = None
+    recs = _Records("matters", f.source, at.unit, f.ids[at.matter], f.titles[at.matter])
+    calc = _Calc(len(scheme.units), at.unit, spec.scale, spec.empty)
+    base = matter_mask(f, at, spec.of, start) if spec.of is not None else None
+    groups, values, arith = _counted(calc, where, base, None)
+    keys = None
     if spec.item is not None:
         keys = {
             "kind": np.array(KINDS, dtype=object)[f.kind[at.matter]],
             "level": np.array(f.levels, dtype=object)[f.level[at.matter]],
             "state": np.array(STATES, dtype=object)[at.state],
         }[spec.item]
-        items, arith = _items(iid, ind, calc, where, keys, ids)
-    applies = _applies(scheme, ind)
-    rule = Words("rule.count", what=_conditions_matters(spec.where), ledger=Words("ledger.matters"))
-    if spec.measure == "share":
-        assert spec.of is not None
-        rule = Words(
-            "rule.share",
-            what=_conditions_matters(spec.where),
-            of=_conditions_matters(spec.of),
-            scale=fmt(spec.scale),
-            ledger=Words("ledger.matters"),
-        )
-    prov = _provenance(
-        "matters",
-        f.source,
-        at.unit,
-        ids,
-        f.titles[at.matter],
-        _matter_notes(f, at),
-        groups,
-        rule,
-        arith,
-        applies,
-    )
-    return DerivedIndicator(
-        iid,
-        "matters",
-        f.source,
-        np.where(applies, values, np.nan),
-        items,
-        prov,
-        on_date,
-        start_date,
-    )
+    result = _Result(groups, values, arith, _rule(spec, _conditions_matters))
+    return _finish(scheme, iid, ind, recs, _matter_notes(f, at), calc, where, keys, result, window)
 
 
 def _matter_notes(f: MatterFrame, at: PartiesAt) -> NDArray[np.str_]:
@@ -539,11 +526,7 @@ def _applies(scheme: Scheme, ind: Indicator) -> Mask:
 
 
 def _provenance(
-    ledger: str,
-    source: str,
-    unit: NDArray[np.int32],
-    ids: NDArray[np.object_],
-    names: NDArray[np.object_],
+    recs: _Records,
     notes: NDArray[np.str_],
     groups: list[tuple[str, Mask]],
     rule: Words,
@@ -551,24 +534,25 @@ def _provenance(
     applies: Mask,
 ) -> tuple[Provenance | None, ...]:
     n = len(applies)
+    unit = recs.unit
     per_unit: list[list[RecordGroup]] = [[] for _ in range(n)]
     for label, mask in groups:
         idx = np.flatnonzero(mask)
         order = idx[np.argsort(unit[idx], kind="stable")]
         bounds = np.searchsorted(unit[order], np.arange(n + 1))
-        g_ids, g_names, g_notes = ids[order], names[order], notes[order]
+        g_ids, g_names, g_notes = recs.ids[order], recs.names[order], notes[order]
         for u in range(n):
             a, b = bounds[u], bounds[u + 1]
             per_unit[u].append(
                 RecordGroup(
                     Words(f"group.{label}"),
-                    ledger,
+                    recs.ledger,
                     tuple(g_ids[a:b].tolist()),
                     tuple(g_names[a:b].tolist()),
                     tuple(g_notes[a:b].tolist()),
                 )
             )
     return tuple(
-        Provenance(source, rule, arith[u], tuple(per_unit[u])) if applies[u] else None
+        Provenance(recs.source, rule, arith[u], tuple(per_unit[u])) if applies[u] else None
         for u in range(n)
     )
