@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,8 @@ from kaohe.scheme import Indicator, Scheme
 
 F64 = NDArray[np.float64]
 Mask = NDArray[np.bool_]
+#: The notes of some records (by index): what mattered about each on the date.
+Notes = Callable[[NDArray[np.int64]], NDArray[np.str_]]
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ def _projects(
         weights = amount if spec.field is not None else None
         groups, values, arith = _counted(calc, where, base, weights)
     keys = _item_keys(spec.item, f, stage) if spec.item is not None else None
-    notes = _project_notes(f, spec, stage, amount, on)
+    notes = partial(_project_notes, f, spec, stage, amount)
     result = _Result(groups, values, arith, _rule(spec, _conditions_projects))
     return _finish(scheme, iid, ind, recs, notes, calc, where, keys, result, window)
 
@@ -215,7 +218,7 @@ def _finish(
     iid: str,
     ind: Indicator,
     recs: _Records,
-    notes: NDArray[np.str_],
+    notes: Notes,
     calc: _Calc,
     where: Mask,
     keys: NDArray[np.object_] | None,
@@ -253,32 +256,33 @@ def _item_keys(item: str, f: ProjectFrame, stage: NDArray[np.int8]) -> NDArray[n
 
 
 def _project_notes(
-    f: ProjectFrame, spec: ProjectDerivation, stage: NDArray[np.int8], amount: F64, on: int
+    f: ProjectFrame,
+    spec: ProjectDerivation,
+    stage: NDArray[np.int8],
+    amount: F64,
+    idx: NDArray[np.int64],
 ) -> NDArray[np.str_]:
-    """Per project: its stage on the date with the day it entered it (and, as the declaration
-    reads them, its planned date and the amount)."""
+    """For the projects ``idx``: the stage on the date with the day it was entered (and, as
+    the declaration reads them, the planned date and the amount)."""
     labels = np.array([word(f"stage.{s}") for s in STAGES] + [word("stage.none")])
-    safe = np.where(stage < 0, len(STAGES), stage)
-    rows = np.arange(len(f))
-    entered = f.entered[rows, np.minimum(safe, len(STAGES) - 1)]
+    safe = np.where(stage[idx] < 0, len(STAGES), stage[idx])
+    entered = f.entered[idx, np.minimum(safe, len(STAGES) - 1)]
     notes = np.char.add(labels[safe], np.char.add(" ", _dates(entered)))
-    dropped = np.flatnonzero(stage == ORDER["dropped"])
+    dropped = np.flatnonzero(safe == ORDER["dropped"])
     if dropped.size:
         notes = notes.astype(object)
-        for i in dropped.tolist():
-            reason = f.projects[i].history[-1].reason
-            notes[i] = word("note.reason", note=notes[i], reason=reason)
+        for k in dropped.tolist():
+            reason = f.projects[int(idx[k])].history[-1].reason
+            notes[k] = word("note.reason", note=notes[k], reason=reason)
         notes = notes.astype(str)
     planned = next((s.planned for s in (spec.where, spec.of) if s and s.planned), None)
     if planned is not None:
         text = word("note.planned", stage=word(f"stage.{planned}"))
-        when = _dates(f.planned[:, PLANNED.index(planned)])
+        when = _dates(f.planned[idx, PLANNED.index(planned)])
         notes = np.char.add(notes, np.char.add(f"{word('sep')}{text} ", when))
     if spec.field is not None:
-        shown = _numbers(amount)
-        notes = np.char.add(
-            notes, np.char.add(f"{word('sep')}{word('field.' + spec.field)} ", shown)
-        )
+        label = f"{word('sep')}{word('field.' + spec.field)} "
+        notes = np.char.add(notes, np.char.add(label, _numbers(amount[idx])))
     return notes.astype(str)
 
 
@@ -378,22 +382,25 @@ def _matters(
             "state": np.array(STATES, dtype=object)[at.state],
         }[spec.item]
     result = _Result(groups, values, arith, _rule(spec, _conditions_matters))
-    return _finish(scheme, iid, ind, recs, _matter_notes(f, at), calc, where, keys, result, window)
+    notes = partial(_matter_notes, f, at)
+    return _finish(scheme, iid, ind, recs, notes, calc, where, keys, result, window)
 
 
-def _matter_notes(f: MatterFrame, at: PartiesAt) -> NDArray[np.str_]:
+def _matter_notes(f: MatterFrame, at: PartiesAt, idx: NDArray[np.int64]) -> NDArray[np.str_]:
+    """For the parties ``idx``: the kind and the state, the role if assisting, the deadline
+    and how late."""
     kinds = np.array([word(f"kind.{k}") for k in KINDS])
     states = np.array([word(f"state.{s}") for s in STATES])
-    notes = np.char.add(kinds[f.kind[at.matter]], np.char.add("·", states[at.state]))
     roles = np.array([word(f"role.{r}") for r in ROLES])
-    notes = np.where(at.role == 0, notes, np.char.add(notes, np.char.add("·", roles[at.role])))
-    has = at.deadline != NEVER
-    deadline = np.char.add(f"{word('sep')}{word('field.deadline')} ", _dates(at.deadline))
-    notes = np.where(has, np.char.add(notes, deadline), notes)
-    late = at.overdue
+    matter, role, deadline = at.matter[idx], at.role[idx], at.deadline[idx]
+    notes = np.char.add(kinds[f.kind[matter]], np.char.add("·", states[at.state[idx]]))
+    notes = np.where(role == 0, notes, np.char.add(notes, np.char.add("·", roles[role])))
+    shown = np.char.add(f"{word('sep')}{word('field.deadline')} ", _dates(deadline))
+    notes = np.where(deadline != NEVER, np.char.add(notes, shown), notes)
+    late = at.overdue[idx]
     if late.any():
         head, _, tail = word("note.overdue", days="\x00").partition("\x00")
-        days = (at.on - at.deadline[late]).astype(str)
+        days = (at.on - deadline[late]).astype(str)
         tags = np.char.add(np.char.add(f"{word('sep')}{head}", days), tail)
         notes = notes.astype(object)
         notes[late] = np.char.add(notes[late].astype(str), tags)
@@ -527,7 +534,7 @@ def _applies(scheme: Scheme, ind: Indicator) -> Mask:
 
 def _provenance(
     recs: _Records,
-    notes: NDArray[np.str_],
+    notes: Notes,
     groups: list[tuple[str, Mask]],
     rule: Words,
     arith: list[Words],
@@ -540,7 +547,7 @@ def _provenance(
         idx = np.flatnonzero(mask)
         order = idx[np.argsort(unit[idx], kind="stable")]
         bounds = np.searchsorted(unit[order], np.arange(n + 1))
-        g_ids, g_names, g_notes = recs.ids[order], recs.names[order], notes[order]
+        g_ids, g_names, g_notes = recs.ids[order], recs.names[order], notes(order)
         for u in range(n):
             a, b = bounds[u], bounds[u + 1]
             per_unit[u].append(
