@@ -25,6 +25,33 @@ LANG = click.option(
 )
 
 
+#: A date option's type: ``2022-12-31``.
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def ledger_options(fn: F) -> F:
+    """``--projects``, ``--matters`` and ``--as-of``: the ledgers the scheme's derived
+    indicators (``derive:``) are counted from (see docs/ledgers.md)."""
+    fn = click.option(
+        "--as-of",
+        type=DATE,
+        default=None,
+        help="Count the ledgers on this date, e.g. 2022-12-31 (default: the scheme's period).",
+    )(fn)
+    fn = click.option(
+        "--matters",
+        type=click.Path(path_type=Path),
+        multiple=True,
+        help="Follow-up matters workbook (or CSV tables); may be repeated.",
+    )(fn)
+    return click.option(
+        "--projects",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="The project register (Excel or CSV).",
+    )(fn)
+
+
 def out_option(help: str) -> Callable[[F], F]:
     """The required ``-o/--out`` path of the commands that write."""
     return click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help=help)
@@ -77,15 +104,32 @@ def _warn(warnings: list[Any], lang: str | None) -> None:
         print_issues(_err_console(), warnings, "warnings_found", lang, style="yellow")
 
 
-def _load(scheme_path: Path, data_path: Path, lang: str | None) -> Any:
+def _load(scheme_path: Path, data_path: Path, lang: str | None, **ledgers: Any) -> Any:
     from kaohe.engine import assess
-    from kaohe.io.data_files import load_data
     from kaohe.io.scheme_file import load_scheme
 
     scheme = load_scheme(scheme_path)
-    data, warnings = load_data(scheme, data_path)
+    data, warnings = _data(scheme, data_path, **ledgers)
     _warn(warnings, lang)
     return assess(scheme, data)
+
+
+def _data(
+    scheme: Any,
+    data_path: Path,
+    projects: Path | None = None,
+    matters: tuple[Path, ...] = (),
+    as_of: Any = None,
+) -> Any:
+    """The dataset, with the indicators derived from the ledgers when there are any."""
+    from kaohe.io.data_files import load_data
+    from kaohe.io.ledger_files import load_assessment_data
+    from kaohe.ledgers.derive import derived_indicators
+
+    if projects is None and not matters and not derived_indicators(scheme):
+        return load_data(scheme, data_path)
+    day = as_of.date() if as_of is not None else None
+    return load_assessment_data(scheme, data_path, projects, matters, day)
 
 
 @main.command()
@@ -93,9 +137,10 @@ def _load(scheme_path: Path, data_path: Path, lang: str | None) -> Any:
 @click.argument("data", type=click.Path(path_type=Path))
 @out_option("Folder to write results.csv, results.xlsx and explain.json into.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the ranking tables.")
+@ledger_options
 @LANG
 @reports_errors
-def run(scheme: Path, data: Path, out: Path, quiet: bool, lang: str | None) -> None:
+def run(scheme: Path, data: Path, out: Path, quiet: bool, lang: str | None, **ledgers: Any) -> None:
     """Assess: compute every unit's points, ranks and grade, and write the results.
 
     \b
@@ -105,14 +150,21 @@ def run(scheme: Path, data: Path, out: Path, quiet: bool, lang: str | None) -> N
       OUT/explain.json  every unit's every point, line by line, and its grade decision
 
     \b
+    Indicators the scheme derives from a ledger (derive:) are counted from
+    --projects (the register) and --matters (follow-up matters) on --as-of.
+
+    \b
     Example:
       kaohe run examples/ulanqab/scheme.yaml examples/ulanqab/data.xlsx -o out
+      kaohe run examples/ulanqab/ledgers/scheme.yaml examples/ulanqab/ledgers/data.csv \\
+          --projects examples/ulanqab/ledgers/projects.xlsx \\
+          --matters examples/ulanqab/ledgers/matters.xlsx -o out-ledgers
     """
     from kaohe.i18n import t
     from kaohe.io.results_files import write_results
     from kaohe.terminal import print_ranking
 
-    results = _load(scheme, data, lang)
+    results = _load(scheme, data, lang, **ledgers)
     write_results(results, out, lang)
     console = _console()
     if not quiet:
@@ -123,9 +175,10 @@ def run(scheme: Path, data: Path, out: Path, quiet: bool, lang: str | None) -> N
 @main.command()
 @click.argument("scheme", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path), required=False)
+@ledger_options
 @LANG
 @reports_errors
-def check(scheme: Path, data: Path | None, lang: str | None) -> None:
+def check(scheme: Path, data: Path | None, lang: str | None, **ledgers: Any) -> None:
     """Validate a scheme (and, if given, a data file) without computing.
 
     \b
@@ -137,7 +190,6 @@ def check(scheme: Path, data: Path | None, lang: str | None) -> None:
       kaohe check examples/ulanqab/scheme.yaml examples/ulanqab/data.xlsx
     """
     from kaohe.i18n import t
-    from kaohe.io.data_files import load_data
     from kaohe.io.scheme_file import load_scheme
 
     s = load_scheme(scheme)
@@ -152,7 +204,7 @@ def check(scheme: Path, data: Path | None, lang: str | None) -> None:
         )
     )
     if data is not None:
-        ds, warnings = load_data(s, data)
+        ds, warnings = _data(s, data, **ledgers)
         _warn(warnings, lang)
         console.print(t("data_ok", lang, cells=int((ds.status == 0).sum())))
 
@@ -162,20 +214,28 @@ def check(scheme: Path, data: Path | None, lang: str | None) -> None:
 @click.argument("data", type=click.Path(path_type=Path))
 @click.argument("unit")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@ledger_options
 @LANG
 @reports_errors
-def explain(scheme: Path, data: Path, unit: str, as_json: bool, lang: str | None) -> None:
+def explain(
+    scheme: Path, data: Path, unit: str, as_json: bool, lang: str | None, **ledgers: Any
+) -> None:
     """Print one unit's full explanation: every indicator's value, rule, arithmetic and points,
     every subtotal, why it got its grade, and its gaps (晒差距): what each single indicator would
     take to move it up one place or one grade. UNIT is the unit's id or name.
 
+    A value derived from a ledger lists the records that made it (--json: all of them).
+
     \b
     Example:
       kaohe explain examples/ulanqab/scheme.yaml examples/ulanqab/data.xlsx 集宁区
+      kaohe explain examples/ulanqab/ledgers/scheme.yaml examples/ulanqab/ledgers/data.csv \\
+          集宁区 --projects examples/ulanqab/ledgers/projects.xlsx \\
+          --matters examples/ulanqab/ledgers/matters.xlsx
     """
-    from kaohe.terminal import print_explanation, print_gaps
+    from kaohe.terminal import print_derivations, print_explanation, print_gaps
 
-    results = _load(scheme, data, lang)
+    results = _load(scheme, data, lang, **ledgers)
     e = results.explain(unit)
     gaps = results.gaps(unit)
     if as_json:
@@ -188,6 +248,7 @@ def explain(scheme: Path, data: Path, unit: str, as_json: bool, lang: str | None
         return
     console = _console()
     print_explanation(console, results, e, lang)
+    print_derivations(console, e)
     print_gaps(console, results, gaps, lang)
 
 
@@ -405,7 +466,8 @@ def robustness(
     "--robustness",
     "samples",
     type=click.IntRange(min=10),
-    help="Add the robustness summary from N Monte Carlo samples (the scheme's robustness: settings).",
+    help="Add the robustness summary from N Monte Carlo samples (the scheme's robustness: "
+    "settings).",
 )
 @click.option(
     "--gaps",
@@ -651,6 +713,15 @@ def _add_platform_commands() -> None:
 
 
 _add_platform_commands()
+
+
+def _add_ledger_commands() -> None:
+    from kaohe.ledger_cli import ledgers_group
+
+    main.add_command(ledgers_group)
+
+
+_add_ledger_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kaohe.errors import DataError, Issue
+from kaohe.provenance import Provenance
 from kaohe.scheme import Scheme
 
 PRESENT, MISSING, NOT_APPLICABLE = 0, 1, 2
@@ -75,6 +76,8 @@ class Dataset:
     items: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
     notes: Mapping[tuple[str, str], str] = field(default_factory=dict)
     sources: Mapping[tuple[str, str], CellRef] = field(default_factory=dict)
+    #: (unit, indicator) → the ledger records a derived value was counted from
+    provenance: Mapping[tuple[str, str], Provenance] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         arrays: list[NDArray[Any]] = [self.values, self.status, *self.items.values()]
@@ -83,6 +86,7 @@ class Dataset:
         object.__setattr__(self, "items", MappingProxyType(dict(self.items)))
         object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+        object.__setattr__(self, "provenance", MappingProxyType(dict(self.provenance)))
 
     @classmethod
     def from_mapping(

@@ -61,6 +61,7 @@ class IndicatorExplanation:
     points: float | None
     full: float
     flags: list[str] = field(default_factory=list)
+    derivation: dict[str, Any] | None = None  # a value counted from a ledger: its records
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +320,7 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
     items_of = res.data.items.get(iid)
     notes = res.data.notes
     sources = res.data.sources
+    provenance = res.data.provenance
     direction = 1.0 if ind.direction == "higher" else -1.0
     out: dict[int, IndicatorExplanation] = {}
     nan = float("nan")
@@ -370,6 +372,7 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
             points=_num(cell.points),
             full=cell.full,
             flags=flag_names(cell.flags),
+            derivation=pv.to_dict() if (pv := provenance.get((uid, iid))) else None,
         )
     return out
 

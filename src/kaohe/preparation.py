@@ -227,5 +227,6 @@ def screen_units(scheme: Scheme, data: Dataset) -> tuple[Scheme, Dataset, tuple[
         {k: np.asarray(v)[rows] for k, v in data.items.items()},
         {k: v for k, v in data.notes.items() if k[0] in keep_ids},
         {k: v for k, v in data.sources.items() if k[0] in keep_ids},
+        {k: v for k, v in data.provenance.items() if k[0] in keep_ids},
     )
     return sub, sub_data, tuple(u for u, k in zip(units, kept, strict=True) if not k)

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from kaohe.errors import SchemeError
+from kaohe.ledgers.spec import Derivation
 from kaohe.monitoring.declaration import Monitoring
 from kaohe.rulespec import Kind as Kind
 from kaohe.rulespec import NonNeg, PeerScope, Positive, Rule, RuleBase
@@ -160,6 +161,7 @@ class Indicator(_Model):
     impute: bool = True
     treat: Treatment | Literal["none"] | None = None
     adds_up: bool = False  # 可加总: units' values sum to a city total (比贡献 on the board)
+    derive: Derivation | None = None  # counted from a ledger (kaohe.ledgers), not typed in
 
     @model_validator(mode="after")
     def _range(self) -> Self:

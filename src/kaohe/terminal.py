@@ -162,6 +162,30 @@ SHOWN_KINDS = 20
 _VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
+def print_derivations(console: Console, e: UnitExplanation, limit: int = 10) -> None:
+    """For each value derived from a ledger: what was counted, the arithmetic, and the records
+    (at most ``limit`` of each group; ``--json`` gives them all)."""
+    from kaohe.ledgers.words import word
+
+    derived = [ind for ind in e.indicators if ind.derivation]
+    if not derived:
+        return
+    console.print(f"[bold]{word('rep.records')}[/]")
+    for ind in derived:
+        d = ind.derivation
+        assert d is not None
+        console.print(Text(f"{ind.name}: {d['rule']} — {d['arithmetic']} ({d['source']})"))
+        for g in d["groups"]:
+            shown = [
+                word("note.reason", note=f"{r['id']} {r['name']}", reason=r["note"])
+                for r in g["records"][:limit]
+            ]
+            if g["count"] > limit:
+                shown.append(word("rep.more", n=g["count"] - limit))
+            body = word("sep").join(shown) if shown else "—"
+            console.print(Text(f"  {g['label']} {g['count']}: {body}"))
+
+
 def print_issues(
     console: Console,
     issues: Sequence[Issue],

@@ -62,8 +62,16 @@ def load_data(scheme: Scheme, path: str | Path) -> tuple[Dataset, list[Issue]]:
 
     A year column is allowed when the file holds one year; several years need ``kaohe panel``.
     """
-    tables, warnings = read_tables(path, row_bound(scheme))
-    if any(year_column(table) is not None for table in tables):
+    tables, warnings = data_tables(path, row_bound(scheme))
+    dataset, more = dataset_from_tables(scheme, tables)
+    return dataset, warnings + more
+
+
+def data_tables(path: str | Path, bound: RowBound | None = None) -> tuple[list[Table], list[Issue]]:
+    """The tables of a data file of one year (a year column is allowed when it holds one
+    year), and warnings about how it was read; reading stops at ``bound``."""
+    tables, warnings = read_tables(path, bound)
+    if any(year_column(t) is not None for t in tables):
         years = split_years(tables)
         if len(years) > 1:
             raise DataError(
@@ -74,8 +82,7 @@ def load_data(scheme: Scheme, path: str | Path) -> tuple[Dataset, list[Issue]]:
                 )
             )
         tables = next(iter(years.values()), [])
-    dataset, more = dataset_from_tables(scheme, tables)
-    return dataset, warnings + more
+    return tables, warnings
 
 
 def load_panel(

@@ -38,7 +38,7 @@ from kaohe.dataset import (
     CellRef,
     Table,
     _blank,
-    _col_name,
+    column_label,
     header_key,
     parse_number,
 )
@@ -213,7 +213,7 @@ class _Reader:
             if not key:
                 continue
             role = next((r for r, names in ROLES if key.lower() in names), None)
-            ref = table.ref(table.header_row, _col_name(k, table))
+            ref = table.ref(table.header_row, column_label(k, table))
             if role is None:
                 self.errors.append(ref.issue(str(Msg("mon.read.header", header=key))))
                 ok = False
@@ -233,7 +233,7 @@ class _Reader:
         def cell(role: str) -> tuple[Any, CellRef]:
             k = cols[role]
             raw = cells[k] if k < len(cells) else None
-            return raw, table.ref(rownum, _col_name(k, table))
+            return raw, table.ref(rownum, column_label(k, table))
 
         uid = self.unit(*cell("unit"))
         sid = self.indicator(*cell("indicator"))

@@ -368,9 +368,7 @@ def tree_rows(results: Results, members: Mapping[str, list[int]]) -> tuple[TreeR
     rows: list[TreeRow] = []
 
     def node_points(col: Any, k: int, applies: Any) -> tuple[float | None, ...]:
-        return tuple(
-            None if i is None or not applies[i, k] else float(col[i, k]) for i in first
-        )
+        return tuple(None if i is None or not applies[i, k] else float(col[i, k]) for i in first)
 
     def walk(node: str, depth: int) -> None:
         for child in plan.tree.children.get(node, ()):
@@ -518,9 +516,7 @@ def _quotas(results: Results, idx: Sequence[int]) -> tuple[str, ...]:
     names = {g.id: g.name for g in results.scheme.grading.grades} if results.scheme.grading else {}
     where = t("report.overall") if d.group == "all" else ""
     return tuple(
-        f"{where}{names.get(q.grade, q.grade)}：{q.rule}"
-        if results.scheme.grading
-        else str(q.rule)
+        f"{where}{names.get(q.grade, q.grade)}：{q.rule}" if results.scheme.grading else str(q.rule)
         for q in d.quotas
     )
 
@@ -754,7 +750,9 @@ def decision_rules(decisions: Decisions, rulebook: Rulebook | None) -> tuple[Dec
                 d.name or d.subject,
                 d.unit or "",
                 d.action,
-                "" if d.value is None else (fmt(d.value) if isinstance(d.value, float) else str(d.value)),
+                ""
+                if d.value is None
+                else (fmt(d.value) if isinstance(d.value, float) else str(d.value)),
                 str(d.explanation),
             )
             for d in o.decisions
@@ -791,7 +789,11 @@ def robustness_summary(rr: RobustnessResults) -> RobustnessSummary:
     shown = rows[:CHART_ROWS]
     chart = IntervalChart(
         t("report.chart.intervals", n=rr.samples)
-        + (t("report.chart.first_n", n=len(shown), total=len(rows)) if len(rows) > len(shown) else ""),
+        + (
+            t("report.chart.first_n", n=len(shown), total=len(rows))
+            if len(rows) > len(shown)
+            else ""
+        ),
         t("report.axis.rank"),
         tuple(Interval(r.name, r.low, r.high, r.median_rank, r.nominal_rank) for r in shown),
         (
