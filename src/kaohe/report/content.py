@@ -166,6 +166,7 @@ class GapRow:
     best: float | None
     place: str  # "9.8（+0.35）", or why not
     grade: str
+    reachable: bool  # a value of this indicator moves the unit up a place or a grade
 
 
 @dataclass(frozen=True)
@@ -641,10 +642,7 @@ def unit_page(results: Results, i: int, peers: _PeerStats, gaps_per_unit: int) -
         (r for r in scored if r.median is not None and r.points > r.median),  # type: ignore[operator]
         key=lambda r: (-(r.points - r.median) / r.full, r.indicator),  # type: ignore[operator]
     )[:STRENGTHS_PER_UNIT]
-    behind = sorted(
-        (r for r in scored if r.best is not None and r.points < r.best),  # type: ignore[operator]
-        key=lambda r: (-(r.best - r.points), r.indicator),  # type: ignore[operator]
-    )[: max(gaps_per_unit, 0)]
+    behind = _gap_candidates(results, i, scored)[: max(gaps_per_unit, 0)]
     return UnitPage(
         unit=uid,
         name=s.units[uid].name,
@@ -666,6 +664,24 @@ def unit_page(results: Results, i: int, peers: _PeerStats, gaps_per_unit: int) -
         gaps=_gaps(results, uid, behind) if gaps_per_unit > 0 else (),
         gaps_computed=gaps_per_unit > 0,
     )
+
+
+def _gap_candidates(results: Results, i: int, scored: Sequence[PointsRow]) -> list[PointsRow]:
+    """The indicators whose gap is worth a search, likeliest to matter first: those of a gate
+    that holds the unit's grade down, then the furthest below the category's best."""
+    gated: set[str] = set()
+    if results.decisions is not None and results.scheme.grading is not None:
+        gates = {g.id: g for g in results.scheme.grading.gates}
+        for hit in results.decisions[i].gates:
+            gate = gates.get(hit.source)
+            if gate is not None:
+                gated.update(gate.require_target_met, gate.require_min_points)
+    first = [r for r in scored if r.indicator in gated]
+    rest = sorted(
+        (r for r in scored if r.indicator not in gated and r.best is not None and r.points < r.best),  # type: ignore[operator]
+        key=lambda r: (-(r.best - r.points), r.indicator),  # type: ignore[operator]
+    )
+    return first + rest
 
 
 def _paths(results: Results) -> dict[str, str]:
@@ -727,9 +743,10 @@ def _gaps(results: Results, uid: str, behind: Sequence[PointsRow]) -> tuple[GapR
                 r.best,
                 _gap_text(g.place_value, g.place_change, g.place_note),
                 _gap_text(g.grade_value, g.grade_change, g.grade_note),
+                g.place_value is not None or g.grade_value is not None,
             )
         )
-    return tuple(out)
+    return tuple(sorted(out, key=lambda g: not g.reachable))  # stable: reachable ones first
 
 
 def _gap_text(value: float | None, change: float | None, note: str) -> str:
