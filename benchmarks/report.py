@@ -26,11 +26,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import synthetic_data, synthetic_scheme  # noqa: E402
-
-from kaohe import __version__  # noqa: E402
-from kaohe.engine import assess  # noqa: E402
-from kaohe.report.content import InputFile, Provenance, build_report  # noqa: E402
+from kaohe import __version__
+from kaohe.engine import assess
+from kaohe.report.content import InputFile, Provenance, build_report
+from synthetic import synthetic_data, synthetic_scheme
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
@@ -59,9 +58,7 @@ def main() -> None:
     data = synthetic_data(scheme)
     results = assess(scheme, data)
     digest = hashlib.sha256(scheme.model_dump_json().encode()).hexdigest()
-    prov = Provenance(
-        __version__, dt.date(2026, 1, 1), (InputFile("scheme", "synthetic", digest),)
-    )
+    prov = Provenance(__version__, dt.date(2026, 1, 1), (InputFile("scheme", "synthetic", digest),))
     print(f"{args.units:,} units × {args.indicators} indicators (median of {args.runs} runs)")
     t_content, report = timed(lambda: build_report(results, prov, "zh", gaps_per_unit=0), args.runs)
     print(f"  content model (no gaps)   {t_content:7.2f} s")
@@ -75,8 +72,10 @@ def main() -> None:
         for i in few:
             content.unit_page(results, i, peers, content.GAPS_PER_UNIT)
         per_unit = (time.perf_counter() - start) / len(few)
-        print(f"  exact gaps (--gaps 5)     {per_unit:7.2f} s per unit "
-              f"(≈ {per_unit * args.units / 60:,.0f} min for all)")
+        print(
+            f"  exact gaps (--gaps 5)     {per_unit:7.2f} s per unit "
+            f"(≈ {per_unit * args.units / 60:,.0f} min for all)"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         t_html, text = timed(lambda: write_html(report, out / "report.html"), args.runs)
@@ -90,7 +89,10 @@ def main() -> None:
 
             t_pdf, pages = timed(lambda: write_pdf(text, out / "report.pdf"), args.pdf_runs)
             size = (out / "report.pdf").stat().st_size
-            print(f"  report.pdf                {t_pdf:7.2f} s  ({pages:,} pages, {size / 1e6:.1f} MB)")
+            print(
+                f"  report.pdf                {t_pdf:7.2f} s  "
+                f"({pages:,} pages, {size / 1e6:.1f} MB)"
+            )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,19 @@ from kaohe.cli import main
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ulanqab"
 SCHEME = EXAMPLE / "scheme.yaml"
 DATA = EXAMPLE / "data.xlsx"
-UNITS = ("集宁区", "丰镇市", "卓资县", "化德县", "商都县", "兴和县", "凉城县",
-         "察哈尔右翼前旗", "察哈尔右翼中旗", "察哈尔右翼后旗", "四子王旗")
+UNITS = (
+    "集宁区",
+    "丰镇市",
+    "卓资县",
+    "化德县",
+    "商都县",
+    "兴和县",
+    "凉城县",
+    "察哈尔右翼前旗",
+    "察哈尔右翼中旗",
+    "察哈尔右翼后旗",
+    "四子王旗",
+)
 
 
 def _weasyprint_missing() -> str:
@@ -28,7 +39,10 @@ def _weasyprint_missing() -> str:
     try:
         import weasyprint  # noqa: F401
     except OSError as exc:
-        return f"WeasyPrint's system libraries are missing (apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0): {exc}"
+        return (
+            "WeasyPrint's system libraries are missing (apt-get install libpango-1.0-0 "
+            f"libpangoft2-1.0-0 libharfbuzz-subset0): {exc}"
+        )
     return ""
 
 
@@ -56,8 +70,16 @@ def rulebook_inputs(tmp_path_factory: pytest.TempPathFactory) -> list[object]:
     history["years_at_level"] = "3"
     history.to_csv(tmp / "history.csv", index=False)
     (tmp / "promotions.csv").write_text("person_id,year,unit\njining-001,2022,jining\n")
-    return ["--rulebook", EXAMPLE / "rulebook.yaml", "--previous", tmp / "prev" / "results.csv",
-            "--history", tmp / "history.csv", "--promotions", tmp / "promotions.csv"]
+    return [
+        "--rulebook",
+        EXAMPLE / "rulebook.yaml",
+        "--previous",
+        tmp / "prev" / "results.csv",
+        "--history",
+        tmp / "history.csv",
+        "--promotions",
+        tmp / "promotions.csv",
+    ]
 
 
 def _report(out: Path, *extra: object) -> Path:
@@ -87,31 +109,49 @@ def test_the_html_is_self_contained_and_names_every_unit(zh: Path) -> None:
     for needle in ("http://", "https://", "src=", "@import", "url("):
         assert needle not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     for name in UNITS:
-        assert f'id="unit-' in html and name in html
+        assert 'id="unit-' in html
+        assert name in html
     assert html.count('<article class="unit"') == len(UNITS)
     assert html.count("<svg") >= 3 + len(UNITS) + 1  # rankings, radars, rank intervals
     # the reproducibility header and the method, rules, quotas, gaps, decisions, robustness
-    assert "SHA-256 " in html and "2023-01-15" in html and "Kaohe " in html
-    for words in ("指标体系与各类别分值", "名额计算", "4 × 30% = 1.2 → 四舍五入 → 1",
-                  "晒差距", "9.8（+0.35）", "统筹职级职数", "排名稳健性", "优秀"):
+    assert "SHA-256 " in html
+    assert "2023-01-15" in html
+    assert "Kaohe " in html
+    for words in (
+        "指标体系与各类别分值",
+        "名额计算",
+        "4 × 30% = 1.2 → 四舍五入 → 1",
+        "晒差距",
+        "9.8（+0.35）",
+        "统筹职级职数",
+        "排名稳健性",
+        "优秀",
+    ):
         assert words in html, words
 
 
 def test_the_html_is_english_with_lang_en(en: Path) -> None:
     html = (en / "report.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in html
-    for words in ("Annual assessment report", "Rankings and grades", "Unit pages", "Gaps",
-                  "Score (points)"):
+    for words in (
+        "Annual assessment report",
+        "Rankings and grades",
+        "Unit pages",
+        "Gaps",
+        "Score (points)",
+    ):
         assert words in html, words
-    assert "晒差距" not in html and "名额计算" not in html
+    assert "晒差距" not in html
+    assert "名额计算" not in html
 
 
 # --------------------------------------------------------------------------- PDF
 
 
 def _pdftotext(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @needs_pdf
@@ -127,25 +167,32 @@ def test_the_pdf_has_a_contents_page_page_numbers_every_unit_and_an_embedded_cjk
     assert "目录" in pages[1]
     n = len([p for p in pages if p.strip()])
     assert f"2 / {n}" in pages[1]  # the page number of the contents page
-    assert "考核方法" in pages[1] and "各单位情况" in pages[1]
-    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True,
-                           text=True).stdout
+    assert "考核方法" in pages[1]
+    assert "各单位情况" in pages[1]
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
-    assert cjk and all(" yes yes " in line for line in cjk)  # embedded, subset
+    assert cjk
+    assert all(" yes yes " in line for line in cjk)
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert "(A4)" in info
     assert "sha256:" in info.replace("-sha256:", "sha256:")  # the inputs' digests as keywords
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "3", str(pdf),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "3", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
     images = sorted(tmp_path.glob("page-*.png"))
-    assert len(images) == 3 and all(p.stat().st_size > 2000 for p in images)
+    assert len(images) == 3
+    assert all(p.stat().st_size > 2000 for p in images)
 
 
 @needs_pdf
 @needs_poppler
 def test_the_english_pdf_names_every_unit(en: Path) -> None:
     text = _pdftotext(en / "report.pdf")
-    assert "Contents" in text and "Unit pages" in text
+    assert "Contents" in text
+    assert "Unit pages" in text
     for name in UNITS:
         assert name in text
 
@@ -162,19 +209,24 @@ def test_the_workbook_has_native_charts_frozen_headers_formats_and_print_areas(z
     assert {"指标得分", "考核方法", "考核结果运用", "排名稳健性"} <= set(wb.sheetnames)
     ranking = wb["总排名"]
     assert ranking.freeze_panes == "D4"
-    assert ranking["E4"].number_format == "0.00" and ranking["G4"].number_format == "0.0%"
-    assert ranking.print_area and ranking.print_title_rows == "$3:$3"
+    assert ranking["E4"].number_format == "0.00"
+    assert ranking["G4"].number_format == "0.0%"
+    assert ranking.print_area
+    assert ranking.print_title_rows == "$3:$3"
     names = [ranking.cell(row=r, column=3).value for r in range(4, 4 + len(UNITS))]
-    assert set(names) == set(UNITS) and names[0] == "凉城县"
+    assert set(names) == set(UNITS)
+    assert names[0] == "凉城县"
     with zipfile.ZipFile(path) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 3  # a ranking bar chart per category
         xml = z.read(charts[0]).decode("utf-8")
-        assert "<c:barChart>" in xml and "重点开发区" in xml
+        assert "<c:barChart>" in xml
+        assert "重点开发区" in xml
     for cat in ("重点开发区", "农产品主产区", "重点生态功能区"):
         assert wb[cat].freeze_panes == "D4"
     assert wb.properties.creator == "Kaohe"
-    assert wb.properties.created is not None and wb.properties.created.year == 2023
+    assert wb.properties.created is not None
+    assert wb.properties.created.year == 2023
 
 
 def test_the_docx_has_the_text_and_tables(zh: Path) -> None:
@@ -185,7 +237,8 @@ def test_the_docx_has_the_text_and_tables(zh: Path) -> None:
     cells = "\n".join(c.text for t in d.tables for row in t.rows for c in row.cells)
     for name in UNITS:
         assert name in text or name in cells
-    assert "考核方法" in text and len(d.inline_shapes) == 3
+    assert "考核方法" in text
+    assert len(d.inline_shapes) == 3
     assert d.core_properties.keywords.startswith("scheme-sha256:")
 
 
@@ -204,8 +257,9 @@ def test_a_rerun_gives_identical_html_and_xlsx_and_pdf_text(
 
 def test_source_date_epoch_sets_the_date(tmp_path: Path) -> None:
     result = CliRunner(env={"SOURCE_DATE_EPOCH": "1700000000"}).invoke(
-        main, ["report", str(SCHEME), str(DATA), "-o", str(tmp_path / "r"), "--no-pdf",
-               "--gaps", "0"])
+        main,
+        ["report", str(SCHEME), str(DATA), "-o", str(tmp_path / "r"), "--no-pdf", "--gaps", "0"],
+    )
     assert result.exit_code == 0, result.output
     assert "2023-11-14" in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
 
@@ -226,7 +280,8 @@ def test_bad_inputs_give_located_messages_and_write_nothing(
 ) -> None:
     out = tmp_path / "r"
     result = CliRunner(env=env).invoke(
-        main, ["report", str(SCHEME), str(DATA), "-o", str(out), "--no-pdf", *args])
+        main, ["report", str(SCHEME), str(DATA), "-o", str(out), "--no-pdf", *args]
+    )
     assert result.exit_code != 0
     assert said in result.output
     assert not out.exists()
@@ -241,5 +296,6 @@ def test_a_bad_data_cell_is_located(tmp_path: Path) -> None:
     bad.write_text("\n".join([text[0], ",".join(row), *text[2:]]) + "\n", encoding="utf-8")
     result = invoke("report", SCHEME, bad, "-o", tmp_path / "r", "--no-pdf")
     assert result.exit_code == 1
-    assert "data.csv" in result.output and "gdp_growth" in result.output
+    assert "data.csv" in result.output
+    assert "gdp_growth" in result.output
     assert not (tmp_path / "r").exists()

@@ -396,12 +396,17 @@ def robustness(
 @click.argument("scheme", type=click.Path(path_type=Path))
 @click.argument("data", type=click.Path(path_type=Path))
 @out_option("Folder to write report.html, report.pdf, report.xlsx (and report.docx) into.")
-@click.option("--date", "date_", help="The report's date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today).")
+@click.option(
+    "--date",
+    "date_",
+    help="The report's date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today).",
+)
 @click.option(
     "--robustness",
     "samples",
     type=click.IntRange(min=10),
-    help="Add the robustness summary from N Monte Carlo samples (the scheme's robustness: settings).",
+    help="Add the robustness summary from N Monte Carlo samples "
+    "(the scheme's robustness: settings).",
 )
 @click.option(
     "--gaps",
@@ -412,13 +417,27 @@ def robustness(
     help="Per unit, the indicators furthest below the category's best whose exact gap is computed "
     "(0: none; each is a search with the engine).",
 )
-@click.option("--rulebook", type=click.Path(path_type=Path), help="The results rulebook: its public decisions.")
-@click.option("--previous", type=click.Path(path_type=Path), help="With --rulebook: the previous cycle's results.csv.")
-@click.option("--history", type=click.Path(path_type=Path), help="With --rulebook: grade history of people.")
-@click.option("--promotions", type=click.Path(path_type=Path), help="With --rulebook: recorded promotions.")
+@click.option(
+    "--rulebook",
+    type=click.Path(path_type=Path),
+    help="The results rulebook: its public decisions.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    help="With --rulebook: the previous cycle's results.csv.",
+)
+@click.option(
+    "--history", type=click.Path(path_type=Path), help="With --rulebook: grade history of people."
+)
+@click.option(
+    "--promotions", type=click.Path(path_type=Path), help="With --rulebook: recorded promotions."
+)
 @click.option("--year", type=int, help="With --rulebook: the year whose grades are used.")
 @click.option("--docx", "with_docx", is_flag=True, help="Also write report.docx (for editing).")
-@click.option("--no-pdf", is_flag=True, help="Do not write report.pdf (no WeasyPrint on this machine).")
+@click.option(
+    "--no-pdf", is_flag=True, help="Do not write report.pdf (no WeasyPrint on this machine)."
+)
 @LANG
 @reports_errors
 def report(
@@ -466,9 +485,19 @@ def report(
     inputs = [("scheme", scheme), ("data", data)]
     decisions = book = None
     if rulebook is not None:
-        book, decisions = _rulebook_decisions(results, rulebook, previous, history, promotions, year)
-        inputs += [(role, p) for role, p in (("rulebook", rulebook), ("previous", previous),
-                                              ("history", history), ("promotions", promotions)) if p]
+        book, decisions = _rulebook_decisions(
+            results, rulebook, previous, history, promotions, year
+        )
+        inputs += [
+            (role, p)
+            for role, p in (
+                ("rulebook", rulebook),
+                ("previous", previous),
+                ("history", history),
+                ("promotions", promotions),
+            )
+            if p
+        ]
     elif any((previous, history, promotions, year)):
         raise click.UsageError("--previous, --history, --promotions and --year go with --rulebook")
     robust = _robustness_of(results, samples) if samples else None

@@ -56,8 +56,10 @@ def _legend(fig: Any, entries: tuple[LegendEntry, ...]) -> None:
                 Line2D([], [], color=e.colour, marker=marker, linestyle="", label=e.label)
             )
         else:
-            ls = "--" if e.mark == "dashed" else "-"
-            handles.append(Line2D([], [], color=e.colour, linestyle=ls, label=e.label))
+            dashed = e.mark == "dashed"
+            handles.append(
+                Line2D([], [], color=e.colour, linestyle="--" if dashed else "-", label=e.label)
+            )
     if handles:
         fig.legend(
             handles=handles,
@@ -96,7 +98,9 @@ def _bars(ax: Any, c: BarChart) -> None:
             marker = "|" if m.kind == "tick" else "o"
             ax.plot(m.value, y, marker, color=m.colour, markersize=11 if m.kind == "tick" else 5)
     for line in c.lines:
-        ax.axvline(line.value, color=line.colour, linewidth=1.3, linestyle="--" if line.dashed else "-")
+        ax.axvline(
+            line.value, color=line.colour, linewidth=1.3, linestyle="--" if line.dashed else "-"
+        )
     ax.set_yticks(ys, [b.label for b in c.bars], fontsize=style.LABEL_SIZE, color=style.INK)
     ax.set_xlim(c.axis_min, c.axis_max * 1.12 if c.axis_max > 0 else 1)
     ax.set_xlabel(c.axis_label, fontsize=style.LABEL_SIZE, color=style.MUTED)

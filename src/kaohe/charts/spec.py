@@ -123,4 +123,3 @@ class IntervalChart:
 
 
 Chart = BarChart | RadarChart | IntervalChart
-

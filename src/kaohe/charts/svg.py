@@ -171,7 +171,9 @@ def bar_chart(c: BarChart) -> str:
     for k, b in enumerate(c.bars):
         y = top + ROW * k
         mid = y + ROW / 2
-        parts.append(_text(x0 - 6, mid + LABEL * 0.35, fit(b.label, LABEL, label_w - 8), anchor="end"))
+        parts.append(
+            _text(x0 - 6, mid + LABEL * 0.35, fit(b.label, LABEL, label_w - 8), anchor="end")
+        )
         end = sx(b.value)
         start = sx(max(lo, 0.0)) if lo < 0 else x0
         left, right = min(start, end), max(start, end)
@@ -254,10 +256,10 @@ def radar_chart(c: RadarChart) -> str:
     for s in c.series:
         pts = " ".join(f"{_f(x)},{_f(y)}" for x, y in (point(k, v) for k, v in enumerate(s.values)))
         fill = f'fill="{s.colour}" fill-opacity="0.15"' if s.filled else 'fill="none"'
-        dash = {"dashed": ' stroke-dasharray="6 3"', "dot": ' stroke-dasharray="2 3"'}.get(s.mark, "")
-        parts.append(
-            f'<polygon points="{pts}" {fill} stroke="{s.colour}" stroke-width="2"{dash}/>'
+        dash = {"dashed": ' stroke-dasharray="6 3"', "dot": ' stroke-dasharray="2 3"'}.get(
+            s.mark, ""
         )
+        parts.append(f'<polygon points="{pts}" {fill} stroke="{s.colour}" stroke-width="2"{dash}/>')
     return _svg(width, cy + radius + 34, c.title, parts)
 
 
@@ -284,7 +286,9 @@ def interval_chart(c: IntervalChart) -> str:
     span, median, nominal = (e.colour for e in c.legend[:3])
     for k, r in enumerate(c.rows):
         mid = top + ROW * k + ROW / 2
-        parts.append(_text(x0 - 6, mid + LABEL * 0.35, fit(r.label, LABEL, label_w - 8), anchor="end"))
+        parts.append(
+            _text(x0 - 6, mid + LABEL * 0.35, fit(r.label, LABEL, label_w - 8), anchor="end")
+        )
         left, right = sx(r.low), sx(r.high)
         parts.append(
             f'<rect x="{_f(left - 3)}" y="{_f(mid - 4)}" width="{_f(right - left + 6)}" '

@@ -369,9 +369,7 @@ def tree_rows(results: Results, members: Mapping[str, list[int]]) -> tuple[TreeR
     rows: list[TreeRow] = []
 
     def node_points(col: Any, k: int, applies: Any) -> tuple[float | None, ...]:
-        return tuple(
-            None if i is None or not applies[i, k] else float(col[i, k]) for i in first
-        )
+        return tuple(None if i is None or not applies[i, k] else float(col[i, k]) for i in first)
 
     def walk(node: str, depth: int) -> None:
         for child in plan.tree.children.get(node, ()):
@@ -519,9 +517,7 @@ def _quotas(results: Results, idx: Sequence[int]) -> tuple[str, ...]:
     names = {g.id: g.name for g in results.scheme.grading.grades} if results.scheme.grading else {}
     where = t("report.overall") if d.group == "all" else ""
     return tuple(
-        f"{where}{names.get(q.grade, q.grade)}：{q.rule}"
-        if results.scheme.grading
-        else str(q.rule)
+        f"{where}{names.get(q.grade, q.grade)}：{q.rule}" if results.scheme.grading else str(q.rule)
         for q in d.quotas
     )
 
@@ -639,8 +635,8 @@ def unit_page(results: Results, i: int, peers: _PeerStats, gaps_per_unit: int) -
     ranking = _ranking_row(results, i)
     scored = [r for r in rows if r.kind == "base" and r.full > 0 and r.points is not None]
     strengths = sorted(
-        (r for r in scored if r.median is not None and r.points > r.median),  # type: ignore[operator]
-        key=lambda r: (-(r.points - r.median) / r.full, r.indicator),  # type: ignore[operator]
+        (r for r in scored if _above_median(r) > 0),
+        key=lambda r: (-_above_median(r) / r.full, r.indicator),
     )[:STRENGTHS_PER_UNIT]
     behind = _gap_candidates(results, i, scored)[: max(gaps_per_unit, 0)]
     return UnitPage(
@@ -678,10 +674,19 @@ def _gap_candidates(results: Results, i: int, scored: Sequence[PointsRow]) -> li
                 gated.update(gate.require_target_met, gate.require_min_points)
     first = [r for r in scored if r.indicator in gated]
     rest = sorted(
-        (r for r in scored if r.indicator not in gated and r.best is not None and r.points < r.best),  # type: ignore[operator]
-        key=lambda r: (-(r.best - r.points), r.indicator),  # type: ignore[operator]
+        (r for r in scored if r.indicator not in gated and _below_best(r) > 0),
+        key=lambda r: (-_below_best(r), r.indicator),
     )
     return first + rest
+
+
+def _below_best(r: PointsRow) -> float:
+    """Points below the category's best (0 when either is unknown)."""
+    return 0.0 if r.best is None or r.points is None else r.best - r.points
+
+
+def _above_median(r: PointsRow) -> float:
+    return 0.0 if r.median is None or r.points is None else r.points - r.median
 
 
 def _paths(results: Results) -> dict[str, str]:
@@ -696,7 +701,7 @@ def _paths(results: Results) -> dict[str, str]:
                 node = plan.tree.parent.get(node)
             cached[iid] = " › ".join(names[::-1])
         object.__setattr__(results, "_report_paths", cached)
-    return cached  # type: ignore[no-any-return]
+    return dict(cached)
 
 
 def unit_radar(results: Results, i: int, peers: _PeerStats) -> RadarChart | None:
@@ -771,7 +776,9 @@ def decision_rules(decisions: Decisions, rulebook: Rulebook | None) -> tuple[Dec
                 d.name or d.subject,
                 d.unit or "",
                 d.action,
-                "" if d.value is None else (fmt(d.value) if isinstance(d.value, float) else str(d.value)),
+                ""
+                if d.value is None
+                else (fmt(d.value) if isinstance(d.value, float) else str(d.value)),
                 str(d.explanation),
             )
             for d in o.decisions
@@ -808,7 +815,11 @@ def robustness_summary(rr: RobustnessResults) -> RobustnessSummary:
     shown = rows[:CHART_ROWS]
     chart = IntervalChart(
         t("report.chart.intervals", n=rr.samples)
-        + (t("report.chart.first_n", n=len(shown), total=len(rows)) if len(rows) > len(shown) else ""),
+        + (
+            t("report.chart.first_n", n=len(shown), total=len(rows))
+            if len(rows) > len(shown)
+            else ""
+        ),
         t("report.axis.rank"),
         tuple(Interval(r.name, r.low, r.high, r.median_rank, r.nominal_rank) for r in shown),
         (

@@ -19,11 +19,10 @@ from kaohe.report.content import Report
 
 def write_docx(report: Report, path: Path) -> None:
     import docx
-    from docx.enum.section import WD_ORIENT  # noqa: F401  (portrait A4 below)
     from docx.shared import Cm, Pt
 
     lang = report.lang
-    doc = docx.Document()
+    doc: Any = docx.Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     for side in ("left_margin", "right_margin"):
@@ -34,8 +33,10 @@ def write_docx(report: Report, path: Path) -> None:
     rpr = normal.element.get_or_add_rPr()
     fonts = rpr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}rFonts")
     if fonts is not None:  # the East Asian face, or Word falls back to its default
-        fonts.set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia",
-                  style.FONT_FACES[0])
+        fonts.set(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia",
+            style.FONT_FACES[0],
+        )
 
     def label(key: str, **values: object) -> str:
         return t(key, lang, **values)
@@ -60,7 +61,10 @@ def write_docx(report: Report, path: Path) -> None:
         doc.add_paragraph(report.period)
     if report.description:
         doc.add_paragraph(report.description)
-    rows = [[label("report.version"), f"Kaohe {p.version}"], [label("report.date"), p.date.isoformat()]]
+    rows = [
+        [label("report.version"), f"Kaohe {p.version}"],
+        [label("report.date"), p.date.isoformat()],
+    ]
     rows += [[label("report.input." + f.role), f"{f.name}\nSHA-256 {f.sha256}"] for f in p.inputs]
     _table(doc, [label("report.provenance"), ""], rows)
     doc.add_paragraph(label("report.reproduce"))
@@ -79,9 +83,11 @@ def write_docx(report: Report, path: Path) -> None:
         doc,
         [label("indicator"), *(c.name for c in m.categories), label("report.rule")],
         [
-            ["　" * row.depth + row.name,
-             *("—" if x is None else report.points_text(x) for x in row.points),
-             row.rule + (f"\n{row.description}" if row.description else "")]
+            [
+                "　" * row.depth + row.name,
+                *("—" if x is None else report.points_text(x) for x in row.points),
+                row.rule + (f"\n{row.description}" if row.description else ""),
+            ]
             for row in m.tree
         ],
         small=True,
@@ -99,8 +105,17 @@ def write_docx(report: Report, path: Path) -> None:
         _table(
             doc,
             [label(k) for k in ("rank_in_category", "unit", "score", "share", "rank", "grade")],
-            [[str(r.rank_in_category), r.name, report.points_text(r.score),
-              style.percent(r.share), str(r.rank), r.grade] for r in c.rows],
+            [
+                [
+                    str(r.rank_in_category),
+                    r.name,
+                    report.points_text(r.score),
+                    style.percent(r.share),
+                    str(r.rank),
+                    r.grade,
+                ]
+                for r in c.rows
+            ],
         )
         if c.quotas:
             doc.add_paragraph(f"{label('report.quotas')} {'；'.join(c.quotas)}")
@@ -112,17 +127,32 @@ def write_docx(report: Report, path: Path) -> None:
         doc.add_paragraph(
             f"{label('score')} {report.points_text(u.score)} / {report.points_text(u.full_marks)}"
             f" · {label('rank_in_category')} {u.rank_in_category}/{u.category_size}"
-            f" · {label('rank')} {u.rank}/{u.units}" + (f" · {label('grade')} {u.grade}" if u.grade else "")
+            f" · {label('rank')} {u.rank}/{u.units}"
+            + (f" · {label('grade')} {u.grade}" if u.grade else "")
         )
         if u.summary:
             doc.add_paragraph(u.summary)
         _table(
             doc,
-            [label("indicator"), label("value"), label("points"), label("full_marks"),
-             label("web.best"), label("web.median_cat")],
-            [[x.name, style.number(x.value), report.points_text(x.points),
-              report.points_text(x.full), report.points_text(x.best),
-              report.points_text(x.median)] for x in u.points],
+            [
+                label("indicator"),
+                label("value"),
+                label("points"),
+                label("full_marks"),
+                label("web.best"),
+                label("web.median_cat"),
+            ],
+            [
+                [
+                    x.name,
+                    style.number(x.value),
+                    report.points_text(x.points),
+                    report.points_text(x.full),
+                    report.points_text(x.best),
+                    report.points_text(x.median),
+                ]
+                for x in u.points
+            ],
             small=True,
         )
         if u.gaps:
@@ -143,8 +173,12 @@ def write_docx(report: Report, path: Path) -> None:
                 doc.add_paragraph(d.description)
             _table(
                 doc,
-                [label("report.subject"), label("report.decision"), label("value"),
-                 label("report.why")],
+                [
+                    label("report.subject"),
+                    label("report.decision"),
+                    label("value"),
+                    label("report.why"),
+                ],
                 [[r.subject, r.action, r.value, r.explanation] for r in d.rows],
                 small=True,
             )
@@ -155,16 +189,31 @@ def write_docx(report: Report, path: Path) -> None:
         doc.add_paragraph(f"{label('report.robustness_help', n=rb.samples)} {rb.settings}")
         _table(
             doc,
-            [label("rank"), label("unit"), label("median"), label("interval"),
-             *(f"P({g})" for g in rb.grades)],
-            [[str(r.nominal_rank), r.name, str(r.median_rank), f"{r.low}–{r.high}",
-              *(style.percent(x, 0) for x in r.grade_probabilities)] for r in rb.rows],
+            [
+                label("rank"),
+                label("unit"),
+                label("median"),
+                label("interval"),
+                *(f"P({g})" for g in rb.grades),
+            ],
+            [
+                [
+                    str(r.nominal_rank),
+                    r.name,
+                    str(r.median_rank),
+                    f"{r.low}–{r.high}",
+                    *(style.percent(x, 0) for x in r.grade_probabilities),
+                ]
+                for r in rb.rows
+            ],
             small=True,
         )
     doc.save(str(path))
 
 
-def _table(doc: Any, heads: Sequence[str], rows: Sequence[Sequence[str]], small: bool = False) -> None:
+def _table(
+    doc: Any, heads: Sequence[str], rows: Sequence[Sequence[str]], small: bool = False
+) -> None:
     from docx.shared import Pt
 
     table = doc.add_table(rows=1, cols=len(heads))

@@ -74,7 +74,9 @@ class Written:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def write_report(report: Report, out: str | Path, *, pdf: bool = True, docx: bool = False) -> Written:
+def write_report(
+    report: Report, out: str | Path, *, pdf: bool = True, docx: bool = False
+) -> Written:
     """Write ``report.html``, ``report.pdf`` (unless ``pdf`` is false), ``report.xlsx`` and,
     with ``docx``, ``report.docx`` into the folder ``out``, all or nothing."""
     from kaohe.report.html import write_html

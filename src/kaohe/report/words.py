@@ -66,7 +66,8 @@ def grade_words(s: Scheme) -> tuple[str, ...]:
             parts.append(t("report.quota_count", n=q.count))
         elif q is not None and isinstance(q.count, dict):
             counts = t("report.list_sep").join(
-                f"{s.categories[c].name if c in s.categories else c} {n}" for c, n in q.count.items()
+                f"{s.categories[c].name if c in s.categories else c} {n}"
+                for c, n in q.count.items()
             )
             parts.append(t("report.quota_counts", counts=counts))
         if g.min_score is not None:

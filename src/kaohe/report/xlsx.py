@@ -35,8 +35,14 @@ class _Book:
         self.f = {
             "title": self.wb.add_format({"bold": True, "font_size": 14}),
             "head": self.wb.add_format(
-                {"bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True,
-                 "valign": "vcenter", "align": "center"}
+                {
+                    "bold": True,
+                    "bg_color": "#DDE6F0",
+                    "border": 1,
+                    "text_wrap": True,
+                    "valign": "vcenter",
+                    "align": "center",
+                }
             ),
             "points": self.wb.add_format({"num_format": points}),
             "pct": self.wb.add_format({"num_format": "0.0%"}),
@@ -146,8 +152,18 @@ def _about(book: _Book) -> None:
 
 
 def _ranking_heads(book: _Book) -> list[str]:
-    keys = ("rank_in_category", "unit_id", "name", "category", "score", "full_marks", "share",
-            "rank", "grade", "vetoed")
+    keys = (
+        "rank_in_category",
+        "unit_id",
+        "name",
+        "category",
+        "score",
+        "full_marks",
+        "share",
+        "rank",
+        "grade",
+        "vetoed",
+    )
     return [book.label(k) for k in keys]
 
 
@@ -157,8 +173,18 @@ RANKING_WIDTHS = (8, 12, 18, 14, 10, 10, 10, 8, 10, 20)
 
 def _ranking_rows(c: CategoryRanking, sep: str) -> list[list[Any]]:
     return [
-        [row.rank_in_category, row.unit, row.name, c.name, row.score, row.full_marks, row.share,
-         row.rank, row.grade, sep.join(row.vetoes)]
+        [
+            row.rank_in_category,
+            row.unit,
+            row.name,
+            c.name,
+            row.score,
+            row.full_marks,
+            row.share,
+            row.rank,
+            row.grade,
+            sep.join(row.vetoes),
+        ]
         for row in c.rows
     ]
 
@@ -215,8 +241,12 @@ def _category(book: _Book, c: CategoryRanking) -> None:
     )
     chart.set_title({"name": c.chart.title, "name_font": {"size": 11, "bold": True}})
     chart.set_x_axis(
-        {"name": book.label("report.axis.points"), "min": 0,
-         "max": c.full_marks if c.full_marks else None, "major_gridlines": {"visible": True}}
+        {
+            "name": book.label("report.axis.points"),
+            "min": 0,
+            "max": c.full_marks if c.full_marks else None,
+            "major_gridlines": {"visible": True},
+        }
     )
     chart.set_y_axis({"reverse": True})  # the first (best) at the top
     chart.set_legend({"none": True})
@@ -227,13 +257,19 @@ def _category(book: _Book, c: CategoryRanking) -> None:
 def _points(book: _Book) -> None:
     r = book.report
     ws = book.sheet(book.label("indicator_points"))
-    heads = [book.label("unit_id"), book.label("name"), book.label("category"),
-             book.label("score"), *r.indicator_names]
+    heads = [
+        book.label("unit_id"),
+        book.label("name"),
+        book.label("category"),
+        book.label("score"),
+        *r.indicator_names,
+    ]
     rows = []
     for u in r.units:
         by_id = {p.indicator: p.points for p in u.points}
-        rows.append([u.unit, u.name, u.category_name, u.score,
-                     *(by_id.get(i) for i in r.indicator_ids)])
+        rows.append(
+            [u.unit, u.name, u.category_name, u.score, *(by_id.get(i) for i in r.indicator_ids)]
+        )
     formats = [None, None, None, "points", *["points"] * len(r.indicator_ids)]
     widths = [12, 18, 14, 10, *[11] * len(r.indicator_ids)]
     book.table(ws, f"{r.title} · {book.label('indicator_points')}", heads, rows, formats, widths)
@@ -242,11 +278,13 @@ def _points(book: _Book) -> None:
 def _tree(book: _Book) -> None:
     m = book.report.method
     ws = book.sheet(book.label("report.method"))
-    heads = [book.label("indicator"), *(c.name for c in m.categories), book.label("report.rule"),
-             book.label("report.description")]
-    rows = [
-        ["　" * row.depth + row.name, *row.points, row.rule, row.description] for row in m.tree
+    heads = [
+        book.label("indicator"),
+        *(c.name for c in m.categories),
+        book.label("report.rule"),
+        book.label("report.description"),
     ]
+    rows = [["　" * row.depth + row.name, *row.points, row.rule, row.description] for row in m.tree]
     formats = [None, *["points"] * len(m.categories), "wrap", "wrap"]
     widths = [30, *[11] * len(m.categories), 50, 50]
     book.table(ws, book.label("report.tree"), heads, rows, formats, widths, frozen_columns=1)
@@ -254,30 +292,67 @@ def _tree(book: _Book) -> None:
 
 def _decisions(book: _Book) -> None:
     ws = book.sheet(book.label("report.decisions"))
-    heads = [book.label(k) for k in ("report.rule", "report.subject", "report.decision",
-                                     "value", "report.why")]
+    heads = [
+        book.label(k)
+        for k in ("report.rule", "report.subject", "report.decision", "value", "report.why")
+    ]
     rows = [
         [d.name, row.subject, row.action, row.value, row.explanation]
         for d in book.report.decisions
         for row in d.rows
     ]
-    book.table(ws, book.report.rulebook, heads, rows, [None, None, None, None, "wrap"],
-               [18, 16, 16, 10, 80])
+    book.table(
+        ws,
+        book.report.rulebook,
+        heads,
+        rows,
+        [None, None, None, None, "wrap"],
+        [18, 16, 16, 10, 80],
+    )
 
 
 def _robustness(book: _Book) -> None:
     rb = book.report.robustness
     assert rb is not None
     ws = book.sheet(book.label("report.robustness"))
-    heads = [book.label("rank"), book.label("name"), book.label("category"), book.label("median"),
-             "P5", "P95", book.label("rank_in_category"), "P5", "P95",
-             *(f"P({g})" for g in rb.grades)]
+    heads = [
+        book.label("rank"),
+        book.label("name"),
+        book.label("category"),
+        book.label("median"),
+        "P5",
+        "P95",
+        book.label("rank_in_category"),
+        "P5",
+        "P95",
+        *(f"P({g})" for g in rb.grades),
+    ]
     rows = [
-        [x.nominal_rank, x.name, x.category_name, x.median_rank, x.low, x.high,
-         x.nominal_in_category, x.low_in_category, x.high_in_category, *x.grade_probabilities]
+        [
+            x.nominal_rank,
+            x.name,
+            x.category_name,
+            x.median_rank,
+            x.low,
+            x.high,
+            x.nominal_in_category,
+            x.low_in_category,
+            x.high_in_category,
+            *x.grade_probabilities,
+        ]
         for x in rb.rows
     ]
-    formats = ["int", None, None, "int", "int", "int", "int", "int", "int",
-               *["pct0"] * len(rb.grades)]
+    formats = [
+        "int",
+        None,
+        None,
+        "int",
+        "int",
+        "int",
+        "int",
+        "int",
+        "int",
+        *["pct0"] * len(rb.grades),
+    ]
     widths = [8, 18, 14, 8, 7, 7, 10, 7, 7, *[10] * len(rb.grades)]
     book.table(ws, book.label("report.chart.intervals", n=rb.samples), heads, rows, formats, widths)
