@@ -222,7 +222,7 @@ def bar_chart(c: BarChart) -> str:
 
 
 def radar_chart(c: RadarChart) -> str:
-    width = 400.0
+    width = 440.0
     parts, top = _header(c.title, c.legend, width)
     parts.append(_text(8, top + NOTE, c.axis_label, NOTE, fill=style.MUTED))
     n = len(c.axes)
