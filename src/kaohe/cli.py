@@ -466,8 +466,8 @@ def robustness(
     "--robustness",
     "samples",
     type=click.IntRange(min=10),
-    help="Add the robustness summary from N Monte Carlo samples (the scheme's robustness: "
-    "settings).",
+    help="Add the robustness summary from N Monte Carlo samples "
+    "(the scheme's robustness: settings).",
 )
 @click.option(
     "--gaps",

@@ -56,8 +56,10 @@ def _legend(fig: Any, entries: tuple[LegendEntry, ...]) -> None:
                 Line2D([], [], color=e.colour, marker=marker, linestyle="", label=e.label)
             )
         else:
-            ls = "--" if e.mark == "dashed" else "-"
-            handles.append(Line2D([], [], color=e.colour, linestyle=ls, label=e.label))
+            dashed = e.mark == "dashed"
+            handles.append(
+                Line2D([], [], color=e.colour, linestyle="--" if dashed else "-", label=e.label)
+            )
     if handles:
         fig.legend(
             handles=handles,

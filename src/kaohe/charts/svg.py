@@ -222,11 +222,11 @@ def bar_chart(c: BarChart) -> str:
 
 
 def radar_chart(c: RadarChart) -> str:
-    width = 460.0
+    width = 440.0
     parts, top = _header(c.title, c.legend, width)
     parts.append(_text(8, top + NOTE, c.axis_label, NOTE, fill=style.MUTED))
     n = len(c.axes)
-    radius = 125.0
+    radius = 105.0
     cx, cy = width / 2, top + NOTE + 30 + radius
     outer = c.ring_max
 

@@ -166,6 +166,7 @@ class GapRow:
     best: float | None
     place: str  # "9.8（+0.35）", or why not
     grade: str
+    reachable: bool  # a value of this indicator moves the unit up a place or a grade
 
 
 @dataclass(frozen=True)
@@ -634,13 +635,10 @@ def unit_page(results: Results, i: int, peers: _PeerStats, gaps_per_unit: int) -
     ranking = _ranking_row(results, i)
     scored = [r for r in rows if r.kind == "base" and r.full > 0 and r.points is not None]
     strengths = sorted(
-        (r for r in scored if r.median is not None and r.points > r.median),  # type: ignore[operator]
-        key=lambda r: (-(r.points - r.median) / r.full, r.indicator),  # type: ignore[operator]
+        (r for r in scored if _above_median(r) > 0),
+        key=lambda r: (-_above_median(r) / r.full, r.indicator),
     )[:STRENGTHS_PER_UNIT]
-    behind = sorted(
-        (r for r in scored if r.best is not None and r.points < r.best),  # type: ignore[operator]
-        key=lambda r: (-(r.best - r.points), r.indicator),  # type: ignore[operator]
-    )[: max(gaps_per_unit, 0)]
+    behind = _gap_candidates(results, i, scored)[: max(gaps_per_unit, 0)]
     return UnitPage(
         unit=uid,
         name=s.units[uid].name,
@@ -664,6 +662,33 @@ def unit_page(results: Results, i: int, peers: _PeerStats, gaps_per_unit: int) -
     )
 
 
+def _gap_candidates(results: Results, i: int, scored: Sequence[PointsRow]) -> list[PointsRow]:
+    """The indicators whose gap is worth a search, likeliest to matter first: those of a gate
+    that holds the unit's grade down, then the furthest below the category's best."""
+    gated: set[str] = set()
+    if results.decisions is not None and results.scheme.grading is not None:
+        gates = {g.id: g for g in results.scheme.grading.gates}
+        for hit in results.decisions[i].gates:
+            gate = gates.get(hit.source)
+            if gate is not None:
+                gated.update(gate.require_target_met, gate.require_min_points)
+    first = [r for r in scored if r.indicator in gated]
+    rest = sorted(
+        (r for r in scored if r.indicator not in gated and _below_best(r) > 0),
+        key=lambda r: (-_below_best(r), r.indicator),
+    )
+    return first + rest
+
+
+def _below_best(r: PointsRow) -> float:
+    """Points below the category's best (0 when either is unknown)."""
+    return 0.0 if r.best is None or r.points is None else r.best - r.points
+
+
+def _above_median(r: PointsRow) -> float:
+    return 0.0 if r.median is None or r.points is None else r.points - r.median
+
+
 def _paths(results: Results) -> dict[str, str]:
     cached = results.__dict__.get("_report_paths")
     if cached is None:
@@ -676,7 +701,7 @@ def _paths(results: Results) -> dict[str, str]:
                 node = plan.tree.parent.get(node)
             cached[iid] = " › ".join(names[::-1])
         object.__setattr__(results, "_report_paths", cached)
-    return cached  # type: ignore[no-any-return]
+    return dict(cached)
 
 
 def unit_radar(results: Results, i: int, peers: _PeerStats) -> RadarChart | None:
@@ -723,9 +748,10 @@ def _gaps(results: Results, uid: str, behind: Sequence[PointsRow]) -> tuple[GapR
                 r.best,
                 _gap_text(g.place_value, g.place_change, g.place_note),
                 _gap_text(g.grade_value, g.grade_change, g.grade_note),
+                g.place_value is not None or g.grade_value is not None,
             )
         )
-    return tuple(out)
+    return tuple(sorted(out, key=lambda g: not g.reachable))  # stable: reachable ones first
 
 
 def _gap_text(value: float | None, change: float | None, note: str) -> str:

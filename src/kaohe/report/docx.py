@@ -19,11 +19,10 @@ from kaohe.report.content import Report
 
 def write_docx(report: Report, path: Path) -> None:
     import docx
-    from docx.enum.section import WD_ORIENT  # noqa: F401  (portrait A4 below)
     from docx.shared import Cm, Pt
 
     lang = report.lang
-    doc = docx.Document()
+    doc: Any = docx.Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     for side in ("left_margin", "right_margin"):

@@ -2,7 +2,7 @@
 a contents page with page numbers, running heads, the CJK face embedded (subset).
 
 WeasyPrint needs Pango (Debian: ``libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0``) and a
-CJK font (``fonts-noto-cjk``); without them :func:`write_pdf` raises :class:`PdfUnavailable`.
+CJK font (``fonts-noto-cjk``); without them :func:`write_pdf` raises :class:`PdfUnavailableError`.
 The document's metadata (title, generator, dates, the inputs' SHA-256 as keywords) come from the
 HTML's ``<meta>``; a fixed identifier makes reruns byte-identical where WeasyPrint allows.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from kaohe.errors import Issue, OutputError
 
 
-class PdfUnavailable(OutputError):
+class PdfUnavailableError(OutputError):
     """WeasyPrint or the system libraries it needs are not installed."""
 
 
@@ -24,7 +24,7 @@ def weasyprint_html(text: str) -> object:
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango's shared libraries are missing
-        raise PdfUnavailable(
+        raise PdfUnavailableError(
             Issue(
                 "PDF needs WeasyPrint and its system libraries (Debian: apt-get install "
                 f"libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk): {exc}"
