@@ -90,3 +90,43 @@ def test_every_due_cell_has_one_record_and_shares_stay_in_range(flows: np.ndarra
     assert len(records) == int(m.due().sum()) == 48
     assert all(w.expected_share is not None and 0 <= w.expected_share <= 1 for w in records)
     assert all((w.colour == "none") == (w.measure is None) for w in records)
+
+
+CUBES = arrays(
+    np.float64,
+    st.tuples(st.integers(1, 3), st.integers(1, 7), st.integers(1, 5)),
+    elements=st.one_of(st.just(np.nan), st.floats(-100, 100, allow_subnormal=False)),
+)
+
+
+@settings(max_examples=150)
+@given(CUBES, st.integers(1, 3), st.data())
+def test_the_sorted_medians_are_the_medians(q: np.ndarray, least: int, data: st.DataObject) -> None:
+    """The peers' median without the unit itself, and the unit's median of earlier periods, as
+    numpy's nanmedian gives them."""
+    import warnings
+
+    from kaohe.monitoring.data_checks import own_reference, peer_reference
+
+    n_u = q.shape[1]
+    cats = np.array(data.draw(st.lists(st.integers(0, 1), min_size=n_u, max_size=n_u)))
+
+    class Plan:
+        categories = ("x", "y")
+        cat_index = cats
+
+    got = peer_reference(Plan(), q, least)  # type: ignore[arg-type]
+    own = own_reference(q, least)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for u in range(n_u):
+            others = [k for k in range(n_u) if cats[k] == cats[u] and k != u]
+            x = q[:, others, :]
+            ok = np.isfinite(x).sum(axis=1) >= least
+            want = np.where(ok, np.nanmedian(x, axis=1) if others else np.nan, np.nan)
+            np.testing.assert_allclose(got[:, u, :], want, rtol=1e-12, atol=1e-12)
+        for p in range(1, q.shape[2]):
+            x = q[..., :p]
+            ok = np.isfinite(x).sum(axis=-1) >= least
+            np.testing.assert_allclose(own[..., p], np.where(ok, np.nanmedian(x, axis=-1), np.nan))
+    assert np.isnan(own[..., 0]).all()

@@ -9,6 +9,9 @@ reviewer's acceptance to a data warning.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -217,7 +220,7 @@ def early_warnings(m: Monitor, period: int | None = None) -> list[EarlyWarning]:
     ids, units, series, inds = plan.calendar.ids, plan.units, plan.series, plan.indicators
     colours = [COLOURS[c] for c in raw["colour"].tolist()]
     out = []
-    for (p, s, u), t, n, colour, rec, vals in zip(
+    rows = zip(
         cells.tolist(),
         target.tolist(),
         ranked,
@@ -225,10 +228,27 @@ def early_warnings(m: Monitor, period: int | None = None) -> list[EarlyWarning]:
         zip(*shown, strict=True),
         zip(*cols, strict=True),
         strict=True,
-    ):
-        why = Reason(m, s, vals, t, n)
-        out.append(EarlyWarning._make((ids[p], units[u], series[s], inds[s], colour, *rec, why)))
+    )
+    with _collection_paused():  # only acyclic records are made: no garbage to look for
+        for (p, s, u), t, n, colour, rec, vals in rows:
+            why = Reason(m, s, vals, t, n)
+            out.append(
+                EarlyWarning._make((ids[p], units[u], series[s], inds[s], colour, *rec, why))
+            )
     return out
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many small records are made (each would be
+    traced again and again by the collections their number triggers)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def ranked_counts(m: Monitor) -> np.ndarray[Any, np.dtype[np.int64]]:
