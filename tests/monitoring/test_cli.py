@@ -83,7 +83,7 @@ def test_it_writes_every_file(files: tuple[Path, Path, Path], tmp_path: Path) ->
     }
     wb = load_workbook(out / "monitor.xlsx")
     assert wb.sheetnames == ["6月预警", "全部预警", "数据预警", "暂定"]
-    assert str(wb["暂定"]["A1"].value).startswith("暂定排名（非正式结果")
+    assert str(wb["暂定"]["A1"].value).startswith("监测测试方案 — 暂定排名（非正式结果")
     first = [c.value for c in wb["6月预警"][2]]
     assert first[3] == "红"  # red first
 

@@ -25,6 +25,7 @@ from kaohe.i18n import t
 from kaohe.io.atomic import atomic_dir
 from kaohe.io.results_files import (
     _print_setup,
+    _results_sheet,
     _sheet_title,
     _style_header,
     explain_document,
@@ -278,34 +279,6 @@ def _data_sheet(ws: Any, rows: list[dict[str, Any]], language: str | None) -> No
 
 
 def _provisional_sheet(ws: Any, prov: Provisional, label: str, language: str | None) -> None:
-    from openpyxl.styles import Font
-
-    s = prov.results.scheme
-    ws.cell(
-        row=1, column=1, value=t("monitor.provisional_title", language, period=label)
-    ).font = Font(bold=True, size=13, color="C00000")
-    ws.append([])
-    heads = [t(k, language) for k in ("unit_id", "name", "category", "score", "full_marks")]
-    heads += [t(k, language) for k in ("share", "rank_in_category", "rank")]
-    heads += [s.dimensions[d].name for d in prov.results.dimensions]
-    ws.append(heads)
-    _style_header(ws, 3, len(heads))
-    for r in ranked_rows(prov.results):
-        ws.append(
-            [
-                r["unit"],
-                r["name"],
-                s.categories[r["category"]].name,
-                r["score"],
-                r["full_marks"],
-                r["share"],
-                r["rank_in_category"],
-                r["rank"],
-                *[r[d] for d in prov.results.dimensions],
-            ]
-        )
-        n = ws.max_row
-        for c in (4, 5, *range(9, 9 + len(prov.results.dimensions))):
-            ws.cell(row=n, column=c).number_format = "0.00"
-        ws.cell(row=n, column=6).number_format = "0.0%"
-    _print_setup(ws, 3, len(heads))
+    """The provisional ranking, as ``kaohe run`` prints results, under a title saying so."""
+    title = t("monitor.provisional_title", language, period=label)
+    _results_sheet(ws, prov.results, ranked_rows(prov.results), language, title)

@@ -9,14 +9,12 @@ reviewer's acceptance to a data warning.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from kaohe.dataset import MISSING, NOT_APPLICABLE
+from kaohe.explanation import _gc_paused
 from kaohe.i18n import Msg
 from kaohe.monitoring.calendar import Calendar
 from kaohe.monitoring.progress import COLOURS
@@ -229,26 +227,13 @@ def early_warnings(m: Monitor, period: int | None = None) -> list[EarlyWarning]:
         zip(*cols, strict=True),
         strict=True,
     )
-    with _collection_paused():  # only acyclic records are made: no garbage to look for
+    with _gc_paused():  # only acyclic records are made: no garbage to look for
         for (p, s, u), t, n, colour, rec, vals in rows:
             why = Reason(m, s, vals, t, n)
             out.append(
                 EarlyWarning._make((ids[p], units[u], series[s], inds[s], colour, *rec, why))
             )
     return out
-
-
-@contextlib.contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many small records are made (each would be
-    traced again and again by the collections their number triggers)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def ranked_counts(m: Monitor) -> np.ndarray[Any, np.dtype[np.int64]]:
