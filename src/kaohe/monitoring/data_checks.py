@@ -46,6 +46,10 @@ class DataFlags:
     peer_reference: Cube
     compared: Cube  # the quantity the jump checks compare (flow per share, stock, rate)
 
+    def __post_init__(self) -> None:
+        for arr in vars(self).values():
+            arr.flags.writeable = False
+
 
 def due_cells(plan: MonitorPlan, current: int) -> Mask:
     """[S, U, P] the cells whose values are due by the current period."""
