@@ -303,7 +303,9 @@ def print_monitor(
         console.print(Text(t("monitor.red_list", language, period=label), style="bold red"))
         for w in reds[:red]:
             name = plan.scheme.units[w.unit].name
-            console.print(Text(f"  {name} · {plan.name(plan.series_index(w.series))}：{w.reason}"))
+            indicator = plan.name(plan.series_index(w.series))
+            line = t("monitor.red_item", language, unit=name, indicator=indicator, reason=w.reason)
+            console.print(Text(f"  {line}"))
         if len(reds) > red:
             console.print(Text(f"  … {len(reds) - red}"))
     if prov is not None:

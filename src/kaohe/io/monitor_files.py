@@ -25,6 +25,7 @@ from kaohe.i18n import t
 from kaohe.io.atomic import atomic_dir
 from kaohe.io.results_files import (
     _print_setup,
+    _results_sheet,
     _sheet_title,
     _style_header,
     explain_document,
@@ -218,41 +219,45 @@ def write_xlsx(
     wb.save(path)
 
 
-_SHEET_COLUMNS = (
-    ("period_name", "monitor.period"),
-    ("name", "name"),
-    ("indicator_name", "monitor.indicator"),
-    ("colour", "monitor.colour"),
-    ("value", "monitor.value"),
-    ("level", "monitor.level"),
-    ("growth", "monitor.growth"),
-    ("target", "monitor.target"),
-    ("expected", "monitor.expected"),
-    ("share", "monitor.share"),
-    ("expected_share", "monitor.expected_share"),
-    ("rank", "monitor.rank"),
-    ("reason", "monitor.reason"),
+#: (row key, header label, number format) of the warning sheets.
+_SHEET_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("period_name", "monitor.period", None),
+    ("name", "name", None),
+    ("indicator_name", "monitor.indicator", None),
+    ("colour", "monitor.colour", None),
+    ("value", "monitor.value", "0.00"),
+    ("level", "monitor.level", "0.00"),
+    ("flow", "monitor.flow", "0.00"),
+    ("previous", "monitor.previous", "0.00"),
+    ("growth", "monitor.growth", "0.0"),
+    ("target", "monitor.target", "0.00"),
+    ("expected", "monitor.expected", "0.00"),
+    ("share", "monitor.share", "0.0%"),
+    ("expected_share", "monitor.expected_share", "0.0%"),
+    ("measure", "monitor.measure", "0.00"),
+    ("rank", "monitor.rank", None),
+    ("reason", "monitor.reason", None),
 )
 
 
 def _warnings_sheet(ws: Any, rows: list[dict[str, Any]], language: str | None) -> None:
     from openpyxl.styles import PatternFill
+    from openpyxl.utils import get_column_letter
 
-    ws.append([t(label, language) for _, label in _SHEET_COLUMNS])
+    ws.append([t(label, language) for _, label, _ in _SHEET_COLUMNS])
     _style_header(ws, 1, len(_SHEET_COLUMNS))
+    colour_col = 1 + [key for key, _, _ in _SHEET_COLUMNS].index("colour")
     for r in rows:
-        line = [r[key] for key, _ in _SHEET_COLUMNS]
-        line[3] = t(f"monitor.{r['colour']}", language)
+        line = [r[key] for key, _, _ in _SHEET_COLUMNS]
+        line[colour_col - 1] = t(f"monitor.{r['colour']}", language)
         ws.append(line)
         n = ws.max_row
-        ws.cell(row=n, column=4).fill = PatternFill("solid", fgColor=FILLS[r["colour"]])
-        for c in (5, 6, 8, 9):
-            ws.cell(row=n, column=c).number_format = "0.00"
-        ws.cell(row=n, column=7).number_format = "0.0"
-        for c in (10, 11):
-            ws.cell(row=n, column=c).number_format = "0.0%"
+        ws.cell(row=n, column=colour_col).fill = PatternFill("solid", fgColor=FILLS[r["colour"]])
+        for c, (_, _, fmt) in enumerate(_SHEET_COLUMNS, start=1):
+            if fmt is not None:
+                ws.cell(row=n, column=c).number_format = fmt
     _print_setup(ws, 1, len(_SHEET_COLUMNS))
-    ws.column_dimensions["M"].width = 60
+    ws.column_dimensions[get_column_letter(len(_SHEET_COLUMNS))].width = 60
 
 
 def _data_sheet(ws: Any, rows: list[dict[str, Any]], language: str | None) -> None:
@@ -278,34 +283,6 @@ def _data_sheet(ws: Any, rows: list[dict[str, Any]], language: str | None) -> No
 
 
 def _provisional_sheet(ws: Any, prov: Provisional, label: str, language: str | None) -> None:
-    from openpyxl.styles import Font
-
-    s = prov.results.scheme
-    ws.cell(
-        row=1, column=1, value=t("monitor.provisional_title", language, period=label)
-    ).font = Font(bold=True, size=13, color="C00000")
-    ws.append([])
-    heads = [t(k, language) for k in ("unit_id", "name", "category", "score", "full_marks")]
-    heads += [t(k, language) for k in ("share", "rank_in_category", "rank")]
-    heads += [s.dimensions[d].name for d in prov.results.dimensions]
-    ws.append(heads)
-    _style_header(ws, 3, len(heads))
-    for r in ranked_rows(prov.results):
-        ws.append(
-            [
-                r["unit"],
-                r["name"],
-                s.categories[r["category"]].name,
-                r["score"],
-                r["full_marks"],
-                r["share"],
-                r["rank_in_category"],
-                r["rank"],
-                *[r[d] for d in prov.results.dimensions],
-            ]
-        )
-        n = ws.max_row
-        for c in (4, 5, *range(9, 9 + len(prov.results.dimensions))):
-            ws.cell(row=n, column=c).number_format = "0.00"
-        ws.cell(row=n, column=6).number_format = "0.0%"
-    _print_setup(ws, 3, len(heads))
+    """The provisional ranking, as ``kaohe run`` prints results, under a title saying so."""
+    title = t("monitor.provisional_title", language, period=label)
+    _results_sheet(ws, prov.results, ranked_rows(prov.results), language, title)

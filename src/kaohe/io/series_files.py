@@ -169,6 +169,27 @@ def as_date(raw: Any) -> dt.date | None:
 # --------------------------------------------------------------------------- the reader
 
 
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One row of a table, its cells by role; where a cell is, worked out when it is needed."""
+
+    table: Table
+    number: int
+    cells: Sequence[Any]
+    cols: dict[str, int]
+    letters: dict[str, str]
+
+    def raw(self, role: str) -> Any:
+        k = self.cols[role]
+        return self.cells[k] if k < len(self.cells) else None
+
+    def ref(self, role: str) -> CellRef:
+        return self.table.ref(self.number, self.letters[role])
+
+    def issue(self, role: str, msg: Msg) -> Issue:
+        return self.ref(role).issue(str(msg))
+
+
 @dataclass
 class _Reader:
     plan: MonitorPlan
@@ -192,6 +213,8 @@ class _Reader:
             for key in (iid, scheme.indicators[iid].name, plan.name(s), sid):
                 self.series_keys[key] = sid  # the entry's own id and name win (last)
         self.periods = period_keys(plan.calendar, self.year_shift)
+        self.s_of = {sid: k for k, sid in enumerate(plan.series)}
+        self.u_of = {uid: k for k, uid in enumerate(plan.units)}
 
     def files(self) -> str | None:
         return ", ".join(dict.fromkeys(self.names)) or None
@@ -201,9 +224,10 @@ class _Reader:
         cols = self.columns(table)
         if cols is None:
             return
+        letters = {role: column_label(k, table) for role, k in cols.items()}
         for rownum, cells in table.rows:
             if not _blank(cells):
-                self.row(table, rownum, cells, cols)
+                self.row(_Row(table, rownum, cells, cols, letters))
 
     def columns(self, table: Table) -> dict[str, int] | None:
         cols: dict[str, int] = {}
@@ -229,34 +253,26 @@ class _Reader:
             return None
         return cols if ok else None
 
-    def row(self, table: Table, rownum: int, cells: Sequence[Any], cols: dict[str, int]) -> None:
-        def cell(role: str) -> tuple[Any, CellRef]:
-            k = cols[role]
-            raw = cells[k] if k < len(cells) else None
-            return raw, table.ref(rownum, column_label(k, table))
-
-        uid = self.unit(*cell("unit"))
-        sid = self.indicator(*cell("indicator"))
-        p = self.period(*cell("period"))
-        raw, ref = cell("value")
-        value, status = self.value(raw, ref, sid)
-        day = self.day(*cell("reported")) if "reported" in cols else None
+    def row(self, row: _Row) -> None:
+        uid = self.unit(row)
+        sid = self.indicator(row)
+        p = self.period(row)
+        value, status = self.value(row, sid)
+        day = self.day(row) if "reported" in row.cols else None
         if uid is None or sid is None or p is None or status is None or status == MISSING:
             return  # an empty value cell is no value (a template row left blank)
-        s = self.plan.series_index(sid)
+        s = self.s_of[sid]
         if not self.plan.dispatched[s, p]:
-            self.errors.append(cell("period")[1].issue(self._not_dispatched(s, p)))
+            self.errors.append(row.ref("period").issue(self._not_dispatched(s, p)))
             return
         key = (sid, uid, self.plan.calendar.ids[p])
+        ref = row.ref("value")
         if key in self.sources:
             first = self.sources[key].where(ref)
-            self.errors.append(
-                ref.issue(
-                    str(Msg("mon.read.twice", unit=uid, indicator=sid, period=key[2], first=first))
-                )
-            )
+            msg = Msg("mon.read.twice", unit=uid, indicator=sid, period=key[2], first=first)
+            self.errors.append(ref.issue(str(msg)))
             return
-        if not self.plan.applies[s, self.plan.units.index(uid)]:
+        if not self.plan.applies[s, self.u_of[uid]]:
             if status == PRESENT:
                 category = self.plan.scheme.categories[self.plan.scheme.units[uid].category].name
                 msg = Msg("mon.read.not_applicable", indicator=self.plan.name(s), category=category)
@@ -271,41 +287,51 @@ class _Reader:
         if day is not None:
             self.reported[key] = day
 
-    def unit(self, raw: Any, ref: CellRef) -> str | None:
+    def unit(self, row: _Row) -> str | None:
+        raw = row.raw("unit")
+        found = self.units.get(raw) if isinstance(raw, str) else None
+        if found is not None:
+            return found
         text = header_key("" if raw is None else str(raw).strip())
         if not text:
-            self.errors.append(ref.issue(str(Msg("mon.read.empty_cell", what=t("unit")))))
+            self.errors.append(row.issue("unit", Msg("mon.read.empty_cell", what=t("unit"))))
             return None
         if text in self.units:
             return self.units[text]
-        self.errors.append(
-            ref.issue(str(Msg("mon.read.unknown_unit", value=text, hint=_hint(text, self.units))))
-        )
+        hint = _hint(text, self.units)
+        self.errors.append(row.issue("unit", Msg("mon.read.unknown_unit", value=text, hint=hint)))
         return None
 
-    def indicator(self, raw: Any, ref: CellRef) -> str | None:
+    def indicator(self, row: _Row) -> str | None:
+        raw = row.raw("indicator")
+        found = self.series_keys.get(raw) if isinstance(raw, str) else None
+        if found is not None:
+            return found
         text = header_key("" if raw is None else str(raw).strip())
         if not text:
-            self.errors.append(ref.issue(str(Msg("mon.read.empty_cell", what=t("indicator")))))
+            msg = Msg("mon.read.empty_cell", what=t("indicator"))
+            self.errors.append(row.issue("indicator", msg))
             return None
         if text in self.series_keys:
             return self.series_keys[text]
         known = ", ".join(self.plan.series)
         hint = _hint(text, self.series_keys)
-        self.errors.append(
-            ref.issue(str(Msg("mon.read.unknown_indicator", value=text, hint=hint, known=known)))
-        )
+        msg = Msg("mon.read.unknown_indicator", value=text, hint=hint, known=known)
+        self.errors.append(row.issue("indicator", msg))
         return None
 
-    def period(self, raw: Any, ref: CellRef) -> int | None:
+    def period(self, row: _Row) -> int | None:
+        raw = row.raw("period")
+        if isinstance(raw, str) and (p := self.periods.get(raw.strip().lower())) is not None:
+            return p
         cal = self.plan.calendar
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            self.errors.append(ref.issue(str(Msg("mon.read.empty_cell", what=t("monitor.period")))))
+            msg = Msg("mon.read.empty_cell", what=t("monitor.period"))
+            self.errors.append(row.issue("period", msg))
             return None
         if isinstance(raw, dt.date):
-            p = period_of_date(
-                cal, raw.date() if isinstance(raw, dt.datetime) else raw, self.year_shift
-            )
+            day = raw.date() if isinstance(raw, dt.datetime) else raw
+            p = period_of_date(cal, day, self.year_shift)
         else:
             text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
             p = self.periods.get(text.strip().lower())
@@ -314,44 +340,39 @@ class _Reader:
         if p is None:
             shown = ", ".join(cal.ids[:4]) + (" … " + cal.ids[-1] if len(cal) > 4 else "")
             example = period_example(cal, 0, self.year_shift)
-            self.errors.append(
-                ref.issue(
-                    str(
-                        Msg(
-                            "mon.read.unknown_period",
-                            value=str(raw).strip(),
-                            known=shown,
-                            example=example,
-                        )
-                    )
-                )
+            msg = Msg(
+                "mon.read.unknown_period", value=str(raw).strip(), known=shown, example=example
             )
+            self.errors.append(row.issue("period", msg))
         return p
 
-    def value(self, raw: Any, ref: CellRef, sid: str | None) -> tuple[float | None, int | None]:
+    def value(self, row: _Row, sid: str | None) -> tuple[float | None, int | None]:
+        raw = row.raw("value")
         value, status, problem = parse_number(raw)
         if problem is not None:
             text = str(raw).strip()
             key = "mon.read.percent" if text.endswith("%") else "mon.read.not_number"
-            self.errors.append(ref.issue(str(Msg(key, text=text))))
+            self.errors.append(row.issue("value", Msg(key, text=text)))
             return None, None
         if status == PRESENT and sid is not None:
             bounds = self.plan.monitoring.indicators[sid].range
             assert value is not None
             if bounds is not None and not _within(value, bounds):
                 shown = f"[{_bound(bounds[0])}, {_bound(bounds[1])}]"
-                name = self.plan.name(self.plan.series_index(sid))
+                name = self.plan.name(self.s_of[sid])
                 msg = Msg("mon.read.out_of_range", value=f"{value:g}", indicator=name, range=shown)
-                self.errors.append(ref.issue(str(msg)))
+                self.errors.append(row.issue("value", msg))
                 return None, None
         return value, status
 
-    def day(self, raw: Any, ref: CellRef) -> dt.date | None:
+    def day(self, row: _Row) -> dt.date | None:
+        raw = row.raw("reported")
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return None
         d = as_date(raw)
         if d is None:
-            self.errors.append(ref.issue(str(Msg("mon.read.bad_date", text=str(raw).strip()))))
+            msg = Msg("mon.read.bad_date", text=str(raw).strip())
+            self.errors.append(row.issue("reported", msg))
         return d
 
     def _not_dispatched(self, s: int, p: int) -> str:

@@ -18,7 +18,6 @@ compared by their difference: more than ``rate_points`` from the reference is a 
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +45,10 @@ class DataFlags:
     peer_jump: Mask
     peer_reference: Cube
     compared: Cube  # the quantity the jump checks compare (flow per share, stock, rate)
+
+    def __post_init__(self) -> None:
+        for arr in vars(self).values():
+            arr.flags.writeable = False
 
 
 def due_cells(plan: MonitorPlan, current: int) -> Mask:
@@ -105,23 +108,43 @@ def own_reference(q: Cube, min_history: int) -> Cube:
 
 
 def peer_reference(plan: MonitorPlan, q: Cube, min_peers: int) -> Cube:
-    """[S, U, P] the median of the other units of the category in the same period."""
+    """[S, U, P] the median of the other units of the category in the same period.
+
+    One sort per category: each unit's median without itself is read from the sorted values,
+    skipping its own place."""
     out = np.full(q.shape, np.nan)
     for c in range(len(plan.categories)):
         members = np.flatnonzero(plan.cat_index == c)
-        for k, u in enumerate(members):
-            others = np.delete(members, k)
-            if others.size:
-                out[:, u, :] = _median(q[:, others, :], axis=1, least=min_peers)
+        x = q[:, members, :]  # [S, C, P]
+        order = np.argsort(x, axis=1, kind="stable")  # NaN last
+        ranked = np.take_along_axis(x, order, axis=1)
+        place = np.empty_like(order)
+        np.put_along_axis(place, order, np.arange(members.size)[None, :, None], axis=1)
+        n = np.isfinite(x).sum(axis=1, keepdims=True)  # [S, 1, P]
+        own = np.isfinite(x)
+        others = n - own  # how many other units have a value
+        lo, hi = (others - 1) // 2, others // 2
+        skip = np.where(own, place, members.size)  # own place, or none to skip
+        lo = np.clip(lo + (lo >= skip), 0, members.size - 1)
+        hi = np.clip(hi + (hi >= skip), 0, members.size - 1)
+        med = (np.take_along_axis(ranked, lo, axis=1) + np.take_along_axis(ranked, hi, axis=1)) / 2
+        out[:, members, :] = np.where(others >= min_peers, med, np.nan)
     return out
 
 
 def _median(x: Cube, axis: int, least: int) -> Cube:
-    count = np.isfinite(x).sum(axis=axis)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: no reference
-        med: Cube = np.nanmedian(x, axis=axis)
-    return np.where(count >= least, med, np.nan)
+    """The median of the finite values along ``axis`` (NaN where fewer than ``least``)."""
+    ranked = np.sort(x, axis=axis)  # NaN last
+    n = np.isfinite(x).sum(axis=axis, keepdims=True)
+    lo = np.maximum((n - 1) // 2, 0)
+    hi = n // 2
+    size = x.shape[axis]
+    med = (
+        np.take_along_axis(ranked, np.minimum(lo, size - 1), axis=axis)
+        + np.take_along_axis(ranked, np.minimum(hi, size - 1), axis=axis)
+    ) / 2
+    out: Cube = np.where(n >= max(least, 1), med, np.nan)
+    return np.squeeze(out, axis=axis)
 
 
 def jumps(plan: MonitorPlan, q: Cube, reference: Cube, factor: float | None) -> Mask:

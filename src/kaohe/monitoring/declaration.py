@@ -129,7 +129,8 @@ class Threshold(_Model):
         if self.measure == "rank":
             if self.green is None or self.amber is None:
                 raise ValueError(str(Msg("mon.decl.rank_bands")))
-            if not (float(self.green).is_integer() and 1 <= self.green <= self.amber):
+            places = float(self.green).is_integer() and float(self.amber).is_integer()
+            if not (places and 1 <= self.green <= self.amber):
                 raise ValueError(str(Msg("mon.decl.rank_order", g=self.green, a=self.amber)))
             return self
         green, amber = self.bands

@@ -156,9 +156,14 @@ def dispatch_mask(entry: MonitoredIndicator, cal: Calendar) -> list[bool]:
 
 def period_ref(cal: Calendar, ref: str | dt.date) -> int | None:
     """The index of a period named by its id or its date, or None."""
+    if isinstance(ref, str) and ref not in cal.ids:
+        try:
+            ref = dt.date.fromisoformat(ref)
+        except ValueError:
+            return None
     if isinstance(ref, dt.date):
         return cal.dates.index(ref) if ref in cal.dates else None
-    return cal.ids.index(ref) if ref in cal.ids else None
+    return cal.ids.index(ref)
 
 
 def annual_target(

@@ -1,19 +1,20 @@
 """The records of a monitoring: one early warning per due cell, one data warning per failed check.
 
-Each record is frozen and carries its reason as a :class:`kaohe.i18n.Msg` — the sentence a person
-reads ("累计完成年度目标 38%，低于序时进度 50% 共 12 个百分点"), rendered in the language in force
-when it is turned into text. The platform can store the records' keys (period, unit, indicator
-entry, check) to attach a reviewer's acceptance to a data warning.
+Each record is frozen and carries its reason — the sentence a person reads ("累计完成年度目标
+38%，低于序时进度 50% 共 12 个百分点"), a :class:`kaohe.i18n.Msg` (an early warning's is worked
+out when first read) rendered in the language in force when it is turned into text. The
+platform can store the records' keys (period, unit, indicator entry, check) to attach a
+reviewer's acceptance to a data warning.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from kaohe.dataset import MISSING, NOT_APPLICABLE
+from kaohe.explanation import _gc_paused
 from kaohe.i18n import Msg
 from kaohe.monitoring.calendar import Calendar
 from kaohe.monitoring.progress import COLOURS
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
 CHECKS = ("late", "decreasing", "own_history", "peers")
 
 
-@dataclass(frozen=True, slots=True)
-class EarlyWarning:
-    """The progress of one unit on one dispatched indicator in one period, and its colour."""
+class EarlyWarning(NamedTuple):
+    """The progress of one unit on one dispatched indicator in one period, and its colour
+    (an immutable record: a named tuple, built 72,000 at a time)."""
 
     period: str
     unit: str
@@ -46,11 +47,10 @@ class EarlyWarning:
     expected_share: float | None
     measure: float | None  # what the threshold read
     rank: int | None  # within the category
-    reason: Msg
+    reason: Reason
 
 
-@dataclass(frozen=True, slots=True)
-class DataWarning:
+class DataWarning(NamedTuple):
     """A doubt about a reported value (or its absence) that a reviewer should look at."""
 
     period: str
@@ -85,21 +85,100 @@ class PeriodLabel:
         return hash((self.calendar.ids, self.p))
 
 
-def num(x: float, decimals: int = 2) -> str:
-    """A number rounded for a sentence (no trailing zeros)."""
-    return fmt(round(float(x), decimals))
+class Number:
+    """A number in a sentence, rounded (no trailing zeros) with its unit, formatted only when
+    the sentence is read (72,000 reasons are built for every monitoring; few are read)."""
+
+    __slots__ = ("decimals", "suffix", "x")
+
+    def __init__(self, x: float, decimals: int = 2, suffix: str = "") -> None:
+        self.x = float(x)
+        self.decimals = decimals
+        self.suffix = suffix
+
+    def __str__(self) -> str:
+        return fmt(round(self.x, self.decimals)) + self.suffix
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Number) and str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
 
 
-def pct(x: float) -> str:
+def num(x: float, decimals: int = 2, suffix: str = "") -> Number:
+    return Number(x, decimals, suffix)
+
+
+def pct(x: float) -> Number:
     """A share as a percentage, e.g. 0.375 → 37.5%."""
-    return f"{num(100.0 * x, 1)}%"
+    return Number(100.0 * x, 1, "%")
 
 
 def _opt(x: float) -> float | None:
     return None if x != x else float(x)
 
 
+def _nones(a: np.ndarray[Any, Any], kind: type = float) -> list[Any]:
+    """The numbers as a list, None where NaN (``kind`` int for ranks)."""
+    out = np.asarray(a, dtype=np.float64).astype(object)
+    nan = np.isnan(np.asarray(a, dtype=np.float64))
+    if kind is int:
+        out[~nan] = np.asarray(a)[~nan].astype(np.int64).tolist()
+    out[nan] = None
+    result: list[Any] = out.tolist()
+    return result
+
+
 # --------------------------------------------------------------------------- early warnings
+
+
+FIELDS = (
+    "value",
+    "status",
+    "level",
+    "flow",
+    "previous",
+    "growth",
+    "compared",
+    "expected",
+    "share",
+    "expected_share",
+    "measure",
+    "rank",
+    "colour",
+)
+
+
+class Reason:
+    """The reason of an early warning: the sentence is worked out when first read (a monitoring
+    builds 72,000 records; a page reads a few), then rendered in the language in force."""
+
+    __slots__ = ("_args", "_msg")
+
+    def __init__(self, m: Monitor, s: int, values: tuple[Any, ...], target: float, n: int) -> None:
+        self._args = (m, s, values, target, n)
+        self._msg: Msg | None = None
+
+    @property
+    def msg(self) -> Msg:
+        """The sentence as a key and values (e.g. for the platform to store)."""
+        if self._msg is None:
+            m, s, values, target, n = self._args
+            self._msg = reason(m, s, dict(zip(FIELDS, values, strict=True)), target, n)
+        return self._msg
+
+    def __str__(self) -> str:
+        return str(self.msg)
+
+    def __repr__(self) -> str:
+        return f"Reason({self.msg!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reason) and self.msg == other.msg
+
+    def __hash__(self) -> int:
+        return hash(self.msg)
 
 
 def early_warnings(m: Monitor, period: int | None = None) -> list[EarlyWarning]:
@@ -112,51 +191,48 @@ def early_warnings(m: Monitor, period: int | None = None) -> list[EarlyWarning]:
         due = due & keep[None, None, :]
     plan = m.plan
     cells = np.argwhere(np.moveaxis(due, 2, 0))  # (p, s, u) in order
-    cols = {
-        name: np.moveaxis(np.asarray(arr), 2, 0)[tuple(cells.T)].tolist()
-        for name, arr in (
-            ("value", m.series.values),
-            ("status", m.series.status),
-            ("level", m.level),
-            ("flow", m.flow),
-            ("previous", m.previous_level),
-            ("growth", m.growth),
-            ("compared", m.compared),
-            ("expected", m.expected),
-            ("share", m.share),
-            ("expected_share", m.expected_share),
-            ("measure", m.measure),
-            ("rank", m.rank),
-            ("colour", m.colour),
-        )
+    where = (cells[:, 1], cells[:, 2], cells[:, 0])
+    arrays = {
+        "value": m.series.values,
+        "status": m.series.status,
+        "level": m.level,
+        "flow": m.flow,
+        "previous": m.previous_level,
+        "growth": m.growth,
+        "compared": m.compared,
+        "expected": m.expected,
+        "share": m.share,
+        "expected_share": m.expected_share,
+        "measure": m.measure,
+        "rank": m.rank,
+        "colour": m.colour,
     }
-    ranked = ranked_counts(m)
+    raw = {name: np.asarray(arrays[name])[where] for name in FIELDS}
+    cols = [raw[name].tolist() for name in FIELDS]
+    target = np.asarray(plan.target)[where[0], where[1]]
+    shown = [_nones(raw[name]) for name in ("value", "level", "flow", "previous", "growth")]
+    shown.append(_nones(target))
+    shown += [_nones(raw[name]) for name in ("expected", "share", "expected_share", "measure")]
+    shown.append(_nones(raw["rank"], int))
+    ranked = ranked_counts(m)[where[0], plan.cat_index[where[1]], where[2]].tolist()
+    ids, units, series, inds = plan.calendar.ids, plan.units, plan.series, plan.indicators
+    colours = [COLOURS[c] for c in raw["colour"].tolist()]
     out = []
-    for k, (p, s, u) in enumerate(cells.tolist()):
-        row = {name: col[k] for name, col in cols.items()}
-        target = float(plan.target[s, u])
-        n = int(ranked[s, plan.cat_index[u], p])
-        out.append(
-            EarlyWarning(
-                period=plan.calendar.ids[p],
-                unit=plan.units[u],
-                series=plan.series[s],
-                indicator=plan.indicators[s],
-                colour=COLOURS[row["colour"]],
-                value=_opt(row["value"]),
-                level=_opt(row["level"]),
-                flow=_opt(row["flow"]),
-                previous=_opt(row["previous"]),
-                growth=_opt(row["growth"]),
-                target=_opt(target),
-                expected=_opt(row["expected"]),
-                share=_opt(row["share"]),
-                expected_share=_opt(row["expected_share"]),
-                measure=_opt(row["measure"]),
-                rank=None if row["rank"] != row["rank"] else int(row["rank"]),
-                reason=reason(m, s, row, target, n),
+    rows = zip(
+        cells.tolist(),
+        target.tolist(),
+        ranked,
+        colours,
+        zip(*shown, strict=True),
+        zip(*cols, strict=True),
+        strict=True,
+    )
+    with _gc_paused():  # only acyclic records are made: no garbage to look for
+        for (p, s, u), t, n, colour, rec, vals in rows:
+            why = Reason(m, s, vals, t, n)
+            out.append(
+                EarlyWarning._make((ids[p], units[u], series[s], inds[s], colour, *rec, why))
             )
-        )
     return out
 
 
@@ -183,7 +259,7 @@ def reason(m: Monitor, s: int, row: dict[str, Any], target: float, n: int) -> Ms
     if target != target or row["expected"] != row["expected"]:
         if by_rank and row["rank"] == row["rank"]:
             uom = plan.unit_of_measure(s) if compared == "value" else ""
-            value = f"{num(row['compared'])}{uom}"
+            value = num(row["compared"], 2, uom)
             return Msg("mon.rank_only", rank=int(row["rank"]), n=n, value=value)
         return Msg("mon.no_target" if target != target else "mon.no_expected")
     main = _progress(m, s, row, target)
@@ -223,14 +299,14 @@ def _progress(m: Monitor, s: int, row: dict[str, Any], target: float) -> Msg:
     if compared == "growth":
         return Msg(
             f"mon.growth_{side}",
-            growth=f"{num(row['compared'])}%",
-            target=f"{num(target)}%",
+            growth=num(row["compared"], 2, "%"),
+            target=num(target, 2, "%"),
             gap=gap,
         )
     return Msg(
         f"mon.value_{side}",
-        value=f"{num(row['compared'])}{uom}",
-        target=f"{num(row['expected'])}{uom}",
+        value=num(row["compared"], 2, uom),
+        target=num(row["expected"], 2, uom),
         gap=gap,
     )
 

@@ -21,7 +21,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -162,18 +161,3 @@ def levels(plan: MonitorPlan, values: Cube) -> tuple[Cube, Cube]:
     due = np.broadcast_to(plan.dispatched[:, None, :], values.shape)
     level[~due] = np.nan
     return level, flow
-
-
-def to_records(series: Series) -> list[dict[str, Any]]:
-    """Present values as ``{series, unit, period, value}`` rows (for round trips and exports)."""
-    out = []
-    for s, u, p in zip(*np.nonzero(series.present), strict=True):
-        out.append(
-            {
-                "series": series.series[s],
-                "unit": series.units[u],
-                "period": series.periods[p],
-                "value": float(series.values[s, u, p]),
-            }
-        )
-    return out
