@@ -7,6 +7,7 @@ a line number.
 from __future__ import annotations
 
 from kaohe.errors import Issue, KaoheError
+from kaohe.ledgers.spec import derivation_issues
 from kaohe.messages import unknown_reference
 from kaohe.rulespec import RuleBase, TimeProgress, Veto
 from kaohe.scheme import (
@@ -49,6 +50,7 @@ def check_scheme(scheme: Scheme) -> list[Issue]:
     if not tree and not indicators and not weighting:
         issues += full_marks_issues(with_weights(scheme))  # the weights in force
     issues += _check_grading(scheme)
+    issues += derivation_issues(scheme)  # indicators counted from a ledger (kaohe.ledgers)
     return issues
 
 
