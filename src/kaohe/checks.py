@@ -7,6 +7,7 @@ a line number.
 from __future__ import annotations
 
 from kaohe.errors import Issue, KaoheError
+from kaohe.ledgers.spec import derivation_issues
 from kaohe.messages import unknown_reference
 from kaohe.monitoring.validation import check_monitoring
 from kaohe.rulespec import RuleBase, TimeProgress, Veto
@@ -51,6 +52,7 @@ def check_scheme(scheme: Scheme) -> list[Issue]:
         issues += full_marks_issues(with_weights(scheme))  # the weights in force
     issues += _check_grading(scheme)
     issues += check_monitoring(scheme)
+    issues += derivation_issues(scheme)  # indicators counted from a ledger (kaohe.ledgers)
     return issues
 
 

@@ -207,6 +207,10 @@ def check(scheme: Path, data: Path | None, lang: str | None, **ledgers: Any) -> 
         ds, warnings = _data(s, data, **ledgers)
         _warn(warnings, lang)
         console.print(t("data_ok", lang, cells=int((ds.status == 0).sum())))
+    elif ledgers.get("projects") is not None or ledgers.get("matters"):
+        from kaohe.io.ledger_files import load_ledgers
+
+        load_ledgers(s, ledgers.get("projects"), ledgers.get("matters") or ())
 
 
 @main.command()
@@ -365,6 +369,7 @@ def template(scheme: Path, out: Path, lang: str | None) -> None:
     help="Also run the Sobol sensitivity analysis with N base samples.",
 )
 @click.option("--top", help="Top-k probabilities to report, e.g. 1,3,10.")
+@ledger_options
 @LANG
 @reports_errors
 def robustness(
@@ -385,6 +390,7 @@ def robustness(
     sens: int | None,
     top: str | None,
     lang: str | None,
+    **ledgers: Any,
 ) -> None:
     """How robust is every rank? Uncertainty analysis (rank intervals, grade and top-k
     probabilities) and, with --sensitivity, Sobol sensitivity indices of every uncertain input.
@@ -402,14 +408,13 @@ def robustness(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from kaohe.i18n import t
-    from kaohe.io.data_files import load_data
     from kaohe.io.robustness_files import write_robustness
     from kaohe.io.scheme_file import load_scheme
     from kaohe.robustness.analysis import analyse
     from kaohe.robustness.options import spec_with
 
     s = load_scheme(scheme)
-    ds, warnings = load_data(s, data)
+    ds, warnings = _data(s, data, **ledgers)
     _warn(warnings, lang)
     spec = spec_with(
         s.robustness,

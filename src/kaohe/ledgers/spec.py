@@ -19,12 +19,16 @@ Every key is documented in docs/ledgers.md (a test checks it).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kaohe.errors import Issue
 from kaohe.ledgers.matters import Kind, Role, State
 from kaohe.ledgers.stages import PipelineStage, PlannedStage, Stage
+
+if TYPE_CHECKING:
+    from kaohe.scheme import Scheme
 
 ProjectAmount = Literal["total_investment", "planned_investment", "completed_investment"]
 
@@ -127,3 +131,22 @@ MODELS: tuple[type[BaseModel], ...] = (
     ProjectSelection,
     MatterSelection,
 )
+
+
+def derivation_issues(scheme: Scheme) -> list[Issue]:
+    """What a scheme's ``derive:`` declarations mean together with their rules: a rule counted
+    by item (``bonus_items``, ``count_deduction`` with levels) is derived with ``item``, and
+    only such a rule."""
+    from kaohe.ledgers.words import word
+
+    issues = []
+    for iid, ind in scheme.indicators.items():
+        if ind.derive is None:
+            continue
+        rules = (ind.rule, *ind.category_rules.values())
+        by_item = [r.item_points() is not None for r in rules]
+        if any(by_item) and ind.derive.item is None:
+            issues.append(Issue(word("err.spec.needs_item"), path=f"indicators.{iid}.derive"))
+        elif not all(by_item) and ind.derive.item is not None:
+            issues.append(Issue(word("err.spec.no_item"), path=f"indicators.{iid}.derive.item"))
+    return issues
