@@ -1,5 +1,6 @@
 """Benchmark of the Monte Carlo uncertainty analysis, against a bare NumPy floor and two peers.
 
+    .venv/bin/pip install -e '.[bench]'                       # the peers: pymcdm, scikit-criteria
     .venv/bin/python benchmarks/robustness.py                 # the issue's case, 5 runs
     .venv/bin/python benchmarks/robustness.py --runs 3 --no-growth
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,11 @@ TARGETED = {"linear", "proportional", "bands", "target_met", "distance_to_target
 
 def synthetic_scheme(n_units: int, n_indicators: int = 100) -> Scheme:
     """``n_units`` units in 3 categories; ``n_indicators`` indicators (95% scored, 5% items)."""
+    return build_scheme(scheme_mapping(n_units, n_indicators))
+
+
+def scheme_mapping(n_units: int, n_indicators: int = 100) -> dict[str, Any]:
+    """The scheme of :func:`synthetic_scheme` as the plain mapping its YAML file holds."""
     n_items = max(2, n_indicators // 20)
     n_base = n_indicators - n_items - 1
     dims: dict[str, Any] = {}
@@ -79,28 +85,26 @@ def synthetic_scheme(n_units: int, n_indicators: int = 100) -> Scheme:
     units = {
         f"u{i:06d}": {"name": f"单位{i}", "category": CATEGORIES[i % 3]} for i in range(n_units)
     }
-    return build_scheme(
-        {
-            "name": f"synthetic {n_units}x{n_indicators}",
-            "categories": {c: {"name": c} for c in CATEGORIES},
-            "units": units,
-            "dimensions": dims,
-            "indicators": inds,
-            "grading": {
-                "rounding": "floor",
-                "tie_break": ["indicator:i0", "id"],
-                "grades": [
-                    {"id": "excellent", "name": "优秀", "quota": {"share": 0.2}, "min_share": 0.6},
-                    {"id": "good", "name": "良好", "quota": {"share": 0.4}},
-                    {"id": "fair", "name": "一般", "min_share": 0.3},
-                    {"id": "poor", "name": "较差"},
-                ],
-                "gates": [
-                    {"id": "g", "name": "门槛", "max_grade": "good", "require_target_met": ["i0"]}
-                ],
-            },
-        }
-    )
+    return {
+        "name": f"synthetic {n_units}x{n_indicators}",
+        "categories": {c: {"name": c} for c in CATEGORIES},
+        "units": units,
+        "dimensions": dims,
+        "indicators": inds,
+        "grading": {
+            "rounding": "floor",
+            "tie_break": ["indicator:i0", "id"],
+            "grades": [
+                {"id": "excellent", "name": "优秀", "quota": {"share": 0.2}, "min_share": 0.6},
+                {"id": "good", "name": "良好", "quota": {"share": 0.4}},
+                {"id": "fair", "name": "一般", "min_share": 0.3},
+                {"id": "poor", "name": "较差"},
+            ],
+            "gates": [
+                {"id": "g", "name": "门槛", "max_grade": "good", "require_target_met": ["i0"]}
+            ],
+        },
+    }
 
 
 def synthetic_data(scheme: Scheme, seed: int = 7) -> Dataset:
@@ -123,3 +127,49 @@ def synthetic_data(scheme: Scheme, seed: int = 7) -> Dataset:
             values[gap, j] = np.nan
             status[gap, j] = MISSING
     return Dataset(units, inds, values, status, items)
+
+
+def data_table(scheme: Scheme, data: Dataset) -> tuple[list[str], list[list[Any]]]:
+    """The dataset as a wide data file: header (``unit``, indicator ids, ``id:item`` columns)
+    and one row per unit (an empty cell where a value is missing)."""
+    header = ["unit"]
+    columns: list[tuple[int, int | None]] = []  # (indicator, item or None)
+    for j, iid in enumerate(data.indicators):
+        pts = scheme.indicators[iid].rule.item_points()
+        if pts is None:
+            header.append(iid)
+            columns.append((j, None))
+        else:
+            for k, item in enumerate(pts):
+                header.append(f"{iid}:{item}")
+                columns.append((j, k))
+    values = np.where(data.status == PRESENT, data.values, np.nan)
+    rows = []
+    for i, uid in enumerate(data.units):
+        row: list[Any] = [uid]
+        for j, k in columns:
+            v = values[i, j] if k is None else data.items[data.indicators[j]][i, k]
+            row.append(None if v != v else float(v))
+        rows.append(row)
+    return header, rows
+
+
+def write_files(n_units: int, folder: Path, n_indicators: int = 100) -> tuple[Path, Path]:
+    """``scheme.yaml`` and ``data.xlsx`` of the synthetic case in ``folder``."""
+    import yaml
+    from openpyxl import Workbook
+
+    raw = scheme_mapping(n_units, n_indicators)
+    scheme = build_scheme(raw)
+    folder.mkdir(parents=True, exist_ok=True)
+    scheme_path = folder / "scheme.yaml"
+    scheme_path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
+    header, rows = data_table(scheme, synthetic_data(scheme))
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("data")
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    data_path = folder / "data.xlsx"
+    wb.save(data_path)
+    return scheme_path, data_path

@@ -529,3 +529,26 @@ def test_atomic_dir_creates_missing_parent_folders(tmp_path: Path) -> None:
     with atomic_dir(target) as tmp:
         (tmp / "x").write_text("1")
     assert (target / "x").read_text() == "1"
+
+
+def test_the_platform_commands_are_listed_without_importing_them() -> None:
+    """``kaohe --help`` shows the platform's commands from the table in kaohe.cli, so the web
+    stack is imported only to run one; the table must say what the commands themselves say."""
+    import importlib
+    import subprocess
+    import sys
+
+    import click
+
+    from kaohe.cli import PLATFORM_COMMANDS
+
+    for name, (module, attr, text) in PLATFORM_COMMANDS.items():
+        command = getattr(importlib.import_module(module), attr)
+        for limit in (30, 45, 90, 300):
+            stub = click.Command(name, help=text)
+            assert stub.get_short_help_str(limit) == command.get_short_help_str(limit), name
+    code = (
+        "import sys, kaohe.cli; sys.exit('sqlalchemy' in sys.modules or 'fastapi' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+    assert kaohe("users", "--help").exit_code == 0  # imported on first use

@@ -11,14 +11,35 @@ The computational core (:mod:`kaohe.engine`) takes a validated :class:`Scheme` a
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from kaohe.dataset import Dataset
 from kaohe.errors import ComputationError, DataError, KaoheError, SchemeError, UnknownUnitError
-from kaohe.results import Results
-from kaohe.scheme import Scheme, build_scheme
+
+if TYPE_CHECKING:
+    from kaohe.dataset import Dataset
+    from kaohe.results import Results
+    from kaohe.scheme import Scheme, build_scheme
 
 __version__ = "0.1.0"
+
+#: Names imported when first used, so that ``import kaohe`` (and ``kaohe --help``) stays fast.
+_LAZY = {
+    "Dataset": "kaohe.dataset",
+    "Results": "kaohe.results",
+    "Scheme": "kaohe.scheme",
+    "build_scheme": "kaohe.scheme",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kaohe' has no attribute {name!r}")
+
 
 __all__ = [
     "ComputationError",
@@ -53,7 +74,9 @@ def load_data(scheme: Scheme, path: str | Path) -> Dataset:
 
 def assess(scheme: Scheme | str | Path, data: Dataset | str | Path) -> Results:
     """Assess: scheme (object or YAML path) and data (dataset or CSV/XLSX path) → results."""
+    from kaohe.dataset import Dataset
     from kaohe.engine import assess as _assess
+    from kaohe.scheme import Scheme
 
     s = scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
     d = data if isinstance(data, Dataset) else load_data(s, data)

@@ -7,15 +7,107 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from kaohe import __version__
 from kaohe.errors import KaoheError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The platform's commands: name → (module, attribute, the first paragraph of its help).
+#: They are imported only when run (or asked for help), so that the engine's commands and
+#: ``kaohe --help`` do not load the web stack; a test checks the lines match the commands.
+PLATFORM_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "audit": ("kaohe.web.commands", "audit_group", "The audit log: ``kaohe audit verify``."),
+    "backup": (
+        "kaohe.web.commands",
+        "backup_command",
+        (
+            "Write the whole database (KAOHE_DATABASE_URL) into FILE: every table's rows "
+            "read at one instant, the schema revision and a SHA-256 of the content; FILE "
+            "appears complete or not at all (an existing FILE is replaced)."
+        ),
+    ),
+    "cadres": (
+        "kaohe.web.personnel_commands",
+        "cadres_group",
+        "Leadership teams and cadres on the platform: ``kaohe cadres import|grade``.",
+    ),
+    "cycle": (
+        "kaohe.web.commands",
+        "cycle_group",
+        "A cycle as files: ``kaohe cycle export`` / ``kaohe cycle import``.",
+    ),
+    "db": ("kaohe.web.commands", "db", "The database: ``kaohe db upgrade``."),
+    "ledgers": (
+        "kaohe.ledger_cli",
+        "ledgers_group",
+        "The ledgers (台账): the project register and the follow-up matters.",
+    ),
+    "demo": (
+        "kaohe.web.commands",
+        "demo",
+        (
+            "A fresh demo: the Ulanqab example with a year of illustrative data entered, "
+            "reviewed, computed and published, an account for every role; then serve the "
+            "site."
+        ),
+    ),
+    "restore": (
+        "kaohe.web.commands",
+        "restore_command",
+        (
+            "Load a backup FILE into the database of KAOHE_DATABASE_URL, all or nothing: "
+            "its checksum and schema revision are checked, a new database is created at the"
+            " backup's schema, and the result is identical to the database that was backed "
+            "up."
+        ),
+    ),
+    "rulebook": (
+        "kaohe.web.personnel_commands",
+        "rulebook_group",
+        "The results rulebook (考核结果运用): ``kaohe rulebook check|apply|evaluate``.",
+    ),
+    "serve": (
+        "kaohe.web.commands",
+        "serve",
+        "Serve the platform on the database of KAOHE_DATABASE_URL (default: SQLite kaohe.db).",
+    ),
+    "users": ("kaohe.web.commands", "users", "Accounts: add, disable, enable, reset-password."),
+}
+
+
+class _Kaohe(click.Group):
+    """The ``kaohe`` group: the engine's commands, and the platform's imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *PLATFORM_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in PLATFORM_COMMANDS:
+            import importlib
+
+            module, attr, _ = PLATFORM_COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(n) for n in self.list_commands(ctx))
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
+            else:
+                stub = click.Command(name, help=PLATFORM_COMMANDS[name][2])
+                rows.append((name, stub.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 LANG = click.option(
     "--lang",
@@ -58,6 +150,8 @@ def out_option(help: str) -> Callable[[F], F]:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     console = Console(highlight=False, soft_wrap=False)
     if not console.is_terminal:  # piped or captured: rich would assume 80 columns and crop
         console = Console(highlight=False, soft_wrap=False, width=max(console.width, 160))
@@ -65,6 +159,8 @@ def _console() -> Console:
 
 
 def _err_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -86,7 +182,7 @@ def reports_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Kaohe, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kaohe")
 def main() -> None:
     """Kaohe (考核): differentiated performance assessment.
@@ -405,6 +501,7 @@ def robustness(
       kaohe robustness examples/ulanqab/scheme.yaml examples/ulanqab/data.xlsx -o robust \\
           --samples 5000 --drop dimensions --sensitivity 256
     """
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from kaohe.i18n import t
@@ -708,25 +805,6 @@ def monitor(
             data=len(m.data_warnings()),
         )
     )
-
-
-def _add_platform_commands() -> None:
-    from kaohe.web.commands import COMMANDS
-
-    for command in COMMANDS:
-        main.add_command(command)
-
-
-_add_platform_commands()
-
-
-def _add_ledger_commands() -> None:
-    from kaohe.ledger_cli import ledgers_group
-
-    main.add_command(ledgers_group)
-
-
-_add_ledger_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

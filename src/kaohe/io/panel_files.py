@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ from kaohe.i18n import t
 from kaohe.io.atomic import atomic_dir
 from kaohe.io.cells import safe_row
 from kaohe.io.charts import pyplot, unit_label
-from kaohe.io.results_files import explain_document, ranked_rows
+from kaohe.io.results_files import explain_document, ranked_rows, write_document
 from kaohe.panel import Panel
 from kaohe.results import RESULT_COLUMNS
 
@@ -60,9 +59,7 @@ def write_explain(panel: Panel, path: Path, language: str | None = None) -> None
         "normalise": panel.normalise,
         "years": {y: explain_document(panel.results[y], language) for y in panel.years},
     }
-    with path.open("w", encoding="utf-8") as fh:
-        json.dump(doc, fh, ensure_ascii=False, indent=1, allow_nan=False)
-        fh.write("\n")
+    write_document(doc, path)
 
 
 def chart_trends(panel: Panel, path: Path, language: str | None = None) -> None:

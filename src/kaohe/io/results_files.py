@@ -70,11 +70,38 @@ def _full(results: Results, cid: str) -> float | None:
 
 
 def write_explain(results: Results, path: Path, language: str | None = None) -> None:
+    """explain.json: the document's head indented, then each unit on a line of its own
+    (compact: 300,000 explanations indented would take longer to write than all the rest)."""
+    write_document(explain_document(results, language), path)
+
+
+def write_document(doc: dict[str, Any], path: Path) -> None:
+    """A JSON document whose ``units`` (and ``years``' units) are one line each."""
     with path.open("w", encoding="utf-8") as fh:
-        json.dump(
-            explain_document(results, language), fh, ensure_ascii=False, indent=1, allow_nan=False
-        )
+        fh.write(_document_text(doc, 0))
         fh.write("\n")
+
+
+def _document_text(doc: dict[str, Any], depth: int) -> str:
+    pad = " " * (depth + 1)
+    parts = []
+    for key, value in doc.items():
+        if key == "units" and isinstance(value, list):
+            lines = ",\n".join(pad + " " + _compact(u) for u in value)
+            text = f"[\n{lines}\n{pad}]" if value else "[]"
+        elif key == "years" and isinstance(value, dict):
+            inner = ",\n".join(
+                f"{pad} {_compact(y)}: {_document_text(v, depth + 2)}" for y, v in value.items()
+            )
+            text = f"{{\n{inner}\n{pad}}}"
+        else:
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        parts.append(f"{pad}{_compact(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n" + " " * depth + "}"
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 # --------------------------------------------------------------------------- workbook
@@ -161,7 +188,7 @@ def _results_sheet(
     ws.append(safe_row(heads))
     _style_header(ws, 3, len(heads))
     numfmt = "0." + "0" * s.decimals if s.decimals else "0"
-    for r in rows:
+    for n, r in enumerate(rows, start=4):  # the title, a blank row, the header, then units
         vetoes = "、".join(s.indicators[v].name for v in r["vetoed"].split(";") if v)
         line = [
             r["unit"],
@@ -177,7 +204,6 @@ def _results_sheet(
             *[r[d] for d in dims],
         ]
         ws.append(safe_row(line))
-        n = ws.max_row
         for c in (4, 5, *range(11, 11 + len(dims))):
             ws.cell(row=n, column=c).number_format = numfmt
         ws.cell(row=n, column=6).number_format = "0.0%"
@@ -197,7 +223,7 @@ def _points_sheet(ws: Any, results: Results, language: str | None) -> None:
         vals = [None if np.isnan(p) else float(p) for p in results.points[i]]
         ws.append(safe_row([uid, u.name, s.categories[u.category].name, *vals]))
         for c in range(4, 4 + len(inds)):
-            ws.cell(row=ws.max_row, column=c).number_format = numfmt
+            ws.cell(row=i + 2, column=c).number_format = numfmt  # (max_row is O(cells))
     _print_setup(ws, 1, len(heads))
 
 
@@ -208,10 +234,12 @@ def _weights_sheet(ws: Any, results: Results, language: str | None) -> None:
     cats = list(weights)
     ws.append(safe_row([t("indicator", language), *[s.categories[c].name for c in cats]]))
     _style_header(ws, 1, 1 + len(cats))
+    n = 1
     for iid, ind in s.indicators.items():
         row = [weights[c].get(iid) for c in cats]
         if any(v is not None for v in row):
             ws.append(safe_row([ind.name, *row]))
+            n += 1
             for k in range(2, 2 + len(cats)):
-                ws.cell(row=ws.max_row, column=k).number_format = "0.00%"
+                ws.cell(row=n, column=k).number_format = "0.00%"
     ws.column_dimensions["A"].width = 30

@@ -1,0 +1,64 @@
+"""``kaohe explain`` never crashes (issue 10): it stopped with ``KeyError: 'flag.denominated'``
+on examples/asem. Every flag has Chinese and English text, and every unit of every example
+folder is explained in both languages, as text and as JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from kaohe import assess, load_scheme
+from kaohe.cli import main
+from kaohe.i18n import LABELS
+from kaohe.io.data_files import load_data
+from kaohe.scoring import FLAG_NAMES
+from kaohe.terminal import print_explanation
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+FOLDERS = sorted(p.parent for p in EXAMPLES.glob("*/scheme.yaml"))
+
+
+def _data(folder: Path) -> Path:
+    return next(folder / n for n in ("data.xlsx", "data.csv") if (folder / n).exists())
+
+
+def test_every_flag_has_words_in_both_languages() -> None:
+    for name in FLAG_NAMES.values():
+        zh, en = LABELS[f"flag.{name}"]
+        assert zh, name
+        assert en, name
+        assert zh != en, name
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_unit_of_every_example_is_explained(folder: Path, lang: str) -> None:
+    scheme = load_scheme(folder / "scheme.yaml")
+    data, _ = load_data(scheme, _data(folder))
+    results = assess(scheme, data)
+    flags = set()
+    for uid in scheme.units:  # what kaohe explain prints, for every unit
+        e = results.explain(uid, lang)
+        console = Console(file=io.StringIO(), width=200)
+        print_explanation(console, results, e, lang)
+        assert scheme.units[uid].name in console.file.getvalue()  # type: ignore[attr-defined]
+        json.dumps(e.to_dict(), ensure_ascii=False, allow_nan=False)
+        flags |= {f for ind in e.indicators for f in ind.flags}
+    assert flags, "an example that sets no flag tests nothing here"
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_kaohe_explain_runs_on_every_example(folder: Path, lang: str) -> None:
+    scheme = load_scheme(folder / "scheme.yaml")
+    uid = next(iter(scheme.units))
+    args = ["explain", str(folder / "scheme.yaml"), str(_data(folder)), uid, "--lang", lang]
+    shown = CliRunner().invoke(main, args)
+    assert shown.exit_code == 0, (shown.output, shown.exception)
+    as_json = CliRunner().invoke(main, [*args, "--json"])
+    assert json.loads(as_json.output)["unit"] == uid
