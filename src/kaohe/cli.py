@@ -29,8 +29,9 @@ PLATFORM_COMMANDS: dict[str, tuple[str, str, str]] = {
         "backup_command",
         (
             "Write the whole database (KAOHE_DATABASE_URL) into FILE: every table's rows "
-            "read at one instant, the schema revision and a SHA-256 of the content; FILE "
-            "appears complete or not at all (an existing FILE is replaced)."
+            "read at one instant, the schema revision, a SHA-256 of the content and, with "
+            "KAOHE_BACKUP_KEY set, an HMAC signature; FILE appears complete or not at all (an "
+            "existing FILE is replaced)."
         ),
     ),
     "cadres": (
@@ -78,7 +79,11 @@ PLATFORM_COMMANDS: dict[str, tuple[str, str, str]] = {
         "serve",
         "Serve the platform on the database of KAOHE_DATABASE_URL (default: SQLite kaohe.db).",
     ),
-    "users": ("kaohe.web.commands", "users", "Accounts: add, disable, enable, reset-password."),
+    "users": (
+        "kaohe.web.commands",
+        "users",
+        "Accounts: add, disable, enable, reset-password, set-role, unlock, tokens.",
+    ),
 }
 
 
