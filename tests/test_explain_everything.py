@@ -62,3 +62,19 @@ def test_kaohe_explain_runs_on_every_example(folder: Path, lang: str) -> None:
     assert shown.exit_code == 0, (shown.output, shown.exception)
     as_json = CliRunner().invoke(main, [*args, "--json"])
     assert json.loads(as_json.output)["unit"] == uid
+
+
+def test_the_json_record_of_an_indicator_holds_every_field() -> None:
+    """``to_dict`` is written field by field (for speed): a field added to the record must be
+    added there too, or it silently vanishes from explain.json."""
+    from dataclasses import fields
+
+    from kaohe.explanation import IndicatorExplanation
+
+    probe = IndicatorExplanation.__new__(IndicatorExplanation)
+    for f in fields(IndicatorExplanation):
+        object.__setattr__(probe, f.name, (0.0, 0.0) if f.name == "bounds" else None)
+    object.__setattr__(probe, "path", ())
+    object.__setattr__(probe, "terms", {})
+    object.__setattr__(probe, "flags", ())
+    assert set(probe.to_dict()) == {f.name for f in fields(IndicatorExplanation)}

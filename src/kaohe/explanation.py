@@ -90,6 +90,7 @@ class IndicatorExplanation:
             "points": _finite(self.points),
             "full": _finite(self.full),
             "flags": list(self.flags),
+            "derivation": _clean(self.derivation),
         }
 
 
