@@ -138,9 +138,17 @@ class Column:
 _BRACKET = re.compile(r"[\[［【]([^\]］】]+)[\]］】]\s*$")
 
 
+def cell_text(cell: Any) -> str:
+    """A cell as text: a whole number read as a number (``150902.0`` from a workbook) reads
+    ``150902``, so that ids made of digits match."""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return "" if cell is None else str(cell).strip()
+
+
 def header_key(header: Any) -> str:
     """The key a header names: the text in trailing [brackets] if any, else the whole text."""
-    text = "" if header is None else str(header).strip()
+    text = cell_text(header)
     m = _BRACKET.search(text)
     return m.group(1).strip() if m else text
 
@@ -326,8 +334,7 @@ class _Builder:
         self.resolver = ColumnResolver(scheme)
 
     def unit(self, key: Any, ref: CellRef) -> str | None:
-        text = "" if key is None else str(key).strip()
-        text = header_key(text)
+        text = header_key(key)
         if not text:
             self.errors.append(ref.issue("empty unit cell: every row needs a unit id or name"))
             return None
@@ -646,7 +653,7 @@ def repeated_units(scheme: Scheme, table: Table, unit_col: int) -> dict[int, tup
     first: dict[str, int] = {}
     out: dict[int, tuple[str, int]] = {}
     for rownum, cells in table.rows:
-        key = header_key("" if _get(cells, unit_col) is None else str(_get(cells, unit_col)))
+        key = header_key(_get(cells, unit_col))
         uid = key if key in scheme.units else by_name.get(key)
         if uid is None or _blank(cells):
             continue
@@ -676,7 +683,7 @@ def check_tables(scheme: Scheme, tables: Iterable[Table]) -> list[Issue]:
         for rownum, (uid, first) in repeated.items():
             cell = _get(cells_of[rownum], k)
             name = scheme.units[uid].name
-            how = "" if str(cell).strip() == uid else f" (written as its name {name!r})"
+            how = "" if header_key(cell) == uid else f" (written as its name {name!r})"
             issues.append(
                 table.ref(rownum, column_label(k, table)).issue(
                     f"unit {uid} appears twice in this sheet (first on row {first}){how}; "

@@ -82,7 +82,7 @@ class IndicatorExplanation:
             "target": _finite(self.target),
             "baseline": _finite(self.baseline),
             "previous": _finite(self.previous),
-            "rule": _clean(self.rule),
+            "rule": self.rule,  # model_dump(mode="json"): plain data already, shared
             "terms": {k: _finite(v) for k, v in self.terms.items()},
             "arithmetic": self.arithmetic,
             "raw_points": _finite(self.raw_points),
@@ -379,6 +379,7 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
     provenance = res.data.provenance
     direction = 1.0 if ind.direction == "higher" else -1.0
     out: dict[int, IndicatorExplanation] = {}
+    item_points: dict[int, dict[str, float] | None] = {}  # per rule (it builds a new dict)
     nan = float("nan")
     for i in rows:
         k = col.segment[i]
@@ -388,7 +389,9 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
             raw, lo, hi = raws[i], los[i], his[i]
         else:
             rule, terms, raw, lo, hi = ind.rule, {}, nan, nan, nan
-        item_pts = rule.item_points()
+        if id(rule) not in item_points:
+            item_points[id(rule)] = rule.item_points()
+        item_pts = item_points[id(rule)]
         items = None
         if item_pts is not None and items_of is not None:
             counts = items_of[i].tolist()

@@ -173,7 +173,10 @@ def _message(err: Any, path: tuple[Any, ...], raw: Any) -> str:
     if kind == "union_tag_not_found":
         return "a rule needs a type, e.g. type: linear"
     if kind == "string_pattern_mismatch":
-        return f"{got!r} is not a valid id: use letters, digits, _ or -, starting with a letter"
+        return (
+            f"{got!r} is not a valid id: use letters, digits, _, . or -, starting with a letter "
+            "or a digit"
+        )
     if kind == "literal_error":
         return f"{got!r} is not allowed; allowed: {ctx.get('expected', '')}"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):

@@ -8,9 +8,15 @@ and rejects unknown keys, so a typo in a scheme is an error, never a silent defa
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+def id_text(value: Any) -> Any:
+    """An id written as a number in YAML (``category: 150902``) is its digits."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
 
 NonNeg = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
@@ -413,7 +419,7 @@ class DistanceToReference(_Normalisation):
     """distance to a reference unit: 1 − (x_ref − x)/(x_ref − worst), capped at 1 optionally."""
 
     type: Literal["distance_to_reference"]
-    unit: str
+    unit: Annotated[str, BeforeValidator(id_text)]
     cap: bool = False
     to: tuple[float, float] | None = None
     peer_relative: ClassVar[bool] = True

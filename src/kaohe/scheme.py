@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -27,9 +28,15 @@ from kaohe.errors import SchemeError
 from kaohe.ledgers.spec import Derivation
 from kaohe.monitoring.declaration import Monitoring
 from kaohe.rulespec import Kind as Kind
-from kaohe.rulespec import NonNeg, PeerScope, Positive, Rule, RuleBase
+from kaohe.rulespec import NonNeg, PeerScope, Positive, Rule, RuleBase, id_text
 
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
+#: Ids as real data has them: administrative division codes (``150902``), codes with dots or
+#: dashes (``ZZA.VHHD``, ``CN-15``) — a letter or digit, then letters, digits, ``_ . -``.
+Id = Annotated[
+    str,
+    BeforeValidator(id_text),
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64),
+]
 Aggregation = Literal["sum", "mean", "geometric", "harmonic", "power", "copeland"]
 Weights = NonNeg | dict[str, NonNeg]
 #: A per-unit value: one number for all units, or a mapping whose keys are unit ids, category

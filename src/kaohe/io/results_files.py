@@ -49,6 +49,14 @@ def write_csv(results: Results, path: Path) -> None:
 
 
 def explain_document(results: Results, language: str | None = None) -> dict[str, Any]:
+    """Every unit's explanation and the scheme's categories and weights, as plain data."""
+    doc = explain_head(results)
+    doc["units"] = [e.to_dict() for e in results.explain_all(language)]
+    return doc
+
+
+def explain_head(results: Results) -> dict[str, Any]:
+    """The explain document without its units."""
     s = results.scheme
     return {
         "generator": f"kaohe {__version__}",
@@ -60,7 +68,6 @@ def explain_document(results: Results, language: str | None = None) -> dict[str,
         },
         "effective_weights": results.effective_weights(),
         "screened": list(results.screened),
-        "units": [e.to_dict() for e in results.explain_all(language)],
     }
 
 
@@ -70,34 +77,41 @@ def _full(results: Results, cid: str) -> float | None:
 
 
 def write_explain(results: Results, path: Path, language: str | None = None) -> None:
-    """explain.json: the document's head indented, then each unit on a line of its own
-    (compact: 300,000 explanations indented would take longer to write than all the rest)."""
-    write_document(explain_document(results, language), path)
+    """explain.json: the document's head indented, then each unit on a line of its own,
+    written as it is explained (compact: 300,000 explanations indented would take longer to
+    write than all the rest, and held at once would take gigabytes)."""
+    doc: dict[str, Any] = explain_head(results)
+    doc["units"] = (e.to_dict() for e in results.explain_all(language))
+    write_document(doc, path)
 
 
 def write_document(doc: dict[str, Any], path: Path) -> None:
-    """A JSON document whose ``units`` (and ``years``' units) are one line each."""
+    """A JSON document whose ``units`` (a list or any iterable; also in ``years``) are one line
+    each, written unit by unit."""
     with path.open("w", encoding="utf-8") as fh:
-        fh.write(_document_text(doc, 0))
+        _write(fh, doc, 0)
         fh.write("\n")
 
 
-def _document_text(doc: dict[str, Any], depth: int) -> str:
+def _write(fh: Any, doc: dict[str, Any], depth: int) -> None:
     pad = " " * (depth + 1)
-    parts = []
-    for key, value in doc.items():
-        if key == "units" and isinstance(value, list):
-            lines = ",\n".join(pad + " " + _compact(u) for u in value)
-            text = f"[\n{lines}\n{pad}]" if value else "[]"
+    fh.write("{")
+    for n, (key, value) in enumerate(doc.items()):
+        fh.write(f"{',' if n else ''}\n{pad}{_compact(key)}: ")
+        if key == "units" and not isinstance(value, dict | str):
+            fh.write("[")
+            for k, unit in enumerate(value):
+                fh.write(f"{',' if k else ''}\n{pad} {_compact(unit)}")
+            fh.write(f"\n{pad}]")
         elif key == "years" and isinstance(value, dict):
-            inner = ",\n".join(
-                f"{pad} {_compact(y)}: {_document_text(v, depth + 2)}" for y, v in value.items()
-            )
-            text = f"{{\n{inner}\n{pad}}}"
+            fh.write("{")
+            for k, (year, sub) in enumerate(value.items()):
+                fh.write(f"{',' if k else ''}\n{pad} {_compact(year)}: ")
+                _write(fh, sub, depth + 2)
+            fh.write(f"\n{pad}}}")
         else:
-            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-        parts.append(f"{pad}{_compact(key)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n" + " " * depth + "}"
+            fh.write(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    fh.write("\n" + " " * depth + "}")
 
 
 def _compact(value: Any) -> str:

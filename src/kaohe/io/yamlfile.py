@@ -205,7 +205,7 @@ def _build(
             if isinstance(key, bool):
                 key = str(key).lower()
             if isinstance(key, float | int) and not isinstance(key, bool):
-                key = str(key)
+                key = knode.value  # as written: a unit 150902 or 010203 keeps its digits
             sub = (*path, key)
             if key in out:
                 issues.append(
