@@ -78,7 +78,9 @@ def _with_formula(path: Path, cell: str, value: str | None) -> Path:
         for item in src.infolist():
             data = src.read(item)
             if item.filename.startswith("xl/worksheets/") and value is not None:
-                data = data.replace(b"<f>1+2</f><v />", f"<f>1+2</f><v>{value}</v>".encode())
+                # the empty value as openpyxl writes it, with lxml (<v />) or without (<v></v>)
+                saved = f"<f>1+2</f><v>{value}</v>".encode()
+                data = data.replace(b"<f>1+2</f><v />", saved).replace(b"<f>1+2</f><v></v>", saved)
             dst.writestr(item, data)
     return out
 
