@@ -16,12 +16,13 @@ dropped afterwards) by :func:`kaohe.web.bulk.insert_frame` (COPY). Then, in a fr
 run (so that its peak RSS is the computation's own), the platform's computation is timed step
 by step, in one transaction rolled back at the end of each run:
 
-1. **read** — every input from PostgreSQL (roster, ballots, checks, scores, results);
-2. **grades** — appraisal (renormalised over the groups that voted), checks with the cap on 好,
-   the tilted quota per unit from the rulebook, gates and grades of cadres and teams;
+1. **read** — every input from PostgreSQL (roster, ballots, checks, scores, results, the grade
+   history of three years, promotions);
+2. **assess** — the core's one call (:func:`kaohe.cadres.assess_cadres`): appraisal
+   (renormalised over the groups that voted), checks with the cap on 好, the tilted quota per
+   unit from the rulebook, gates and grades of cadres and teams, then every rule evaluated;
 3. **write grades** — the grades and the year's grade history written back;
-4. **rulebook** — the grade history (three years) and promotions read, every rule evaluated;
-5. **write decisions** — every decision (explanation, inputs as JSON) written back.
+4. **write decisions** — every decision (explanation, inputs as JSON) written back.
 
 Printed: the median of ``--runs`` runs per step and size, the peak RSS of the computing process
 (maximum over its runs), and how the total grows with the number of staff. Target (issue 5):
@@ -50,7 +51,7 @@ EXAMPLE = ROOT / "examples" / "ulanqab"
 UNITS = 100
 YEAR = 2022
 SEED = 20240601
-STEPS = ("read", "grades", "write_grades", "rulebook", "write_decisions")
+STEPS = ("read", "assess", "write_grades", "write_decisions")
 
 APPRAISAL = """
 cycle: "2022"
@@ -164,8 +165,10 @@ def people(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, pd.DataFrame
     status[r < 0.004] = "investigation"
     status[(r >= 0.004) & (r < 0.01)] = "discipline"
     status[(r >= 0.01) & (r < 0.03)] = "probation"
-    start = np.where(status == "normal", None, "2021-10-01").astype(object)
-    end = np.where(status == "discipline", "2022-09-30", None).astype(object)
+    start = np.full(n, None, dtype=object)
+    start[status != "normal"] = "2021-10-01"
+    end = np.full(n, None, dtype=object)
+    end[status == "discipline"] = "2022-09-30"
     cadres = pd.DataFrame(
         {
             "cadre_key": keys,
@@ -280,10 +283,11 @@ def history(rng: np.random.Generator, cadres: pd.DataFrame, teams: pd.DataFrame)
 
 def load(url: str, n: int) -> dict[str, Any]:
     """Fill the scratch database for ``n`` staff; returns row counts and the loading time."""
-    from kaohe.web import personnel
-    from kaohe.web.bulk import insert_frame
-    from kaohe.web.migrate import upgrade
-    from kaohe.web.store import (
+    from kaohe.web.personnel import service as personnel
+    from kaohe.web.store.bulk import insert_frame
+    from kaohe.web.store.engine import open_engine, session_factory, transaction
+    from kaohe.web.store.migrate import upgrade
+    from kaohe.web.store.models import (
         Ballot,
         Cadre,
         ComponentScore,
@@ -294,9 +298,6 @@ def load(url: str, n: int) -> dict[str, Any]:
         ResultSnapshot,
         SchemeVersion,
         Team,
-        open_engine,
-        session_factory,
-        transaction,
     )
 
     rng = np.random.default_rng(SEED + n)
@@ -376,9 +377,11 @@ def load(url: str, n: int) -> dict[str, Any]:
 
 def run_once(url: str) -> dict[str, float]:
     """One timed computation (steps as in the module's docstring), rolled back."""
-    from kaohe.web import personnel_compute as pc
-    from kaohe.web.personnel import need_designs
-    from kaohe.web.store import Cycle, PersonnelComputation, open_engine, session_factory
+    from kaohe.cadres import assess_cadres
+    from kaohe.web.personnel import compute as pc
+    from kaohe.web.personnel.service import need_designs
+    from kaohe.web.store.engine import open_engine, session_factory
+    from kaohe.web.store.models import Cycle, PersonnelComputation
 
     engine = open_engine(url)
     times: dict[str, float] = {}
@@ -388,31 +391,29 @@ def run_once(url: str) -> dict[str, float]:
         assert cycle is not None
         designs = need_designs(s, cycle)
         t = time.perf_counter()
-        inputs = pc.read_inputs(s, cycle)
+        read = pc.read_inputs(s, cycle, designs)
         times["read"] = time.perf_counter() - t
         t = time.perf_counter()
-        shares = pc.top_shares(designs, inputs.results)
-        cadre, team = pc.grade_all(designs, inputs, shares)
-        times["grades"] = time.perf_counter() - t
-        graded = [g for g in (cadre, team) if g is not None]
+        done = assess_cadres(read.designs, read.inputs)
+        times["assess"] = time.perf_counter() - t
         t = time.perf_counter()
         run = PersonnelComputation(
-            cycle_id=cycle.id, snapshot_id=inputs.snapshot_id, design_id=designs.record.id
+            cycle_id=cycle.id, snapshot_id=read.snapshot_id, design_id=designs.record.id
         )
         s.add(run)
         s.flush()
-        out["grades_n"] = sum(pc.store_grades(s, run, g) for g in graded)
-        pc.write_history(s, cycle, designs.grading.year, graded)
+        out["grades_n"] = sum(pc.store_grades(s, run, g) for g in done.graded)
+        pc.write_history(s, cycle, done)
         times["write_grades"] = time.perf_counter() - t
         t = time.perf_counter()
-        decisions = pc.evaluate_rulebook(s, cycle, designs, inputs.results)
-        times["rulebook"] = time.perf_counter() - t
-        t = time.perf_counter()
-        out["decisions_n"] = pc.store_decisions(s, run, decisions)
+        assert done.decisions is not None
+        out["decisions_n"] = pc.store_decisions(s, run, done.decisions)
         s.flush()
         times["write_decisions"] = time.perf_counter() - t
         s.rollback()
-        out["ballots_n"] = len(inputs.ballots)
+        assert read.inputs.ballots is not None
+        out["ballots_n"] = len(read.inputs.ballots)
+        cadre = done.cadres
         out["excellent_n"] = int((cadre.frame["grade"] == "excellent").sum()) if cadre else 0
     engine.dispose()
     times["total"] = sum(times[k] for k in STEPS)

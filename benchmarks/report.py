@@ -78,7 +78,7 @@ def main() -> None:
         )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        t_html, text = timed(lambda: write_html(report, out / "report.html"), args.runs)
+        t_html, _ = timed(lambda: write_html(report, out / "report.html"), args.runs)
         size = (out / "report.html").stat().st_size
         print(f"  report.html               {t_html:7.2f} s  ({size / 1e6:.1f} MB)")
         t_xlsx, _ = timed(lambda: write_xlsx(report, out / "report.xlsx"), args.runs)
@@ -87,7 +87,7 @@ def main() -> None:
         if not args.no_pdf:
             from kaohe.report.pdf import write_pdf
 
-            t_pdf, pages = timed(lambda: write_pdf(text, out / "report.pdf"), args.pdf_runs)
+            t_pdf, pages = timed(lambda: write_pdf(report, out / "report.pdf"), args.pdf_runs)
             size = (out / "report.pdf").stat().st_size
             print(
                 f"  report.pdf                {t_pdf:7.2f} s  "

@@ -34,6 +34,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -199,7 +200,7 @@ def main() -> None:
     for name, make in (("pymcdm", pymcdm_wsm), ("scikit-criteria", skcriteria_wsm)):
         agg = make()
         ps = args.peer_samples
-        t = median_time(lambda agg=agg, ps=ps: case.peer(agg, ps), max(1, args.runs // 2))
+        t = median_time(partial(case.peer, agg, ps), max(1, args.runs // 2))
         peers[name] = t * s / ps
         print(
             f"  {name:<17} {t:7.3f} s for {ps:,} samples → {peers[name]:7.1f} s for {s:,}: "
@@ -215,15 +216,15 @@ def main() -> None:
 def growth(case: Case, runs: int) -> None:
     print("growth (median of runs):")
     for s in (1_000, 10_000, 20_000):
-        print(f"  samples {s:>6,}: {median_time(lambda s=s: case.kaohe(s), runs):7.3f} s")
+        print(f"  samples {s:>6,}: {median_time(partial(case.kaohe, s), runs):7.3f} s")
     for units in (1_000, 3_000, 6_000):
         c = Case(units, 100)
         c.kaohe(100)
-        print(f"  units   {units:>6,}: {median_time(lambda c=c: c.kaohe(10_000), runs):7.3f} s")
+        print(f"  units   {units:>6,}: {median_time(partial(c.kaohe, 10_000), runs):7.3f} s")
     for inds in (50, 100, 200):
         c = Case(3000, inds)
         c.kaohe(100)
-        print(f"  indicators {inds:>3}: {median_time(lambda c=c: c.kaohe(10_000), runs):7.3f} s")
+        print(f"  indicators {inds:>3}: {median_time(partial(c.kaohe, 10_000), runs):7.3f} s")
 
 
 if __name__ == "__main__":

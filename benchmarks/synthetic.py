@@ -147,8 +147,8 @@ def data_table(scheme: Scheme, data: Dataset) -> tuple[list[str], list[list[Any]
     rows = []
     for i, uid in enumerate(data.units):
         row: list[Any] = [uid]
-        for j, k in columns:
-            v = values[i, j] if k is None else data.items[data.indicators[j]][i, k]
+        for j, kk in columns:
+            v = values[i, j] if kk is None else data.items[data.indicators[j]][i, kk]
             row.append(None if v != v else float(v))
         rows.append(row)
     return header, rows

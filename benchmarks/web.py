@@ -1,14 +1,15 @@
 """Benchmark of the web platform: the public board and data submission under 50 clients.
 
-    .venv/bin/python benchmarks/web.py                  # PostgreSQL and SQLite, 3 runs each
-    .venv/bin/python benchmarks/web.py --runs 5 --requests 3000 --backends postgresql
+    .venv/bin/python benchmarks/web.py                  # PostgreSQL and SQLite, 1 and 2 processes
+    .venv/bin/python benchmarks/web.py --runs 5 --requests 3000 --backends postgresql --workers 2
 
 For each backend, a fresh database is filled with the Ulanqab demo (``kaohe.web.demo``) — on
 PostgreSQL (trust auth on 127.0.0.1, user postgres; ``--pg`` to change) a new database
 ``kaohe_bench_<pid>`` that is dropped afterwards, on SQLite a file in a temporary directory.
-One uvicorn server (``--workers`` processes, default one per CPU; asyncio + h11, with
-``TCP_NODELAY``, as ``kaohe serve`` runs it) serves, on a free port of 127.0.0.1, a Starlette app
-with:
+A uvicorn server (asyncio + h11, with ``TCP_NODELAY``, as ``kaohe serve`` runs it) with each
+number of processes of ``--workers`` in turn (default: one, then two — one per core here, as
+``kaohe serve --workers 2``; a fresh server on the same database each time) serves, on a free
+port of 127.0.0.1, a Starlette app with:
 
 - ``GET /floor``: a minimal Starlette JSON endpoint (no middleware, no database) — the floor;
 - everything else mounted from ``kaohe.web.app.create_app`` as it is built for production.
@@ -31,9 +32,10 @@ to the floor flatters the board. The scenarios:
   303 answers ("none lost"), and the audit chain is verified.
 
 Reported per scenario: requests per second (completed / wall time), p50 and p95 latency (each
-request, from send to full answer), and failures — medians of ``--runs`` runs. Then the targets
-(issue): board ≥ 50% of the floor's throughput with p95 < 100 ms; submissions ≥ 200/s on
-PostgreSQL with none lost. The client and the server share the machine (2 cores here).
+request, from send to full answer), and failures — medians of ``--runs`` runs — for each backend
+and number of processes, with the targets (issue) checked for each: board ≥ 50% of the floor's
+throughput with p95 < 100 ms; submissions ≥ 200/s on PostgreSQL with none lost. A summary table
+of every configuration ends the report. The client and the server share the machine.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def serve(database_url: str, port: int, workers: int) -> None:
     """The server process: uvicorn with ``workers`` processes (one: in this process)."""
     import uvicorn
 
-    from kaohe.web.serving import NoDelayH11Protocol  # as ``kaohe serve`` runs it
+    from kaohe.web.serving.protocol import NoDelayH11Protocol  # as ``kaohe serve`` runs it
 
     os.environ["KAOHE_BENCH_URL"] = database_url
     common: dict[str, Any] = {
@@ -132,6 +134,19 @@ def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen[byte
     raise RuntimeError("the server did not start in 60 s")
 
 
+def server_children(proc: subprocess.Popen[bytes]) -> set[int]:
+    """The server's child processes (Linux ``/proc``; empty elsewhere): with ``--workers`` N,
+    uvicorn's workers — one that misses its health check (5 s) is killed and replaced, and
+    every connection it held is dropped."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{proc.pid}/task").glob("*"):
+        try:
+            found |= {int(x) for x in (task / "children").read_text().split()}
+        except OSError:
+            continue
+    return found
+
+
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -152,7 +167,7 @@ class Database:
 
 def make_database(backend: str, pg: str, tmp: Path) -> Database:
     from kaohe.web.demo import load_demo
-    from kaohe.web.store import open_engine
+    from kaohe.web.store.engine import open_engine
 
     if backend == "postgresql":
         from sqlalchemy import create_engine, text
@@ -185,15 +200,17 @@ def drop_database(db: Database, pg: str) -> None:
 
 def new_collecting_cycle(url: str, label: str) -> int:
     """A new cycle of the demo's scheme, open for data entry."""
-    from kaohe.web import cycles
-    from kaohe.web.store import SchemeVersion, open_engine, session_factory, transaction
+    from kaohe.web.cycles import service as cycles
+    from kaohe.web.cycles.moves import move
+    from kaohe.web.store.engine import open_engine, session_factory, transaction
+    from kaohe.web.store.models import SchemeVersion
 
     engine = open_engine(url)
     with transaction(session_factory(engine)) as s:
         version = s.get(SchemeVersion, 1)
         assert version is not None
         cycle = cycles.create_cycle(s, version, label)
-        cycles.move(s, cycle, "collecting")
+        move(s, cycle, "collecting")
         cid = cycle.id
     engine.dispose()
     return cid
@@ -205,8 +222,10 @@ def cells_to_enter(url: str) -> list[tuple[str, str, str]]:
     from sqlalchemy import select
 
     from kaohe.dataset import cell_problem
-    from kaohe.web import cycle_routes, cycles
-    from kaohe.web.store import Cycle, User, Value, open_engine, session_factory
+    from kaohe.web.cycles import service as cycles
+    from kaohe.web.store.engine import open_engine, session_factory
+    from kaohe.web.store.models import Cycle, User, Value
+    from kaohe.web.submissions.service import entry_columns
 
     engine = open_engine(url)
     out: list[tuple[str, str, str]] = []
@@ -215,7 +234,7 @@ def cells_to_enter(url: str) -> list[tuple[str, str, str]]:
         user = s.execute(select(User).where(User.username == USER)).scalar_one()
         assert cycle is not None
         scheme = cycles.scheme_of(cycle, s)
-        keys = [k for _, k, _ in cycle_routes._columns(scheme, user) if not k.endswith(":note")]
+        keys = [k for _, k, _ in entry_columns(scheme, user) if not k.endswith(":note")]
         demo = {
             (v.unit, v.column): v.raw
             for v in s.execute(select(Value).where(Value.cycle_id == 1)).scalars()
@@ -242,13 +261,14 @@ def count_rows(url: str, cycle_id: int) -> tuple[int, bool]:
     """Value rows of the cycle, and whether the audit chain verifies."""
     from sqlalchemy import func, select
 
-    from kaohe.web import audit
-    from kaohe.web.store import Value, open_engine, session_factory
+    from kaohe.web.audit import verification
+    from kaohe.web.store.engine import open_engine, session_factory
+    from kaohe.web.store.models import Value
 
     engine = open_engine(url)
     with session_factory(engine)() as s:
         n = s.execute(select(func.count()).where(Value.cycle_id == cycle_id)).scalar_one()
-        check = audit.verify(s)
+        check = verification.verify(s)
     engine.dispose()
     return int(n), check.ok
 
@@ -332,6 +352,14 @@ class RawClient:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         return self
 
+    async def _reconnect(self) -> None:
+        """After a failed request: a new connection for the next one (as a browser would), so
+        that one dropped connection counts as one failure, not as every later request's."""
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
     async def __aexit__(self, *_: object) -> None:
         if self.writer is not None:
             self.writer.close()
@@ -349,6 +377,17 @@ class RawClient:
         return await self._send(head.encode() + body)
 
     async def _send(self, request: bytes) -> Answer:
+        if self.reader is None:
+            await self._reconnect()
+        try:
+            return await self._exchange(request)
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            if self.writer is not None:
+                self.writer.close()
+            self.reader = self.writer = None
+            raise
+
+    async def _exchange(self, request: bytes) -> Answer:
         assert self.reader is not None
         assert self.writer is not None
         self.writer.write(request)
@@ -449,8 +488,34 @@ def median(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
 
-def report(backend: str, runs: list[dict[str, Result | tuple[int, int, bool]]]) -> None:
-    print(f"\n== {backend}: {len(runs)} runs, {CLIENTS} concurrent clients (medians)")
+@dataclass
+class Summary:
+    """One configuration's medians: (req/s, p50 ms, p95 ms) per scenario, rows lost."""
+
+    backend: str
+    workers: int
+    medians: dict[str, tuple[float, float, float]]
+    lost: int
+    replaced: int = 0  # worker processes uvicorn killed and started again during the runs
+
+    @property
+    def ratio(self) -> float:
+        return self.medians["board"][0] / self.medians["floor"][0]
+
+    @property
+    def board_met(self) -> bool:
+        return self.ratio >= 0.5 and self.medians["board"][2] < 100
+
+    @property
+    def submit_met(self) -> bool:
+        return self.medians["submit"][0] >= 200 and self.lost == 0
+
+
+def report(
+    backend: str, workers: int, runs: list[dict[str, Result | tuple[int, int, bool]]]
+) -> Summary:
+    procs = f"{workers} server process{'es' if workers > 1 else ''}"
+    print(f"\n== {backend}, {procs}: {len(runs)} runs, {CLIENTS} concurrent clients (medians)")
     print(f"{'scenario':<10}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'requests':>10}  failures")
     med: dict[str, tuple[float, float, float]] = {}
     for name in ("floor", "board", "submit"):
@@ -489,6 +554,26 @@ def report(backend: str, runs: list[dict[str, Result | tuple[int, int, bool]]]) 
     ok_sub = med["submit"][0] >= 200 and lost_all == 0
     verdict = (": met" if ok_sub else ": NOT met") if backend == "postgresql" else ""
     print(f"submissions: {med['submit'][0]:.0f}/s{target}, lost: {lost_all}{verdict}")
+    return Summary(backend, workers, med, lost_all)
+
+
+def summarise(summaries: list[Summary]) -> None:
+    """Every configuration on one table (medians), with the targets."""
+    print(f"\n== summary (medians of each configuration's runs, {CLIENTS} clients)")
+    print(
+        f"{'backend':<12}{'processes':>10}{'floor/s':>9}{'board/s':>9}{'board/floor':>12}"
+        f"{'board p95':>10}{'submit/s':>9}{'lost':>6}{'replaced':>9}  targets"
+    )
+    for x in summaries:
+        board = "board met" if x.board_met else "board NOT met"
+        submit = ""
+        if x.backend == "postgresql":
+            submit = ", submissions met" if x.submit_met else ", submissions NOT met"
+        print(
+            f"{x.backend:<12}{x.workers:>10}{x.medians['floor'][0]:>9.0f}"
+            f"{x.medians['board'][0]:>9.0f}{x.ratio:>12.0%}{x.medians['board'][2]:>10.1f}"
+            f"{x.medians['submit'][0]:>9.0f}{x.lost:>6}{x.replaced:>9}  {board}{submit}"
+        )
 
 
 def main() -> None:
@@ -501,8 +586,10 @@ def main() -> None:
     p.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="uvicorn worker processes (default: one per CPU, as `kaohe serve --workers N`)",
+        nargs="+",
+        default=[1, 2],
+        help="uvicorn worker processes, each count in turn (default: 1 2; "
+        "as `kaohe serve --workers N`)",
     )
     p.add_argument(
         "--client", choices=["raw", "httpx"], default="raw", help="the load generator's HTTP client"
@@ -510,29 +597,42 @@ def main() -> None:
     p.add_argument("--serve", nargs=2, metavar=("URL", "PORT"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]), args.workers)
+        serve(args.serve[0], int(args.serve[1]), args.workers[0])
         return
     print(
         f"Kaohe web benchmark: {args.requests} requests per scenario (≤ {args.seconds:.0f} s), "
-        f"{CLIENTS} {args.client} clients, {args.workers} uvicorn worker(s), {os.cpu_count()} "
+        f"{CLIENTS} {args.client} clients, uvicorn with {' then '.join(map(str, args.workers))} "
+        f"process(es), {os.cpu_count()} "
         f"CPUs, Python {sys.version.split()[0]}"
     )
+    summaries: list[Summary] = []
     for backend in args.backends:
         with tempfile.TemporaryDirectory() as tmp:
             db = make_database(backend, args.pg, Path(tmp))
             try:
                 cells = cells_to_enter(db.url)
-                proc, base = start_server(db.url, args.workers)
-                try:
-                    runs = [
-                        asyncio.run(one_run(base, db.url, cells, i, args))
-                        for i in range(1, args.runs + 1)
-                    ]
-                finally:
-                    stop_server(proc)
-                report(backend, runs)
+                for workers in args.workers:
+                    proc, base = start_server(db.url, workers)
+                    first, seen = server_children(proc), set[int]()
+                    try:
+                        runs = []
+                        for i in range(1, args.runs + 1):
+                            runs.append(asyncio.run(one_run(base, db.url, cells, i, args)))
+                            seen |= server_children(proc)
+                    finally:
+                        stop_server(proc)
+                    summary = report(backend, workers, runs)
+                    summary.replaced = len(seen - first)
+                    if summary.replaced:
+                        print(
+                            f"worker processes replaced during the runs: {summary.replaced} "
+                            "(killed by uvicorn for missing a 5 s health check: their "
+                            "connections were dropped)"
+                        )
+                    summaries.append(summary)
             finally:
                 drop_database(db, args.pg)
+    summarise(summaries)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from kaohe import assess
-from kaohe.terminal import print_ranking
+from kaohe.cli.terminal import print_ranking
 
 ROOT = Path(__file__).resolve().parent.parent
 

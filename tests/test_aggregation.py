@@ -8,12 +8,14 @@ what the tree does with them.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
 from kaohe import ComputationError, SchemeError, build_scheme
-from scheme_factory import run, scheme_dict
+
+from .scheme_factory import run, scheme_dict
 
 PROP10 = {"target": 10, "rule": {"type": "proportional"}}
 
@@ -111,7 +113,7 @@ RENORM = scheme_dict(
     categories={"c": 100},
     dimensions={"d": {}, "rest": {}},
 )
-RENORM_DATA = {
+RENORM_DATA: dict[str, dict[str, float | str | None]] = {
     "u1": {"a": 8, "b": 5, "c": None, "e": 10},  # (8 + 3) × 20/16 = 13.75
     "u2": {"a": 10, "b": 10, "c": 5, "e": 10},  # 10 + 6 + 2 = 18, nothing missing
     "u3": {"a": None, "b": 10, "c": 10, "e": 10},  # (6 + 4) × 20/10 = 20
@@ -328,7 +330,7 @@ def test_it_does_not_scale_a_bonus_dimension_when_the_root_renormalises() -> Non
 PROP100 = {"target": 100, "rule": {"type": "proportional"}}
 
 
-def mean_scheme(aggregation: str, **top: object) -> dict[str, object]:
+def mean_scheme(aggregation: str, **top: Any) -> dict[str, Any]:
     return scheme_dict(
         {
             "x": {
@@ -363,7 +365,11 @@ def mean_scheme(aggregation: str, **top: object) -> dict[str, object]:
 def test_it_takes_a_weighted_mean_with_weights_by_category(
     unit: str, row: dict[str, float | None], expected: float
 ) -> None:
-    data = {"ua": {"x": 1, "y": 1}, "ub": {"x": 1, "y": 1}, "ua2": {"x": 1, "y": 1}}
+    data: dict[str, dict[str, float | None]] = {
+        "ua": {"x": 1, "y": 1},
+        "ub": {"x": 1, "y": 1},
+        "ua2": {"x": 1, "y": 1},
+    }
     data[unit] = row
     res = run(mean_scheme("mean"), data)
     i = res.unit_index(unit)
@@ -384,7 +390,11 @@ def test_it_takes_a_weighted_mean_with_weights_by_category(
 def test_it_takes_a_weighted_geometric_mean(
     unit: str, row: dict[str, float | None], expected: float
 ) -> None:
-    data = {"ua": {"x": 1, "y": 1}, "ub": {"x": 1, "y": 1}, "ua2": {"x": 1, "y": 1}}
+    data: dict[str, dict[str, float | None]] = {
+        "ua": {"x": 1, "y": 1},
+        "ub": {"x": 1, "y": 1},
+        "ua2": {"x": 1, "y": 1},
+    }
     data[unit] = row
     res = run(mean_scheme("geometric"), data)
     i = res.unit_index(unit)

@@ -100,7 +100,7 @@ def test_it_lets_the_heavier_children_decide_a_copeland_pair() -> None:
 
 def test_it_leaves_a_dimension_out_below_its_minimum_data_share() -> None:
     s = _scheme("mean", n_children=3, min_share=0.6)
-    rows = {
+    rows: dict[str, dict[str, Any]] = {
         "a": {"x0": 1, "x1": 2, "x2": 3},
         "b": {"x0": 1, "x1": None, "x2": None},
         "c": {"x0": 4, "x1": 6, "x2": None},

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from asem_reference import available, columns, dataset, indicator_codes, treat_summary, unit_codes
 from kaohe import assess
-from kaohe.cli import main
+from kaohe.cli.main import main
+
+from .asem_reference import available, columns, dataset, indicator_codes, treat_summary, unit_codes
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "asem"

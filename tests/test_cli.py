@@ -18,7 +18,13 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
-from io_helpers import (
+from kaohe import assess, load_scheme
+from kaohe.cli.main import main
+from kaohe.errors import OutputError
+from kaohe.io.atomic import atomic_dir
+from kaohe.io.data_files import load_data
+
+from .io_helpers import (
     DATA_SCHEME,
     GOOD_HEADER,
     GOOD_ROWS,
@@ -27,11 +33,6 @@ from io_helpers import (
     write_csv,
     write_text,
 )
-from kaohe import assess, load_scheme
-from kaohe.cli import main
-from kaohe.errors import OutputError
-from kaohe.io.atomic import atomic_dir
-from kaohe.io.data_files import load_data
 
 RESULT_COLUMNS = [
     "unit",
@@ -540,7 +541,7 @@ def test_the_platform_commands_are_listed_without_importing_them() -> None:
 
     import click
 
-    from kaohe.cli import PLATFORM_COMMANDS
+    from kaohe.cli.main import PLATFORM_COMMANDS
 
     for name, (module, attr, text) in PLATFORM_COMMANDS.items():
         command = getattr(importlib.import_module(module), attr)
@@ -548,7 +549,8 @@ def test_the_platform_commands_are_listed_without_importing_them() -> None:
             stub = click.Command(name, help=text)
             assert stub.get_short_help_str(limit) == command.get_short_help_str(limit), name
     code = (
-        "import sys, kaohe.cli; sys.exit('sqlalchemy' in sys.modules or 'fastapi' in sys.modules)"
+        "import sys, kaohe.cli.main; "
+        "sys.exit('sqlalchemy' in sys.modules or 'fastapi' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
     assert kaohe("users", "--help").exit_code == 0  # imported on first use

@@ -13,7 +13,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from io_helpers import (
+from kaohe import Scheme, load_scheme
+from kaohe.dataset import MISSING, NOT_APPLICABLE, PRESENT
+from kaohe.errors import Issue
+from kaohe.io.data_files import load_data
+
+from .io_helpers import (
     DATA_SCHEME,
     GOOD_HEADER,
     GOOD_ROWS,
@@ -24,10 +29,6 @@ from io_helpers import (
     write_text,
     write_xlsx,
 )
-from kaohe import Scheme, load_scheme
-from kaohe.dataset import MISSING, NOT_APPLICABLE, PRESENT
-from kaohe.errors import Issue
-from kaohe.io.data_files import load_data
 
 UNITS = ["jining", "fengzhen", "siziwang", "zhuozi"]
 
@@ -502,7 +503,7 @@ def test_it_rejects_conflicting_values_for_one_cell_across_sheets(
 def test_it_skips_the_instruction_sheet_and_underscore_sheets(
     tmp_path: Path, scheme: Scheme
 ) -> None:
-    sheets = {
+    sheets: dict[str, list[list[Any]]] = {
         "说明": [["填报说明"], ["unit", "gdp_growth"], ["不存在的单位", "abc"]],
         "_lists": [["nonsense", "header"], [1, 2]],
         **department_sheets(),

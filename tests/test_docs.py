@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from doc_examples import DOCS, Example, examples, number, sections
 from kaohe import assess, build_scheme
 from kaohe.dataset import Dataset
 from kaohe.rulespec import RULE_CLASSES, RULE_TYPES
+
+from .doc_examples import DOCS, Example, examples, number, sections
 
 EXAMPLES = examples()
 
@@ -127,3 +128,135 @@ def test_every_scheme_key_is_documented(model: str) -> None:
         assert re.search(rf"\|\s*`{re.escape(key)}`", text[anchor]), (
             f"docs/scheme.md: key {model}.{key} is not in the section's table"
         )
+
+
+# --------------------------------------------------------------------------- documented defaults
+
+REQUIRED = object()  # the docs' "—": no default, the key must be given (where it applies)
+PROSE = object()  # a default told in words ("scheme", "all units", "[0, F]", `period.as_of` …)
+
+
+def _default_cells(text: str) -> dict[str, str]:
+    """key → the default cell, from the tables of ``text`` whose second column is "default"."""
+    out: dict[str, str] = {}
+    in_table = False
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|"):
+            in_table = False
+            continue
+        if len(cells) >= 3 and cells[0] == "key":
+            in_table = cells[1] == "default"
+            continue
+        if in_table and cells[0].startswith("`"):
+            for key in re.findall(r"`([^`]+)`", cells[0]):
+                out[key] = cells[1]
+    return out
+
+
+def _documented(cell: str) -> Any:
+    """A documented default as a value: a literal, REQUIRED, or PROSE for words."""
+    c = cell.strip()
+    if c == "—":
+        return REQUIRED
+    if c == "none":
+        return None
+    if c == '""':
+        return ""
+    if c in ("true", "false"):
+        return c == "true"
+    try:
+        return float(c.replace("−", "-"))
+    except ValueError:
+        pass
+    plain = c.strip("`")
+    if re.fullmatch(r"\[[^\]]*\]|\{[^}]*\}", plain.replace("`", "")) and not re.search(
+        r"\bF\b", plain
+    ):
+        import yaml
+
+        return yaml.safe_load(plain.replace("`", ""))
+    if re.fullmatch(r"`[\w-]*`", c):  # a choice, e.g. `sum` (`period.as_of` names another key)
+        return plain
+    return PROSE
+
+
+def _model_default(field: Any) -> Any:
+    from pydantic_core import PydanticUndefined
+
+    if field.default_factory is not None:
+        return field.default_factory()
+    if field.default is PydanticUndefined:
+        return REQUIRED
+    return field.default
+
+
+def _same(doc: Any, code: Any) -> bool:
+    from pydantic import BaseModel
+
+    if doc is PROSE:  # words are for defaults that depend on something else
+        return code is None or isinstance(code, BaseModel | dict | list) or code is REQUIRED
+    if doc is REQUIRED:  # none needed where the key does not apply (a validator says when)
+        return code is REQUIRED or code is None
+    if code is REQUIRED:
+        return False
+    if doc is None and isinstance(code, BaseModel):  # "none": a record with nothing set
+        return all(v in (None, "", "none", [], {}) for v in code.model_dump().values())
+    if isinstance(code, BaseModel):
+        dumped = code.model_dump(mode="json")
+        return isinstance(doc, dict) and all(dumped.get(k) == v for k, v in doc.items())
+    if isinstance(doc, float) and not isinstance(code, bool | str):
+        return code is not None and math.isclose(float(code), doc)
+    if isinstance(code, tuple):
+        code = list(code)
+    return bool(doc == code)
+
+
+def _mismatches(model: type[Any], cells: dict[str, str]) -> list[str]:
+    out = []
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key == "type" or key not in cells:
+            continue
+        code = _model_default(field)
+        if not _same(_documented(cells[key]), code):
+            shown = "required" if code is REQUIRED else repr(code)
+            out.append(f"{model.__name__}.{key}: docs say {cells[key]!r}, the code {shown}")
+    return out
+
+
+@pytest.mark.parametrize("model", SCHEME_MODELS)
+def test_every_documented_scheme_default_is_the_codes(model: str) -> None:
+    import kaohe.scheme as sm
+
+    text = sections((DOCS / "scheme.md").read_text(encoding="utf-8"))
+    bad = _mismatches(getattr(sm, model), _default_cells(text[model.lower()]))
+    assert not bad, "docs/scheme.md: " + "; ".join(bad)
+
+
+@pytest.mark.parametrize("rtype", sorted(RULE_CLASSES))
+def test_every_documented_rule_default_is_the_codes(rtype: str) -> None:
+    text = sections((DOCS / "rules.md").read_text(encoding="utf-8"))
+    section = "linear" if rtype == "baseline" else rtype
+    cells = _default_cells(text[section])
+    if rtype == "baseline":  # baseline shares linear's keys; its reference defaults to baseline
+        cells["reference"] = "`baseline`"
+    bad = _mismatches(RULE_CLASSES[rtype], cells)
+    assert not bad, "docs/rules.md: " + "; ".join(bad)
+
+
+def test_a_wrong_documented_default_is_caught() -> None:
+    from kaohe.scheme import Treatment
+
+    assert _mismatches(Treatment, {"max_points": "5"})  # the code's default is ⌈n / 10⌉
+    assert _mismatches(Treatment, {"skew": "3"})
+    assert not _mismatches(Treatment, {"skew": "2", "method": "`winsorise`"})
+
+
+def test_every_flag_is_documented() -> None:
+    from kaohe.scoring import FLAG_NAMES
+
+    text = (DOCS / "scheme.md").read_text(encoding="utf-8")
+    results = text[text.index("## Results") :]
+    missing = [f for f in FLAG_NAMES.values() if f"`{f}`" not in results]
+    assert not missing, f"docs/scheme.md (Results): flags not listed: {missing}"

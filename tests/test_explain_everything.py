@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from kaohe import assess, load_scheme
-from kaohe.cli import main
+from kaohe.cli.main import main
+from kaohe.cli.terminal import print_explanation
 from kaohe.i18n import LABELS
 from kaohe.io.data_files import load_data
 from kaohe.scoring import FLAG_NAMES
-from kaohe.terminal import print_explanation
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FOLDERS = sorted(p.parent for p in EXAMPLES.glob("*/scheme.yaml"))

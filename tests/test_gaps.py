@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe import assess, build_scheme
-from kaohe.cli import main
+from kaohe.cli.main import main
 from kaohe.dataset import Dataset
 
 
@@ -88,7 +88,10 @@ def test_it_stops_at_the_breakpoint_of_a_peer_relative_rule() -> None:
     # At x = 5 the two tie for first and both get 10: b has 20 > 18 — the gap closes exactly there
     res = two_units({"type": "rank_table", "points": [10, 5]}, (5, 3), (2, 0))
     gap = next(g for g in res.gaps("b") if g.indicator == "x")
-    assert gap.place_value == 5.0
+    # peers are compared at 12 significant digits (docs/scheme.md): the least value that ties a
+    # at 5 is 5 less under one unit of its 12th digit, and no value below that
+    assert gap.place_value == pytest.approx(5.0, rel=1e-11)
+    assert gap.place_value <= 5.0
 
 
 def test_it_moves_a_lower_is_better_indicator_down() -> None:
@@ -139,3 +142,14 @@ def test_it_prints_the_gaps_in_kaohe_explain(tmp_path: Any) -> None:
     gaps = {g["indicator"]: g for g in doc["gaps"]}
     assert gaps
     assert all(g["place_value"] is not None or g["place_note"] for g in gaps.values())
+
+
+def test_a_threshold_shown_to_a_person_is_rounded_in_the_better_direction() -> None:
+    from kaohe.gaps import round_toward
+
+    assert round_toward(102.169142, 0, "higher") == 103  # 103 projects, not 102.169142
+    assert round_toward(103.0000000001, 0, "higher") == 103  # float noise is not a step
+    assert round_toward(3.920743, 2, "lower") == 3.92  # lower is better: down
+    assert round_toward(16.268926, 2, "higher") == 16.27
+    assert round_toward(7.7, 2, "higher") == 7.7
+    assert round_toward(-5.379257, 2, "lower") == -5.38

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from scheme_factory import by_unit, grades_of, run, scheme_dict, score_scheme, two_grades
+from .scheme_factory import by_unit, grades_of, run, scheme_dict, score_scheme, two_grades
 
 FULL = {"a": 20, "b": 50}
 SIX = {
@@ -155,7 +155,11 @@ TIE_IDS = [
 
 @pytest.mark.parametrize(("chain", "p", "q", "first", "key"), TIE_CASES, ids=TIE_IDS)
 def test_it_breaks_rank_ties_with_the_keys_in_order(
-    chain: list[str], p: tuple[float, ...], q: tuple[float, ...], first: str, key: str
+    chain: list[str],
+    p: tuple[float, float, float],
+    q: tuple[float, float, float],
+    first: str,
+    key: str,
 ) -> None:
     res = tie_case(chain, False, p, q)
     assert res.score[0] == res.score[1] == pytest.approx(10.0)  # the premise: a tie
@@ -166,7 +170,11 @@ def test_it_breaks_rank_ties_with_the_keys_in_order(
 
 @pytest.mark.parametrize(("chain", "p", "q", "first", "key"), TIE_CASES, ids=TIE_IDS)
 def test_it_breaks_grade_ties_with_the_keys_in_order(
-    chain: list[str], p: tuple[float, ...], q: tuple[float, ...], first: str, key: str
+    chain: list[str],
+    p: tuple[float, float, float],
+    q: tuple[float, float, float],
+    first: str,
+    key: str,
 ) -> None:
     res = tie_case(chain, True, p, q)
     other = "q" if first == "p" else "p"
@@ -176,7 +184,7 @@ def test_it_breaks_grade_ties_with_the_keys_in_order(
     assert d["position"] == 1
     assert list(d["tied_with"]) == [other]
     assert d["tie_break"] == key
-    assert res.explain(other).grade_decision["position"] == 2  # type: ignore[index]
+    assert res.explain(other).grade_decision["position"] == 2
 
 
 # --------------------------------------------------------------------------- quotas

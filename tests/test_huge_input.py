@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from io_helpers import DATA_SCHEME, GOOD_HEADER, GOOD_ROWS, write_text
 from kaohe import load_scheme
-from kaohe.cli import main
+from kaohe.cli.main import main
+from kaohe.cli.terminal import SHOWN_ISSUES, issue_kind
 from kaohe.dataset import row_bound
 from kaohe.errors import DataError, Issue
 from kaohe.io.data_files import load_data, read_tables
-from kaohe.terminal import SHOWN_ISSUES, issue_kind
+
+from .io_helpers import DATA_SCHEME, GOOD_HEADER, GOOD_ROWS, write_text
 
 
 def _bad_csv(path: Path, lines: int) -> Path:

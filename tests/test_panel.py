@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kaohe import assess, build_scheme
-from kaohe.cli import main
+from kaohe.cli.main import main
 from kaohe.dataset import Dataset
 from kaohe.errors import DataError, SchemeError
 from kaohe.io.data_files import load_data, load_panel

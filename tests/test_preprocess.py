@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-import asem_reference as ref
 from kaohe.preprocess import (
     TreatmentFlag,
     TreatmentSpec,
@@ -29,6 +28,8 @@ from kaohe.preprocess import (
     skewness,
     treat,
 )
+
+from . import asem_reference as ref
 
 NAN = math.nan
 REL = 1e-12

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from kaohe import Results, assess, build_scheme
 from kaohe.dataset import Dataset
-from scheme_factory import run, scheme_dict
+
+from .scheme_factory import run, scheme_dict
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -274,6 +275,8 @@ def monotone_rule(draw: st.DrawFn, rtype: str, n: int) -> tuple[dict[str, Any], 
         values = "pos"
         rule = _peers({"type": "ratio_to_best"}, peers)
     elif rtype == "efficacy":
+        s: float | str
+        u: float | str
         if draw(st.booleans()):
             a, b = draw(ordered_pair())
             s, u = (b, a) if d > 0 else (a, b)  # satisfactory on the better side
@@ -743,7 +746,7 @@ def expected_limit(grade: dict[str, Any], n: int, rounding: str, cat: str) -> in
     if q is None:
         return None
     if "count" in q:
-        return q["count"][cat] if isinstance(q["count"], dict) else q["count"]
+        return int(q["count"][cat] if isinstance(q["count"], dict) else q["count"])
     exact = Fraction(str(q["share"])) * n
     if rounding == "floor":
         return math.floor(exact)

@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from io_helpers import line_of, only, scheme_issues, write_text, write_xlsx
-from kaohe.cli import main
+from kaohe.cli.main import main
+
+from .io_helpers import line_of, only, scheme_issues, write_text, write_xlsx
 
 SCHEME = """\
 name: 实际编码
@@ -63,7 +64,8 @@ def test_real_ids_come_back_from_every_output(out: Path) -> None:
     assert {r["unit"]: r["category"] for r in rows}["150902"] == "150900"
     sheet = load_workbook(out / "results.xlsx").worksheets[0]
     ids = [sheet.cell(row=r, column=1).value for r in range(4, 4 + len(UNITS))]
-    assert sorted(ids) == sorted(UNITS)  # text cells, leading zero kept
+    assert all(isinstance(i, str) for i in ids)  # text cells
+    assert sorted(str(i) for i in ids) == sorted(UNITS)  # leading zero kept
     doc = json.loads((out / "explain.json").read_text(encoding="utf-8"))
     assert sorted(u["unit"] for u in doc["units"]) == sorted(UNITS)
     assert doc["units"][0]["indicators"][0]["indicator"] == "gdp.growth"

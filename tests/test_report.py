@@ -3,7 +3,7 @@ reproducible byte for byte (HTML, XLSX) and in text (PDF); bad inputs give locat
 
 from __future__ import annotations
 
-import importlib.util
+import datetime as dt
 import shutil
 import subprocess
 import zipfile
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from kaohe.cli import main
+from kaohe.cli.main import main
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ulanqab"
 SCHEME = EXAMPLE / "scheme.yaml"
@@ -33,20 +33,22 @@ UNITS = (
 )
 
 
-def _weasyprint_missing() -> str:
-    if importlib.util.find_spec("weasyprint") is None:
-        return "WeasyPrint is not installed"
+def _pdf_missing() -> str:
+    """Why report.pdf cannot be made here ("" if it can)."""
+    from kaohe.report.pdf import PdfUnavailableError, installed_faces
+
     try:
-        import weasyprint  # noqa: F401
-    except OSError as exc:
-        return (
-            "WeasyPrint's system libraries are missing (apt-get install libpango-1.0-0 "
-            f"libpangoft2-1.0-0 libharfbuzz-subset0): {exc}"
-        )
+        import typst
+    except ImportError:
+        return "Typst is not installed (pip install typst)"
+    try:
+        installed_faces(typst)
+    except PdfUnavailableError as exc:
+        return str(exc)
     return ""
 
 
-NO_PDF = _weasyprint_missing()
+NO_PDF = _pdf_missing()
 needs_pdf = pytest.mark.skipif(bool(NO_PDF), reason=NO_PDF)
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
@@ -299,3 +301,74 @@ def test_a_bad_data_cell_is_located(tmp_path: Path) -> None:
     assert "data.csv" in result.output
     assert "gdp_growth" in result.output
     assert not (tmp_path / "r").exists()
+
+
+@needs_pdf
+@needs_poppler
+def test_names_that_look_like_typesetting_commands_are_printed_as_written(
+    tmp_path: Path,
+) -> None:
+    """Every text enters the PDF's source as a string, never as markup: a unit named like a
+    Typst command, a quote, a backslash, a bracket or a formula is printed as written."""
+    from kaohe.report.content import Provenance, build_report
+    from kaohe.report.pdf import write_pdf
+
+    from .scheme_factory import run, scheme_dict
+
+    odd = {
+        "u1": '#pagebreak() "引号" \\ 反斜杠',
+        "u2": "]) #set text(red) [x] $a^2$",
+        "u3": "*粗* _斜_ <标签> @引用 // 注释",
+    }
+    raw = scheme_dict(
+        {"x": {"weights": 10, "rule": {"type": "minmax"}}},
+        units=dict.fromkeys(odd, "c"),
+        names=odd,
+    )
+    raw["name"] = '方案 #"quote" \\'
+    res = run(raw, {"u1": {"x": 1}, "u2": {"x": 2}, "u3": {"x": 3}})
+    report = build_report(res, Provenance("test", dt.date(2026, 12, 7), ()), "zh")
+    pages = write_pdf(report, tmp_path / "odd.pdf")
+    text = _pdftotext(tmp_path / "odd.pdf")
+    flat = " ".join(text.split())
+    for name in [*odd.values(), raw["name"]]:
+        assert " ".join(name.split()) in flat, name
+    assert pages == len([p for p in text.split("\f") if p.strip()])
+    again = tmp_path / "again.pdf"
+    write_pdf(report, again)
+    assert again.read_bytes() == (tmp_path / "odd.pdf").read_bytes()  # the same bytes
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def test_with_the_years_series_each_unit_shows_its_progress(tmp_path: Path) -> None:
+    """``--series``: the monitoring at the period on the city's page and each unit's. 集宁区's
+    reserve projects at 2022-06: 171 reported against its target of 185 → 171 / 185 = 92.4%."""
+    out = _report(
+        tmp_path / "p",
+        "--series",
+        EXAMPLE / "dispatch.csv",
+        "--series-previous",
+        EXAMPLE / "dispatch_2021.csv",
+        "--period",
+        "2022-06",
+    )
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("调度进度（截至6月）") == 1 + len(UNITS)
+    page = html.split('id="unit-jining"')[1].split("</article>")[0]
+    row = (
+        page.split('<section class="progress">')[1]
+        .split("<td>储备亿元以上项目数</td>")[1]
+        .split("</tr>")[0]
+    )
+    assert row.startswith("<td>171</td><td>185</td><td>92.4%</td>")
+    city = html.split('id="progress"')[1].split("</section>")[0]
+    reserve = city.split("<td>储备亿元以上项目数</td>")[1].split("</tr>")[0]
+    counts = [int(c) for c in reserve.replace("</td>", "").split("<td>")[1:5]]
+    assert sum(counts) == len(UNITS)  # red, amber, green, not known: every unit once
+    if not NO_PDF and shutil.which("pdftotext"):
+        assert _pdftotext(out / "report.pdf").count("调度进度") >= 1 + len(UNITS)
+    wrong = invoke("report", SCHEME, DATA, "-o", tmp_path / "w", "--period", "2022-06")
+    assert wrong.exit_code != 0
+    assert "--series" in wrong.output

@@ -8,12 +8,14 @@ each case's id or in a comment), never taken from the engine's output. F is the 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
 from kaohe import assess
 from kaohe.errors import ComputationError, DataError, KaoheError, SchemeError
-from rule_helpers import Case, build, check, dataset, params, run
+
+from .rule_helpers import Case, build, check, dataset, params, run
 
 NAN = math.nan
 AB = {"u1": "a", "u2": "a", "u3": "b", "u4": "b"}  # two units in each of two categories
@@ -406,7 +408,7 @@ def test_it_scores_linear_by_the_definition(case: Case) -> None:
 
 # --------------------------------------------------------------------------- baseline
 
-BL = {"weights": 5, "rule": {"type": "baseline", "base": 4, "rate": 0.04}}
+BL: dict[str, Any] = {"weights": 5, "rule": {"type": "baseline", "base": 4, "rate": 0.04}}
 BASELINE = [
     Case(
         "docs: peer average 8: 4 ± 2×0.04",
@@ -564,8 +566,11 @@ def test_it_scores_bands_by_the_definition(case: Case) -> None:
 
 # --------------------------------------------------------------------------- rank_table
 
-RT = {"weights": 60, "rule": {"type": "rank_table", "points": [60, 57, 54, 51, 48], "rest": 45}}
-P4 = {"weights": 10, "rule": {"type": "rank_table", "points": [10, 8, 6, 4]}}
+RT: dict[str, Any] = {
+    "weights": 60,
+    "rule": {"type": "rank_table", "points": [60, 57, 54, 51, 48], "rest": 45},
+}
+P4: dict[str, Any] = {"weights": 10, "rule": {"type": "rank_table", "points": [10, 8, 6, 4]}}
 RANK_TABLE = [
     Case(
         "docs: ties shared 1,2,2,4,5,6; rank 6 beyond the table gets rest",
@@ -951,7 +956,7 @@ CD_RULE = {
     "cap": 10,
 }
 CD = {"rule": CD_RULE}
-KB = {
+KB: dict[str, Any] = {
     "weights": 10,
     "kind": "base",
     "rule": {"type": "count_deduction", "levels": {"minor": 1, "major": 3}},
@@ -1395,7 +1400,7 @@ def test_it_scores_minmax_by_the_definition(case: Case) -> None:
 
 # --------------------------------------------------------------------------- zscore
 
-ZS = {"weights": 100, "rule": {"type": "zscore", "mean": 50, "sd": 10}}
+ZS: dict[str, Any] = {"weights": 100, "rule": {"type": "zscore", "mean": 50, "sd": 10}}
 SD_1236 = math.sqrt(14 / 3)  # values 1,2,3,6: mean 3, squares 4+1+0+9 = 14, sample var 14/3
 ZSCORE = [
     Case(
@@ -1460,7 +1465,7 @@ def test_it_scores_zscore_by_the_definition(case: Case) -> None:
 
 # --------------------------------------------------------------------------- goalposts
 
-GP = {"weights": 10, "rule": {"type": "goalposts", "lower": 0, "upper": 50}}
+GP: dict[str, Any] = {"weights": 10, "rule": {"type": "goalposts", "lower": 0, "upper": 50}}
 GOALPOSTS = [
     Case(
         "docs: 25 half way; 60 truncated to 1; −5 truncated to 0",

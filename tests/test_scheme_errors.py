@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from io_helpers import MINIMAL, dedent, line_of, only, scheme_issues, shown, write_text
 from kaohe import load_scheme
 from kaohe.errors import Issue, SchemeError
 from kaohe.io.yamlfile import load_yaml
+
+from .io_helpers import MINIMAL, dedent, line_of, only, scheme_issues, shown, write_text
 
 
 def variant(*changes: tuple[str, str]) -> str:

@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from io_helpers import DATA_SCHEME, GOOD_HEADER, GOOD_ROWS, data_issues, write_csv, write_text
 from kaohe import Scheme, load_scheme
 from kaohe.dataset import Table, check_tables
 from kaohe.errors import DataError
 from kaohe.io.cadre_files import load_people
 from kaohe.io.data_files import load_data, read_tables
 from kaohe.io.formulas import uncached_formulas
+
+from .io_helpers import DATA_SCHEME, GOOD_HEADER, GOOD_ROWS, data_issues, write_csv, write_text
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ulanqab"
 

@@ -15,11 +15,12 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from io_helpers import DATA_SCHEME, MINIMAL, write_text
 from kaohe import load_scheme
-from kaohe.cli import main
+from kaohe.cli.main import main
 from kaohe.dataset import MISSING, PRESENT
 from kaohe.io.data_files import load_data
+
+from .io_helpers import DATA_SCHEME, MINIMAL, write_text
 
 DEPARTMENT_SHEETS = ["市统计局", "市林草局", "考核办"]
 UNITS = ["jining", "fengzhen", "siziwang", "zhuozi"]
@@ -362,3 +363,17 @@ def test_it_replaces_an_existing_template_whole(
     assert result.exit_code == 0, result.output
     assert load_workbook(template).sheetnames[0] == "说明"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([template.name, scheme_path.name])
+
+
+def test_an_indicator_counted_from_a_ledger_is_nobodys_to_enter() -> None:
+    from kaohe.io.scheme_file import load_scheme
+    from kaohe.io.template import departments
+
+    scheme = load_scheme(
+        Path(__file__).resolve().parents[1] / "examples/ulanqab/ledgers/scheme.yaml"
+    )
+    derived = {iid for iid, ind in scheme.indicators.items() if ind.derive is not None}
+    assert derived  # the example counts its project indicators from the register
+    entered = {iid for iids in departments(scheme).values() for iid in iids}
+    assert not entered & derived
+    assert entered | derived == set(scheme.indicators)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from kaohe.cli import main
+from kaohe.cli.main import main
 from kaohe.io.scheme_file import load_scheme
 from kaohe.scheme import Scheme
 

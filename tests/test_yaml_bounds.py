@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe.cadres.design import AppraisalDesign
-from kaohe.cli import main
+from kaohe.cli.main import main
 from kaohe.errors import SchemeError
 from kaohe.io import yamlfile
 from kaohe.io.cadre_files import load_design, parse_design

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from kaohe.errors import ComputationError, DataError, KaoheError, SchemeError, UnknownUnitError
 
 if TYPE_CHECKING:
+    from kaohe.checks import build_scheme
     from kaohe.dataset import Dataset
     from kaohe.results import Results
-    from kaohe.scheme import Scheme, build_scheme
+    from kaohe.scheme import Scheme
 
 __version__ = "0.1.0"
 
@@ -29,7 +30,7 @@ _LAZY = {
     "Dataset": "kaohe.dataset",
     "Results": "kaohe.results",
     "Scheme": "kaohe.scheme",
-    "build_scheme": "kaohe.scheme",
+    "build_scheme": "kaohe.checks",
 }
 
 

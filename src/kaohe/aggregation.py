@@ -1,6 +1,11 @@
 """Points up the tree: sums of points (the Chinese practice) or weighted means (the
 composite-index practice), chosen per node; renormalisation where a child is absent; node floors
 and caps. Works on all units at once, one node at a time, bottom-up.
+
+A sum node none of whose base children is present (all not applicable, or missing under
+``renormalise``) is absent — left out of its parent, which renormalises over the rest — even
+when it also holds bonus or deduction items: their points (the node's *carry*) are added to the
+parent outside its full marks, as if the items sat there.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
     scale = np.ones((n_units, n_nodes))
     capped = np.zeros((n_units, n_nodes), dtype=bool)
     floored = np.zeros((n_units, n_nodes), dtype=bool)
+    carry: dict[str, Vec] = {}  # node → points of its items where it is left out (module doc)
     col_of = {iid: j for j, iid in enumerate(plan.indicators)}
     extra_dims = extra_nodes(scheme, plan.tree)
     node_of = {nid: k for k, nid in enumerate(plan.nodes)}
@@ -68,10 +74,11 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
         weighting = scheme.weighting if dim is None else dim.weighting
         if weighting is not None and weighting.method in DATA_WEIGHTING and base:
             base, derived[node] = _derived_weights(plan, node, base, weighting.method)
+        held = np.full(n_units, np.nan)
         if not base and not extra:  # e.g. a dimension holding only vetoes: no points at all
             val = np.full(n_units, np.nan)
         elif agg == "sum":
-            val, sc = _sum(base, extra)
+            val, sc, held = _sum(base, extra + _carried(plan, node, kids, carry))
             scale[:, k] = sc
         elif agg == "copeland":
             groups = plan.cat_index if scheme.peers == "category" else np.zeros_like(plan.cat_index)
@@ -90,15 +97,19 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
             if dim is not None and dim.min_share > 0:
                 val = np.where(_weight_share(base) >= dim.min_share - 1e-12, val, np.nan)
         val = np.where(plan.node_applies[:, k], val, np.nan)
+        held = np.where(plan.node_applies[:, k], held, np.nan)
         if node != ROOT:
             dim = scheme.dimensions[node]
             if dim.cap is not None:
-                capped[:, k] = val > dim.cap
-                val = np.where(capped[:, k], dim.cap, val)
+                capped[:, k] = (val > dim.cap) | (held > dim.cap)
+                val = np.where(val > dim.cap, dim.cap, val)
+                held = np.where(held > dim.cap, dim.cap, held)
             if dim.floor is not None:
-                floored[:, k] = val < dim.floor
-                val = np.where(floored[:, k], dim.floor, val)
+                floored[:, k] = (val < dim.floor) | (held < dim.floor)
+                val = np.where(val < dim.floor, dim.floor, val)
+                held = np.where(held < dim.floor, dim.floor, held)
         values[:, k] = val
+        carry[node] = held
     return Aggregates(values, scale, capped, floored, derived)
 
 
@@ -114,8 +125,21 @@ class Kid:
     applies: NDArray[np.bool_]
 
 
-def _sum(base: list[Kid], extra: list[Kid]) -> tuple[Vec, Vec]:
-    """Sum of points; absent base children are renormalised over the full marks present."""
+def _carried(plan: Plan, node: str, kids: list[Kid], carry: dict[str, Vec]) -> list[Kid]:
+    """The items of the child nodes left out, each as one more item of ``node`` (a sum)."""
+    out = []
+    for c, kid in zip(plan.tree.children[node], kids, strict=True):
+        v = carry.get(c)
+        if v is not None and kid.kind == "base" and not np.isnan(v).all():
+            out.append(Kid(v, np.zeros_like(v), kid.weight, "bonus", kid.applies))
+    return out
+
+
+def _sum(base: list[Kid], extra: list[Kid]) -> tuple[Vec, Vec, Vec]:
+    """Sum of points; absent base children are renormalised over the full marks present.
+
+    Returns (value, renormalisation factor, carry): with base children but none present, the
+    node is absent (NaN) and the carry holds the points of its items (NaN where none)."""
     shape = _shape(base + extra)
     total = np.zeros(shape)
     full_all = np.zeros(shape)
@@ -139,11 +163,13 @@ def _sum(base: list[Kid], extra: list[Kid]) -> tuple[Vec, Vec]:
         present = ~np.isnan(v)
         val = val + np.where(present, v, 0.0)
         extra_present |= present
-    # no base child present (all renormalised away) and nothing else: the node is absent too
-    absent = ~any_present & (full_all > 0) & ~extra_present
     if not base:
-        absent = ~extra_present
-    return np.where(absent, np.nan, val), scale
+        return np.where(extra_present, val, np.nan), scale, np.full(shape, np.nan)
+    # no base child present (all renormalised away): the node is absent, whatever its items;
+    # their points (val is their sum there, as total is 0) go up to the parent
+    absent = ~any_present & (full_all > 0)
+    carry = np.where(absent & extra_present, val, np.nan)
+    return np.where(absent, np.nan, val), scale, carry
 
 
 def _mean(base: list[Kid], power: float, node: str, plan: Plan) -> Vec:
@@ -252,6 +278,7 @@ def aggregate_samples(
     extra_dims = extra_nodes(scheme, plan.tree)
     values: dict[str, Vec] = {}
     fulls: dict[str, Vec] = {}
+    carry: dict[str, Vec] = {}
     for node in plan.nodes:
         dim = None if node == ROOT else scheme.dimensions[node]
         agg = scheme.aggregation if dim is None else dim.aggregation
@@ -293,11 +320,12 @@ def aggregate_samples(
         base = [kd for kd in kids if kd.kind == "base"]
         extra = [kd for kd in kids if kd.kind in ("bonus", "deduction")]
         k = node_of[node]
+        held = np.full((n_s, n_u), np.nan)
         if not base and not extra:
             val = np.full((n_s, n_u), np.nan)
             full = np.zeros((n_s, n_u))
         elif agg == "sum":
-            val = _sum(base, extra)[0]
+            val, _, held = _sum(base, extra + _carried(plan, node, kids, carry))
             full = sum(
                 (np.where(kd.applies, np.nan_to_num(kd.full), 0.0) for kd in base),
                 np.zeros((n_s, n_u)),
@@ -320,13 +348,17 @@ def aggregate_samples(
             with np.errstate(divide="ignore", invalid="ignore"):
                 full = np.where(wsum > 0, wf / wsum, 0.0)
         val = np.where(plan.node_applies[:, k], val, np.nan)
+        held = np.where(plan.node_applies[:, k], held, np.nan)
         if dim is not None:
             if dim.cap is not None:
                 val = np.minimum(val, dim.cap)
+                held = np.minimum(held, dim.cap)
                 full = np.minimum(full, dim.cap)
             if dim.floor is not None:
                 val = np.maximum(val, dim.floor)
+                held = np.maximum(held, dim.floor)
         values[node] = np.broadcast_to(val, (n_s, n_u))
+        carry[node] = np.broadcast_to(held, (n_s, n_u))
         fulls[node] = np.broadcast_to(full, (n_s, n_u))
     return np.asarray(values[ROOT]), np.asarray(fulls[ROOT])
 

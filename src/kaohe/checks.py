@@ -6,9 +6,13 @@ a line number.
 
 from __future__ import annotations
 
-from kaohe.errors import Issue, KaoheError
+from typing import Any
+
+from pydantic import ValidationError
+
+from kaohe.errors import Issue, KaoheError, SchemeError
 from kaohe.ledgers.spec import derivation_issues
-from kaohe.messages import unknown_reference
+from kaohe.messages import issues_from_pydantic, raw_reference_issues, unknown_reference
 from kaohe.monitoring.validation import check_monitoring
 from kaohe.rulespec import RuleBase, TimeProgress, Veto
 from kaohe.scheme import (
@@ -471,3 +475,21 @@ def _check_node_weighting(scheme: Scheme, node: str | None, w: Weighting, path: 
         field = "matrix" if w.method == "ahp" else "allocations"
         return [Issue(i.message, path=f"{path}.{field}") for i in exc.issues]
     return []
+
+
+def build_scheme(raw: Any, check: bool = True) -> Scheme:
+    """Validate a plain mapping (e.g. parsed YAML) into a :class:`Scheme`.
+
+    Raises :class:`SchemeError` listing every problem, each with its dotted field path.
+    """
+    try:
+        scheme = Scheme.model_validate(raw)
+    except ValidationError as exc:
+        issues = issues_from_pydantic(exc, raw)
+        reported = {i.path for i in issues}
+        issues += [i for i in raw_reference_issues(raw) if i.path not in reported]
+        raise SchemeError(issues) from None
+    issues = check_scheme(scheme) if check else []
+    if issues:
+        raise SchemeError(issues)
+    return scheme

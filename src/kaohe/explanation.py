@@ -9,15 +9,19 @@ import contextlib
 import gc
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from kaohe.dataset import MISSING, NOT_APPLICABLE, PRESENT
 from kaohe.grading import GradeDecision
 from kaohe.i18n import language, say
+from kaohe.preparation import compared_step, preparation_steps, redo_step
 from kaohe.rules.base import REGISTRY, fmt
+from kaohe.rules.items import veto_text
+from kaohe.rules.recompute import raw_points
+from kaohe.rulespec import RULE_CLASSES, RuleBase
 from kaohe.scoring import (
     CAPPED,
     FILLED_PEER_AVERAGE,
@@ -46,7 +50,7 @@ class IndicatorExplanation:
     unit_of_measure: str
     direction: str
     status: str
-    value: float | None
+    value: float | None  # as entered (None when the cell was empty or N/A)
     items: dict[str, float] | None
     note: str | None
     source: str | None
@@ -62,6 +66,11 @@ class IndicatorExplanation:
     full: float
     flags: list[str] = field(default_factory=list)
     derivation: dict[str, Any] | None = None  # a value counted from a ledger: its records
+    #: the value the rule used (after denominator, transform, imputation, outlier treatment)
+    value_used: float | None = None
+    #: every preparation step from ``value`` to ``value_used``, in order: plain data
+    #: ``{step, op, before, after, terms, text}`` (shared, read-only); empty when none changed it
+    steps: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON data (±∞ and NaN as None), built field by field: what
@@ -91,6 +100,8 @@ class IndicatorExplanation:
             "full": _finite(self.full),
             "flags": list(self.flags),
             "derivation": _clean(self.derivation),
+            "value_used": _finite(self.value_used),
+            "steps": self.steps,  # plain JSON data already (NaN and ±∞ as None)
         }
 
 
@@ -108,6 +119,23 @@ class DimensionExplanation:
     renormalised_by: float | None
     capped: bool
     floored: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data, field by field (NaN and ±∞ as None): ``asdict`` without its copies."""
+        return {
+            "dimension": self.dimension,
+            "name": self.name,
+            "aggregation": self.aggregation,
+            "value": _finite(_plain(self.value)),
+            "full": _finite(_plain(self.full)),
+            "renormalised_by": _finite(_plain(self.renormalised_by)),
+            "capped": bool(self.capped),
+            "floored": bool(self.floored),
+        }
+
+
+def _plain(x: Any) -> Any:
+    return x.item() if isinstance(x, np.generic) else x
 
 
 @dataclass(frozen=True)
@@ -133,7 +161,7 @@ class UnitExplanation:
         head = {k: getattr(self, k) for k in _UNIT_FIELDS}
         out: dict[str, Any] = _clean(head)
         out["indicators"] = [ind.to_dict() for ind in self.indicators]
-        out["dimensions"] = [_clean(asdict(d)) for d in self.dimensions]
+        out["dimensions"] = [d.to_dict() for d in self.dimensions]
         out["grade_decision"] = _clean(self.grade_decision)
         return out
 
@@ -177,6 +205,7 @@ class _Static:
 
     paths: dict[str, list[str]]
     dumps: dict[int, dict[str, Any]]
+    grades: dict[str, str]  # grade id → name, for texts that name a grade
 
 
 def _static(res: Results) -> _Static:
@@ -187,7 +216,9 @@ def _static(res: Results) -> _Static:
         for ind in res.scheme.indicators.values():
             for rule in (ind.rule, *ind.category_rules.values()):
                 dumps[id(rule)] = rule.model_dump(mode="json", by_alias=True)
-        cached = _Static(paths, dumps)
+        grading = res.scheme.grading
+        grades = {g.id: g.name for g in grading.grades} if grading else {}
+        cached = _Static(paths, dumps, grades)
         object.__setattr__(res, "_explain_static", cached)
     return cached
 
@@ -310,8 +341,9 @@ def decision_summary(res: Results, d: GradeDecision) -> str:
     )
     parts = [say("sum.placed", p=d.position, n=d.group_size, where=where, basis=basis)]
     if d.tied_with:
-        how = say("sum.tied_how", key=d.tie_break) if d.tie_break else ""
-        parts.append(say("sum.tied", units=", ".join(d.tied_with), how=how))
+        how = say("sum.tied_how", key=tie_key_name(res, d.tie_break)) if d.tie_break else ""
+        units = ", ".join(res.scheme.units[u].name for u in d.tied_with)
+        parts.append(say("sum.tied", units=units, how=how))
     # grades passed over for the same reason are named together
     runs: list[tuple[list[str], str]] = []
     for gr, why in d.skipped:
@@ -335,13 +367,30 @@ def decision_summary(res: Results, d: GradeDecision) -> str:
     return say("sum.sep").join(parts) + f" → {final}"
 
 
+def tie_key_name(res: Results, key: str) -> str:
+    """A tie-break key (``id``, ``name``, ``indicator:<id>``, ``value:<id>``,
+    ``dimension:<id>``) as a person reads it: what is compared, by its name."""
+    kind, _, ref = key.partition(":")
+    if kind in ("indicator", "value"):
+        return say(f"tie.{kind}", name=res.scheme.indicators[ref].name)
+    if kind == "dimension":
+        return say("tie.dimension", name=res.scheme.dimensions[ref].name)
+    return say(f"tie.{kind}")
+
+
 class _Column:
     """One indicator's arrays as Python lists (fast to index cell by cell)."""
 
-    def __init__(self, res: Results, j: int) -> None:
+    def __init__(self, res: Results, j: int, prepared_changed: bool = True) -> None:
         plan = res.plan
         self.values = res.data.values[:, j].tolist()
         self.status = res.data.status[:, j].tolist()
+        prepared = res.prepared
+        if prepared is None or not prepared_changed:  # the rule read the values entered
+            self.used, self.used_status = self.values, self.status
+        else:
+            self.used = prepared.values[:, j].tolist()
+            self.used_status = prepared.status[:, j].tolist()
         self.flags = res.flags[:, j].tolist()
         self.points = res.points[:, j].tolist()
         self.full = plan.leaf_full[:, j].tolist()
@@ -362,6 +411,7 @@ class _Column:
                     seg.raw.tolist(),
                     seg.lo.tolist(),
                     seg.hi.tolist(),
+                    None if seg.compared is None else seg.compared.tolist(),
                 )
             )
 
@@ -372,7 +422,8 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
     static = _static(res)
     iid = plan.indicators[j]
     ind = res.scheme.indicators[iid]
-    col = _Column(res, j)
+    steps_of = preparation_steps(res, j)
+    col = _Column(res, j, steps_of is not None)
     items_of = res.data.items.get(iid)
     notes = res.data.notes
     sources = res.data.sources
@@ -381,12 +432,18 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
     out: dict[int, IndicatorExplanation] = {}
     item_points: dict[int, dict[str, float] | None] = {}  # per rule (it builds a new dict)
     nan = float("nan")
+    names: dict[int, tuple[str, ...]] = {}  # flag bits → names, once per combination
+    # a rule read no absent value (but counted items and judgements, whose empty cell is 0):
+    # such a cell shows no terms or raw points, only how its gap was filled
+    is_item = [seg[0].type in ITEM_RULES for seg in col.segs]
     for i in rows:
         k = col.segment[i]
-        if k >= 0:
-            rule, term_cols, raws, los, his = col.segs[k]
+        if k >= 0 and (col.used_status[i] == PRESENT or is_item[k]):
+            rule, term_cols, raws, los, his, _ = col.segs[k]
             terms = {n: v[i] for n, v in term_cols.items()}
             raw, lo, hi = raws[i], los[i], his[i]
+        elif k >= 0:
+            rule, terms, raw, lo, hi = col.segs[k][0], {}, nan, nan, nan
         else:
             rule, terms, raw, lo, hi = ind.rule, {}, nan, nan, nan
         if id(rule) not in item_points:
@@ -398,9 +455,22 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
             items = {n: c for n, c in zip(item_pts, counts, strict=True) if c == c}
         uid = plan.units[i]
         src = sources.get((uid, iid))
+        value = _num(col.values[i])
+        if steps_of is None:
+            steps: tuple[dict[str, Any], ...] = ()
+            used = value
+        else:
+            steps = steps_of(i)
+            used = _num(col.used[i])
+        x_used = col.used[i]
+        if k >= 0 and col.segs[k][5] is not None and used is not None:
+            x_used = col.segs[k][5][i]  # type: ignore[index]
+            if x_used != used:  # peers' near-ties: the rule compared the value at 12 digits
+                steps = (*steps, compared_step(used, x_used))
+                used = x_used
         cell = _Cell(
-            col.values[i],
-            col.status[i],
+            x_used,
+            col.used_status[i],
             col.flags[i],
             col.points[i],
             col.full[i],
@@ -408,6 +478,12 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
             direction,
             plan.kinds[j],
         )
+        shown = {n: _num(v) for n, v in terms.items()}
+        if cell.flags & FILLED_PEER_AVERAGE:
+            shown["peer_average"] = _num(cell.peer_average)
+        text = _arithmetic(cell, rule, terms, raw, lo, hi, static.grades)
+        if steps:  # the steps' sentences, then the rule's arithmetic on the value they gave
+            text = say("sum.sep").join([*(s["text"] for s in steps), text])
         out[i] = IndicatorExplanation(
             indicator=iid,
             name=ind.name,
@@ -415,8 +491,8 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
             kind=plan.kinds[j],
             unit_of_measure=ind.unit_of_measure,
             direction=ind.direction,
-            status=STATUS[cell.status],
-            value=_num(cell.value),
+            status=STATUS[col.status[i]],
+            value=value,
             items=items,
             note=notes.get((uid, iid)),
             source=_source_text(src) if src else None,
@@ -424,16 +500,23 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
             baseline=_num(col.baseline[i]),
             previous=_num(col.previous[i]),
             rule=static.dumps[id(rule)],  # shared, read-only
-            terms={n: _num(v) for n, v in terms.items()},
-            arithmetic=_arithmetic(cell, rule, terms, raw, lo, hi),
+            terms=shown,
+            arithmetic=text,
             raw_points=_num(raw),
             bounds=(_num(lo), _num(hi)),
             points=_num(cell.points),
             full=cell.full,
-            flags=flag_names(cell.flags),
+            flags=list(names[bits] if (bits := cell.flags) in names else _names(names, bits)),
             derivation=pv.to_dict() if (pv := provenance.get((uid, iid))) else None,
+            value_used=used,
+            steps=steps,
         )
     return out
+
+
+def _names(cache: dict[int, tuple[str, ...]], bits: int) -> tuple[str, ...]:
+    cache[bits] = tuple(flag_names(bits))
+    return cache[bits]
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,9 +551,16 @@ def _source_text(src: Any) -> str:
 
 
 def _arithmetic(
-    cell: _Cell, rule: Any, terms: dict[str, float], raw: float, lo: float, hi: float
+    cell: _Cell,
+    rule: Any,
+    terms: dict[str, float],
+    raw: float,
+    lo: float,
+    hi: float,
+    grades: dict[str, str],
 ) -> str:
-    """The arithmetic that gave the points, as one readable line (in the language in force)."""
+    """The arithmetic that gave the points, as one readable line (in the language in force);
+    a grade it mentions by its name (``grades``: id → name)."""
     bits = cell.flags
     what = say("na") if cell.status == NOT_APPLICABLE else say("no_value")
     if bits & FILLED_PEER_AVERAGE:
@@ -493,7 +583,10 @@ def _arithmetic(
             "direction": cell.direction,
         }
     )
-    text = REGISTRY[rule.type].formula(rule, t)
+    if rule.type == "veto":
+        text = veto_text(rule, bool(t["triggered"]), grades.get(str(rule.max_grade)))
+    else:
+        text = REGISTRY[rule.type].formula(rule, t)
     if bits & CAPPED:
         text += say("capped_at", v=fmt(hi))
     if bits & FLOORED:
@@ -506,3 +599,60 @@ def _arithmetic(
 
 
 ITEM_RULES = frozenset({"judgement", "veto", "bonus_items", "count_deduction"})
+
+
+# --------------------------------------------------------------------------- checked by hand
+
+
+class Recomputed(NamedTuple):
+    """An indicator's numbers computed again from its explanation alone."""
+
+    value_used: float | None
+    raw_points: float | None
+    points: float | None
+
+
+def recompute(ind: IndicatorExplanation) -> Recomputed:
+    """The indicator's value used, raw points and points, computed again — one number at a
+    time, as a person with the explanation in hand would — from what the explanation shows:
+    the value entered, each preparation step's terms, the rule's parameters and terms (peer
+    statistics, ranks, references), the bounds and the flags. Equal to the engine's to
+    rounding (``tests/test_explain_truth.py``); nothing here is used to score."""
+    x: float | None = ind.value
+    for step in ind.steps:
+        x = redo_step(step, x)
+    flags = set(ind.flags)
+    rule = _rule_of(ind.rule)
+    raw = None
+    if x is not None or ind.rule["type"] in ITEM_RULES:
+        t: dict[str, float] = {k: (math.nan if v is None else v) for k, v in ind.terms.items()}
+        t.update(
+            {
+                "x": math.nan if x is None else x,
+                "F": ind.full,
+                "direction": 1.0 if ind.direction == "higher" else -1.0,
+            }
+        )
+        raw = raw_points(rule, t)
+    if "peer_average" in flags:
+        return Recomputed(x, raw, ind.terms["peer_average"])
+    if "zero_filled" in flags:
+        return Recomputed(x, raw, 0.0)
+    if "renormalised" in flags:
+        return Recomputed(x, raw, None)
+    if ind.kind != "base" and ind.status == "missing" and not ind.steps:
+        return Recomputed(x, raw, 0.0)  # an item with nothing reported
+    if raw is None:
+        return Recomputed(x, None, None)
+    lo, hi = ind.bounds
+    points = min(max(raw, -math.inf if lo is None else lo), math.inf if hi is None else hi)
+    if raw != raw:
+        points = raw
+    if "zero_weight" in flags and ind.full == 0:
+        points = 0.0
+    return Recomputed(x, raw, _num(points))
+
+
+def _rule_of(dumped: dict[str, Any]) -> RuleBase:
+    rule: RuleBase = RULE_CLASSES[dumped["type"]].model_validate(dumped)
+    return rule

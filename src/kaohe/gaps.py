@@ -16,6 +16,11 @@ units, with the tie-breaks); without grades, the rank within the category.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kaohe.results import Results
+
 import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -26,8 +31,9 @@ from numpy.typing import NDArray
 from kaohe.aggregation import aggregate
 from kaohe.dataset import PRESENT, Dataset
 from kaohe.grading import grade_units
+from kaohe.i18n import t
 from kaohe.ranking import Standing, ordering, rank_key, tie_break_keys
-from kaohe.results import Results
+from kaohe.rules.base import fmt
 from kaohe.scoring import score_indicator
 
 Vec = NDArray[np.float64]
@@ -62,6 +68,36 @@ class Gap:
             if self.grade_value is None or self.value is None
             else (self.grade_value - self.value)
         )
+
+    def place_text(self, language: str | None = None) -> str:
+        """The value that moves the unit up a place, with the change (``9.8（+0.35）``), or
+        why there is none, in words."""
+        return gap_text(self.place_value, self.place_change, self.place_note, language)
+
+    def grade_text(self, language: str | None = None) -> str:
+        """:meth:`place_text` for a better grade."""
+        return gap_text(self.grade_value, self.grade_change, self.grade_note, language)
+
+
+def round_toward(value: float, decimals: int, direction: str) -> float:
+    """``value`` rounded to ``decimals`` places in the better direction (up where higher is
+    better, down where lower is): a threshold shown to a person that, reached, still moves the
+    unit (a count needs 103 projects, not 102.169142). Float noise below a millionth of a step
+    is not a step: 103.0000000001 stays 103."""
+    step = 10.0**-decimals
+    units = round(value / step, 6)
+    whole = math.ceil(units) if direction == "higher" else math.floor(units)
+    return round(whole * step, decimals)
+
+
+def gap_text(
+    value: float | None, change: float | None, note: str, language: str | None = None
+) -> str:
+    """A gap as a person reads it: the value with its change, or the reason there is none."""
+    if value is None:
+        return t("report.gap." + note.replace(" ", "_"), language) if note else "—"
+    sign = "+" if (change or 0.0) >= 0 else "−"
+    return t("gap.with_change", language, value=fmt(value), change=sign + fmt(abs(change or 0.0)))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ unit in order. Quotas are counts: a share is turned into a count with the scheme
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from numpy.typing import NDArray
 
 from kaohe.i18n import Msg
 from kaohe.plan import Plan
+from kaohe.quota import exact_quota, quota_counts
 from kaohe.ranking import Standing, ordering, rank_key, tie_break_keys
 from kaohe.rules.base import fmt
 from kaohe.rulespec import Veto
@@ -66,15 +66,8 @@ def quota_limit(grade: Grade, n: int, rounding: str, category: str | None) -> Qu
         count = q.count.get(category or "", 0) if isinstance(q.count, dict) else q.count
         return Quota(grade.id, count, Msg("quota.count", count=count))
     assert q.share is not None
-    exact = round(q.share * n, 9)  # 0.29 × 100 must be 29, not 28.999…
-    if rounding == "floor":
-        limit = math.floor(exact)
-    elif rounding == "ceil":
-        limit = math.ceil(exact)
-    elif rounding == "half_up":
-        limit = math.floor(exact + 0.5)
-    else:
-        limit = round(exact)
+    exact = float(exact_quota(q.share, n))  # 0.29 × 100 must be 29, not 28.999…
+    limit = int(quota_counts(q.share, n, rounding))
     rule = Msg(
         "quota.share",
         pct=fmt(q.share * 100),

@@ -83,6 +83,12 @@ def t(key: str, language: str | None = None, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def both(key: str, /, **fmt: object) -> str:
+    """A label in Chinese and in English, `` / `` between: the platform's messages said before
+    (or without) knowing the reader's language — errors of requests, files and commands."""
+    return f"{t(key, 'zh', **fmt)} / {t(key, 'en', **fmt)}"
+
+
 def say(key: str, /, **values: Any) -> str:
     """A sentence of an explanation in the language in force."""
     zh, en = MESSAGES[key]

@@ -208,6 +208,7 @@ def _take_prepared(p: Prepared, rows: NDArray[np.int64]) -> Prepared:
         denominated=cut(p.denominated),
         treated=cut(p.treated),
         no_denominator=cut(p.no_denominator),
+        transformed=cut(p.transformed),
     )
 
 
@@ -220,6 +221,7 @@ def _take_trace(t: IndicatorTrace, rows: NDArray[np.int64]) -> IndicatorTrace:
             s.lo[rows],
             s.hi[rows],
             {k: v[rows] for k, v in s.terms.items()},
+            None if s.compared is None else s.compared[rows],
         )
         for s in t.segments
     )

@@ -1,7 +1,9 @@
 """Ranks within each category and across all units, and the tie-break orderings they use.
 
 Scores are compared after rounding to ``ranking.decimals`` places, so that two totals that differ
-only by floating-point noise tie, as a person reading the table would expect.
+only by floating-point noise tie, as a person reading the table would expect. Tie-break keys are
+compared the same way: points and subtotals at ``ranking.decimals`` places, raw values at the
+precision of peer comparisons (:data:`kaohe.rules.base.PEER_DIGITS` significant digits).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kaohe.plan import Plan
-from kaohe.rules.base import group_rank
+from kaohe.rules.base import comparable, group_rank
 
 Vec = NDArray[np.float64]
 IntVec = NDArray[np.int64]
@@ -39,7 +41,9 @@ def rank_key(plan: Plan, st: Standing, basis: str) -> Vec:
 
 
 def tie_break_keys(plan: Plan, st: Standing, chain: list[str]) -> list[Vec]:
-    """One array per tie-break key, each ordered so that *higher* wins."""
+    """One array per tie-break key, each ordered so that *higher* wins (and equal at the
+    precision of comparisons where it ties on paper)."""
+    decimals = plan.scheme.ranking.decimals
     out: list[Vec] = []
     for key in chain:
         kind, _, ref = key.partition(":")
@@ -51,13 +55,15 @@ def tie_break_keys(plan: Plan, st: Standing, chain: list[str]) -> list[Vec]:
             order = np.argsort(np.argsort(names, kind="stable"), kind="stable")
             out.append(-order.astype(np.float64))
         elif kind == "indicator":
-            out.append(np.nan_to_num(st.points[:, plan.ind_index(ref)], nan=-np.inf))
+            points = np.round(st.points[:, plan.ind_index(ref)], decimals)
+            out.append(np.nan_to_num(points, nan=-np.inf))
         elif kind == "value":
             j = plan.ind_index(ref)
             d = 1.0 if plan.scheme.indicators[ref].direction == "higher" else -1.0
-            out.append(np.nan_to_num(d * st.values[:, j], nan=-np.inf))
+            out.append(np.nan_to_num(d * comparable(st.values[:, j]), nan=-np.inf))
         elif kind == "dimension":
-            out.append(np.nan_to_num(st.subtotals[:, plan.node_index(ref)], nan=-np.inf))
+            subtotal = np.round(st.subtotals[:, plan.node_index(ref)], decimals)
+            out.append(np.nan_to_num(subtotal, nan=-np.inf))
     return out
 
 

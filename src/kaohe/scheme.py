@@ -1,7 +1,8 @@
 """The scheme (考核方案): units, categories, the indicator tree, rules, ranking and grades.
 
 A :class:`Scheme` is built once at the edge (from YAML by :mod:`kaohe.io.scheme_file`, or from a
-``dict`` by :func:`build_scheme`), validated completely, and then passed unchanged to the engine.
+``dict`` by :func:`kaohe.checks.build_scheme`), validated completely, and then passed unchanged to
+the engine.
 Validation has two passes: the structure (types, unknown keys, ranges) by pydantic, then the
 meaning (references, the tree, full marks, quotas) by :func:`kaohe.checks.check_scheme`, with
 messages from :mod:`kaohe.messages`. Both report every
@@ -20,11 +21,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 
-from kaohe.errors import SchemeError
 from kaohe.ledgers.spec import Derivation
 from kaohe.monitoring.declaration import Monitoring
 from kaohe.rulespec import Kind as Kind
@@ -143,6 +142,34 @@ class Dimension(_Model):
         return self
 
 
+class Transform(_Model):
+    """A function of an indicator's value applied before its rule (after its denominator):
+    ``ln``, ``log10``, ``sqrt``, ``power`` (with ``exponent``) or ``reciprocal``; ``shift`` is
+    added to the value first (``ln`` of x + 1 for counts that may be 0). Written as the function's
+    name alone (``transform: ln``) or as a mapping (``transform: {type: power, exponent: 0.5}``)."""
+
+    type: Literal["ln", "log10", "sqrt", "power", "reciprocal"]
+    exponent: float | None = None
+    shift: float = 0.0
+
+    @model_validator(mode="after")
+    def _exponent(self) -> Self:
+        if (self.type == "power") != (self.exponent is not None):
+            raise ValueError("type power needs exponent, and exponent needs type power")
+        if self.exponent == 0:
+            raise ValueError("exponent 0 makes every value 1: choose another exponent")
+        return self
+
+
+def _transform_name(value: Any) -> Any:
+    """``transform: ln`` is ``transform: {type: ln}``."""
+    return {"type": value} if isinstance(value, str) else value
+
+
+#: Rules that read entered counts, flags or deductions, never a prepared value.
+UNPREPARED_RULES = frozenset({"veto", "judgement", "bonus_items", "count_deduction"})
+
+
 class Indicator(_Model):
     """A leaf of the tree: one measured quantity, its rule and its points per category."""
 
@@ -167,6 +194,7 @@ class Indicator(_Model):
     denominator_scale: Positive = 1.0
     impute: bool = True
     treat: Treatment | Literal["none"] | None = None
+    transform: Annotated[Transform | None, BeforeValidator(_transform_name)] = None
     adds_up: bool = False  # 可加总: units' values sum to a city total (比贡献 on the board)
     derive: Derivation | None = None  # counted from a ledger (kaohe.ledgers), not typed in
 
@@ -178,6 +206,15 @@ class Indicator(_Model):
                 raise ValueError(f"range must be [low, high] with low ≤ high, got [{lo}, {hi}]")
         if self.adds_up and self.denominator is not None:
             raise ValueError("adds_up: a value divided by a denominator does not add up")
+        if self.transform is not None and (
+            self.effective_kind != "base" or self.rule.type in UNPREPARED_RULES
+        ):
+            raise ValueError(
+                "transform applies to a base indicator scored from its value (not to counted "
+                "items, vetoes or judgements)"
+            )
+        if self.transform is not None and self.adds_up:
+            raise ValueError("adds_up: a transformed value does not add up")
         return self
 
     @property
@@ -407,27 +444,6 @@ class Scheme(_Model):
 
 
 # --------------------------------------------------------------------------- building
-
-
-def build_scheme(raw: Any, check: bool = True) -> Scheme:
-    """Validate a plain mapping (e.g. parsed YAML) into a :class:`Scheme`.
-
-    Raises :class:`SchemeError` listing every problem, each with its dotted field path.
-    """
-    from kaohe.checks import check_scheme
-    from kaohe.messages import issues_from_pydantic, raw_reference_issues
-
-    try:
-        scheme = Scheme.model_validate(raw)
-    except ValidationError as exc:
-        issues = issues_from_pydantic(exc, raw)
-        reported = {i.path for i in issues}
-        issues += [i for i in raw_reference_issues(raw) if i.path not in reported]
-        raise SchemeError(issues) from None
-    issues = check_scheme(scheme) if check else []
-    if issues:
-        raise SchemeError(issues)
-    return scheme
 
 
 def resolve_value(vm: ValueMap | None, unit: str, category: str) -> float | None:

@@ -64,6 +64,8 @@ class Segment:
     lo: Vec
     hi: Vec
     terms: dict[str, Vec]
+    #: the values compared at peer precision, where that changed any (RuleOutput.compared)
+    compared: Vec | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,11 @@ def score_indicator(
         col = np.where(use, clamped, col)
         flags[:, j] |= np.where(use & (out.raw > hi), CAPPED, 0).astype(np.int16)
         flags[:, j] |= np.where(use & (out.raw < lo), FLOORED, 0).astype(np.int16)
-        segments.append(Segment(rule, users & applies, out.raw, lo, hi, out.terms))
+        if out.capped is not None:
+            flags[:, j] |= np.where(use & out.capped, CAPPED, 0).astype(np.int16)
+        if out.floored is not None:
+            flags[:, j] |= np.where(use & out.floored, FLOORED, 0).astype(np.int16)
+        segments.append(Segment(rule, users & applies, out.raw, lo, hi, out.terms, out.compared))
         if rule.type == "veto":
             hit = use & (out.terms["triggered"] > 0)
             flags[:, j] |= np.where(hit, VETO_TRIGGERED, 0).astype(np.int16)

@@ -159,8 +159,8 @@ def full_marks_issues(scheme: Scheme) -> list[Issue]:
             if applies and not is_close(stated, full[did]):
                 issues.append(
                     Issue(
-                        f"{dim.name} is stated as {_fmt(stated)} points for {cat.name}, but its "
-                        f"indicators add up to {_fmt(full[did])}",
+                        f"{dim.name} is stated as {_fmt(stated)} points for {cat.name}, but "
+                        + _worth(scheme, did, full[did]),
                         path=f"dimensions.{did}.weights",
                     )
                 )
@@ -169,6 +169,21 @@ def full_marks_issues(scheme: Scheme) -> list[Issue]:
                 continue
             issues += _rule_bound_issues(scheme, iid, cid, full[iid])
     return issues
+
+
+def _worth(scheme: Scheme, did: str, full: float) -> str:
+    """What a dimension is worth, said the way its aggregation makes it."""
+    agg = scheme.dimensions[did].aggregation
+    if agg == "sum":
+        return f"its indicators add up to {_fmt(full)}"
+    if agg == "copeland":
+        return "a copeland dimension counts wins and has no full marks"
+    return (
+        f"a {agg} dimension is worth the weighted mean of its children's full marks, "
+        f"{_fmt(full)} here (an indicator under it is worth the scheme's scale, "
+        f"{_fmt(scheme.scale)}): weights do not change that — set scale, or weigh mean "
+        "dimensions under a mean parent"
+    )
 
 
 def _rule_bound_issues(scheme: Scheme, iid: str, cid: str, full: float) -> list[Issue]:

@@ -44,9 +44,15 @@ def grading_design(quota: dict[str, Any] | None = None, **cadre: Any) -> Grading
     return build_design(GradingDesign, {"year": 2022, "cadre": section})
 
 
+def number(frame: pd.DataFrame, row: str | int, column: str) -> float:
+    """The number in ``frame`` at (``row``, ``column``), typed (``.loc`` gives any scalar)."""
+    return float(frame[column].astype(float)[row])
+
+
 def people(units: dict[str, int], **columns: list[Any]) -> People:
     """``units``: unit → number of cadres, ids c01, c02 … in order."""
-    ids, unit = [], []
+    ids: list[str] = []
+    unit: list[str] = []
     for u, n in units.items():
         for _ in range(n):
             ids.append(f"c{len(ids) + 1:02d}")

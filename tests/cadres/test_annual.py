@@ -6,13 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cadres.helpers import grading_design, people
 from kaohe.cadres.annual import component_frame, grade_cadres, history
 from kaohe.cadres.checks import checks_summary
 from kaohe.cadres.design import ChecksDesign
 from kaohe.cadres.words import join
 from kaohe.errors import DataError
 from kaohe.i18n import language
+
+from .helpers import grading_design, people
 
 
 def _scores(n: int, start: float = 95) -> pd.DataFrame:
@@ -109,7 +110,7 @@ def test_ties_at_the_boundary_broken_by_the_declared_keys() -> None:
     assert grades["c01"] == grades["c03"] == "excellent"  # c03's office 96 beats c02's 80
     assert grades["c02"] == "competent"
     with language("en"):
-        assert "tied with c03, ordered by office, id" in join(g.explain("c02"))
+        assert "tied with c03, ordered by 组织评价, ID" in join(g.explain("c02"))
     quota = {"share": 0.34, "ties": "break", "tie_break": ["id"]}
     g = grade_cadres(people({"u": 6}), comp, grading_design(quota))
     assert list(g.frame["grade"][:3]) == ["excellent", "excellent", "competent"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -20,13 +21,28 @@ def test_the_example_is_reproduced_by_its_generator(tmp_path: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.main(tmp_path)
-    for name in ("cadres.csv", "ballots.csv", "checks.csv", "grade_history.csv"):
+    for name in ("cadres.csv", "ballots.csv", "checks.csv", "grade_history.csv", "promotions.csv"):
         assert (tmp_path / name).read_bytes() == (EXAMPLE / name).read_bytes(), name
     h = pd.read_csv(tmp_path / "grade_history.csv")
     assert set(h["year"]) == {2020, 2021, 2022}
     assert set(h["kind"]) == {"cadre", "team"}
     units = set(h["unit"])
     assert len(units) == 11
+
+
+def test_last_years_results_are_the_engines_on_the_panels_2021() -> None:
+    """cadres/results_2021.csv (the rulebook's previous results) is the 2021 row of the
+    example's panel.csv as the engine assesses it."""
+    from kaohe.engine import assess
+    from kaohe.io.data_files import load_panel
+    from kaohe.io.results_files import write_csv
+    from kaohe.io.scheme_file import load_scheme
+
+    scheme = load_scheme(EXAMPLE.parent / "scheme.yaml")
+    panel, _ = load_panel(scheme, [EXAMPLE.parent / "panel.csv"])
+    out = Path(tempfile.mkdtemp()) / "results.csv"
+    write_csv(assess(scheme, panel["2021"]), out)
+    assert out.read_bytes() == (EXAMPLE / "results_2021.csv").read_bytes()
 
 
 def test_the_example_files_are_valid() -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cadres.helpers import appraisal_design
 from kaohe.cadres.checks import CHECK_COLUMNS
 from kaohe.cadres.design import AppraisalDesign, ChecksDesign
 from kaohe.errors import DataError, SchemeError
@@ -20,6 +19,8 @@ from kaohe.io.cadre_files import (
     write_people,
     write_table,
 )
+
+from .helpers import appraisal_design
 
 TEAMS = "team_id,unit,name\nt1,jining,集宁区领导班子\nt2,fengzhen,丰镇市领导班子\n"
 CADRES = (

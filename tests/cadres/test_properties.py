@@ -8,10 +8,11 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cadres.helpers import appraisal_design, grading_design, people
 from kaohe.cadres.annual import component_frame, grade_cadres
 from kaohe.cadres.appraisal import appraise, build_ballots
-from kaohe.cadres.quota import quota_counts
+from kaohe.quota import quota_counts
+
+from .helpers import appraisal_design, grading_design, people
 
 CHOICES = ["好", "较好", "一般", "差"]
 
@@ -28,7 +29,7 @@ def cohorts(
         )
     )
     tilt = {u: draw(st.sampled_from([0.0, 0.2, 0.25, 0.3, 0.5, 1.0])) for u in units}
-    quota = {
+    quota: dict[str, object] = {
         "rounding": draw(st.sampled_from(["floor", "half_up", "ceil"])),
         "ties": draw(st.sampled_from(["break", "exclude"])),
         "participants": draw(st.sampled_from(["graded", "all"])),

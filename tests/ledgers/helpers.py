@@ -8,16 +8,17 @@ from typing import Any
 from kaohe import build_scheme
 from kaohe.ledgers.matters import Event, Matter
 from kaohe.ledgers.projects import Project, StageChange
+from kaohe.ledgers.stages import Stage
 from kaohe.scheme import Scheme
 
 D = dt.date
 
 
-def project(pid: str, unit: str, *stages: tuple[str, dt.date | None], **kw: Any) -> Project:
+def project(pid: str, unit: str, *stages: tuple[Stage, dt.date | None], **kw: Any) -> Project:
     """A project from its (stage, date) history."""
     history = tuple(
         StageChange(s, d, kw.pop("reason", "") if s == "dropped" else "") for s, d in stages
-    )  # type: ignore[arg-type]
+    )
     return Project(pid, kw.pop("name", pid.upper()), unit, history, **kw)
 
 

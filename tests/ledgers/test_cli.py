@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
-from kaohe.cli import main
+from kaohe.cli.main import main
 from kaohe.io.ledger_files import load_matters
 from kaohe.rulebook.decisions import DECISION_COLUMNS
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from doc_examples import sections
 from kaohe.io.ledger_files import TABLES
 from kaohe.ledgers.matters import ACTIONS, KINDS, STATES
 from kaohe.ledgers.spec import MODELS
 from kaohe.ledgers.stages import STAGES
+
+from ..doc_examples import sections
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "ledgers.md").read_text(encoding="utf-8")
 
@@ -36,6 +37,6 @@ def test_every_file_column_is_documented(table: str) -> None:
 
 
 def test_every_stage_kind_state_and_action_is_documented() -> None:
-    missing = [x for x in (*STAGES, *KINDS, *ACTIONS) if f"`{x}`" not in DOC]
+    missing: list[str] = [x for x in (*STAGES, *KINDS, *ACTIONS) if f"`{x}`" not in DOC]
     missing += [s for s in STATES if s not in DOC]
     assert not missing

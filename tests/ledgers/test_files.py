@@ -192,7 +192,8 @@ def test_the_templates_are_read_back_empty_or_refused_for_what_is_missing(tmp_pa
     path = write_template("projects", tmp_path / "t.xlsx", ["2022-01", "2022-02"])
     from openpyxl import load_workbook
 
-    ws = load_workbook(path)["项目"]
+    wb = load_workbook(path)
+    ws = wb["项目"]
     header = [c.value for c in ws[1]]
     assert header[0] == "编号 [id]"
     assert header[-1] == "2022-02完成投资 [completed:2022-02]"
@@ -217,7 +218,7 @@ def test_the_templates_are_read_back_empty_or_refused_for_what_is_missing(tmp_pa
             "2022-03-01",
         ]
     )
-    ws.parent.save(path)
+    wb.save(path)
     got = load_projects(path).projects[0]
     assert got.stage == "started"
     assert got.entered("started") == D(2022, 3, 1)

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from kaohe.ledgers.derive import derive
 from kaohe.ledgers.frames import STATUS_CODES, compile_matters, compile_projects, day, parties_at
-from kaohe.ledgers.matters import Event, Matter
+from kaohe.ledgers.matters import Action, Event, Kind, Matter
 from kaohe.ledgers.projects import Project, StageChange, check_project
-from kaohe.ledgers.stages import PIPELINE, STAGES
+from kaohe.ledgers.stages import PIPELINE, STAGES, Stage
 from kaohe.ledgers.summary import funnel
 from kaohe.ledgers.workflow import event_problem, next_standing, parties, standing_at, start
 
@@ -27,13 +27,15 @@ UNITS = ("a", "b")
 
 @st.composite
 def projects(draw: st.DrawFn, pid: str) -> Project:
-    stages = sorted(draw(st.sets(st.sampled_from(PIPELINE), min_size=1)), key=PIPELINE.index)
+    stages: list[Stage] = sorted(
+        draw(st.sets(st.sampled_from(PIPELINE), min_size=1)), key=PIPELINE.index
+    )
     if stages[-1] != "completed" and draw(st.booleans()):
         stages.append("dropped")
     gaps = draw(st.lists(st.integers(0, 90), min_size=len(stages), max_size=len(stages)))
     offsets = np.cumsum(gaps).tolist()
     history = [
-        StageChange(s, START + dt.timedelta(days=o), "原因" if s == "dropped" else "")  # type: ignore[arg-type]
+        StageChange(s, START + dt.timedelta(days=o), "原因" if s == "dropped" else "")
         for s, o in zip(stages, offsets, strict=True)
     ]
     if len(history) > 1 and draw(st.booleans()):
@@ -113,12 +115,14 @@ def test_derived_values_ignore_the_order_of_the_register_and_stay_in_range(
             assert math.isclose(rate[u], 100 * len(counted) / total)
 
 
-ACTIONS = st.sampled_from(["progress", "delay", "close", "reopen", "resolve"])
+DRAWN_ACTIONS: tuple[Action, ...] = ("progress", "delay", "close", "reopen", "resolve")
+DRAWN_KINDS: tuple[Kind, ...] = ("supervision", "case")
+ACTIONS = st.sampled_from(DRAWN_ACTIONS)
 
 
 @st.composite
 def matters(draw: st.DrawFn, mid: str) -> Matter:
-    kind = draw(st.sampled_from(["supervision", "case"]))
+    kind = draw(st.sampled_from(DRAWN_KINDS))
     unit = draw(st.sampled_from(UNITS))
     m = Matter(
         mid,

@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
-from kaohe.cli import main
+from kaohe.cli.main import main
 
 from .helpers import raw_scheme
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from doc_examples import DOCS, sections
 from kaohe.errors import SchemeError
 from kaohe.i18n import language
 from kaohe.io.scheme_file import parse_scheme_text
 from kaohe.monitoring import declaration
 
+from ..doc_examples import DOCS, sections
 from .helpers import MONITORING, raw_scheme, scheme
 
 
@@ -137,7 +137,7 @@ def test_a_warning_needs_a_target_unless_by_rank() -> None:
 
 
 def test_the_span_and_named_periods() -> None:
-    named = {
+    named: dict[str, Any] = {
         "periods": [
             {"id": "H1", "name": "上半年", "date": "2022-06-30", "deadline": "2022-07-15"},
             {"id": "Q3", "name": "前三季度", "date": "2022-09-30"},

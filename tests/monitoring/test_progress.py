@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pytest
 
 from kaohe.i18n import language
 from kaohe.monitoring.calendar import day_shares, linear_shares, month_position, period_ends
+from kaohe.monitoring.monitor import Monitor
 
 from .helpers import MONITORING, plan, run
 
-REVENUE_ONLY = {"indicators": {"revenue": {"kind": "cumulative"}}}
+REVENUE_ONLY: dict[str, Any] = {"indicators": {"revenue": {"kind": "cumulative"}}}
 
 
-def _at_june(monitoring: dict[str, object], levels: dict[str, float], **kw: object):
+def _at_june(monitoring: Mapping[str, Any], levels: dict[str, float], **kw: Any) -> Monitor:
     """Revenue to date in June (all months before it on the straight path) for each unit."""
     p = plan(monitoring, **kw)
     table = {("revenue", u): [v * k / 6 for k in range(1, 7)] for u, v in levels.items()}
@@ -58,7 +61,7 @@ def test_the_issues_sentence() -> None:
         )
 
 
-def _targets(target: float) -> dict[str, object]:
+def _targets(target: float) -> dict[str, dict[str, Any]]:
     from .helpers import BASE
 
     inds = {k: dict(v) for k, v in BASE["indicators"].items()}
@@ -133,7 +136,7 @@ def test_last_years_shape_as_the_profile() -> None:
         "profiles": {"ly": {"from": "previous"}},
     }
     p = plan(mon)
-    before = {
+    before: dict[tuple[str, str], list[float | None]] = {
         ("revenue", "a"): [5, 10, 15, 20],
         ("revenue", "b"): [5, 10, 15, 20],
         ("revenue", "d"): [1, None, 1, 1],
@@ -204,3 +207,6 @@ def test_counts_and_the_default_of_the_current_period() -> None:
     assert m.period == "2022-03"
     assert m.as_of == dt.date(2022, 4, 11)
     assert m.counts() == {"none": 4, "red": 0, "amber": 0, "green": 4}
+    per_unit = m.unit_counts()
+    assert list(per_unit) == ["a", "b", "c", "d"]
+    assert {k: sum(c[k] for c in per_unit.values()) for k in m.counts()} == m.counts()

@@ -4,9 +4,12 @@ the engine, hand-computed."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
+from kaohe.monitoring.monitor import Monitor
 from kaohe.monitoring.provisional import assess_provisional
 
 from .helpers import MONITORING, plan, run
@@ -16,7 +19,7 @@ REVENUE = {"a": 54.0, "b": 66.0, "c": 60.0, "d": 30.0}
 FAI = {"a": 112.0, "b": 108.0, "c": 110.0, "d": 105.0}
 
 
-def _june(monitoring: dict[str, object] = MONITORING, drop: str | None = None):
+def _june(monitoring: Mapping[str, Any] = MONITORING, drop: str | None = None) -> Monitor:
     now: dict[tuple[str, str], list[float | None]] = {}
     before: dict[tuple[str, str], list[float | None]] = {}
     for u in "abcd":
@@ -66,15 +69,17 @@ def test_a_quarterly_indicator_counts_with_its_latest_dispatch() -> None:
     mon = {
         **MONITORING,
         "indicators": {
-            **MONITORING["indicators"],  # type: ignore[dict-item]
+            **MONITORING["indicators"],
             "fai": {
-                **MONITORING["indicators"]["fai"],  # type: ignore[index]
+                **MONITORING["indicators"]["fai"],
                 "periods": ["2022-03", "2022-06"],
             },
         },
     }
     p = plan(mon)
-    now = {("revenue", u): [10.0 * k for k in range(1, 6)] for u in "abcd"}
+    now: dict[tuple[str, str], list[float | None]] = {
+        ("revenue", u): [10.0 * k for k in range(1, 6)] for u in "abcd"
+    }
     now.update({("fai", u): [None, None, 50.0] for u in "abcd"})
     before = {("fai", u): [None, None, 50.0] for u in "abcd"}
     prov = assess_provisional(run(p, now, before, current=4))

@@ -28,7 +28,7 @@ def test_it_lists_bottom_grades_and_vetoes_with_the_reason() -> None:
     texts = [x.text() for x in d.rule("t")]
     assert texts[0] == "B：被一票否决（eco_damage），列入谈心谈话名单"
     assert texts[1] == "C：考核等次为较差、被一票否决（major_accident;petition），列入谈心谈话名单"
-    assert texts[3] == "p1（c）2024 年度考核等次为不称职，列入谈心谈话名单"
+    assert texts[3] == "p1（C）2024 年度考核等次为不称职，列入谈心谈话名单"
 
 
 def test_vetoes_can_be_left_out_and_no_history_is_needed_for_units() -> None:

@@ -123,8 +123,8 @@ def test_decisions_are_written_to_csv_and_one_sheet_per_rule(tmp_path: Path) -> 
         assert {r["rule"] for r in csv.DictReader(fh)} == {"tilt", "c"}
     wb = load_workbook(out / "decisions.xlsx")
     assert wb.sheetnames == ["规则一览", "tilt", "职级职数", "嘉奖"]
-    assert wb["嘉奖"]["H2"].value == "p1（a）2024 年度考核等次为excellent，给予嘉奖"
+    assert wb["嘉奖"]["H2"].value == "p1（A）2024 年度考核等次为优秀，给予嘉奖"
     write_decisions(decisions, tmp_path / "out", language="en")  # replaces its own files
     wb = load_workbook(out / "decisions.xlsx")
     assert wb.sheetnames[0] == "Rules"
-    assert wb["嘉奖"]["H2"].value == "p1 (a) was graded excellent in 2024: commendation"
+    assert wb["嘉奖"]["H2"].value == "p1 (A) was graded excellent in 2024: commendation"

@@ -97,7 +97,7 @@ def test_a_text_grade_can_mark_an_ungraded_year() -> None:
     )
     (m,) = d.rule("m").decisions
     assert m.text() == (
-        "q（u1）2022—2024 年连续 2 年年度考核为优秀（2022、2024），记三等功；"
+        "q（U1）2022—2024 年连续 2 年年度考核为优秀（2022、2024），记三等功；"
         "2023 年未定等次，不中断"
     )
 
@@ -107,7 +107,7 @@ def test_the_merit_follows_the_person_across_units() -> None:
     p2 = next(x for x in d.rule("m") if x.subject == "p2")
     assert p2.unit == "u2"
     assert [(x.year, x.unit) for x in p2.inputs] == [(2022, "u1"), (2023, "u1"), (2024, "u2")]
-    assert p2.text().endswith("期间所在单位：u1→u1→u2")
+    assert p2.text().endswith("期间所在单位：U1→U1→U2")
 
 
 def test_a_merit_replaces_the_commendation_when_the_rulebook_says_so() -> None:
@@ -120,7 +120,7 @@ def test_a_merit_replaces_the_commendation_when_the_rulebook_says_so() -> None:
     del rules["c"]["replaced_by"]
     d = run(rules, results=_units(), history=HISTORY)
     assert [x.subject for x in d.rule("c")] == ["p1", "p2", "p3", "p4", "p5", "p6"]
-    assert d.rule("c").decisions[1].text() == "p2（u2）2024 年度考核等次为excellent，给予嘉奖"
+    assert d.rule("c").decisions[1].text() == "p2（U2）2024 年度考核等次为优秀，给予嘉奖"
 
 
 def test_team_commendations_read_only_team_grades() -> None:

@@ -98,7 +98,7 @@ def test_the_pool_lists_excellent_cadres_who_meet_the_conditions() -> None:
     )
     assert [x.subject for x in d.rule("p")] == ["a"]
     (a,) = d.rule("p").decisions
-    assert a.text() == "甲（u1）近 2 年中 2 年考核优秀（2023、2024），列入提拔使用人选"
+    assert a.text() == "甲（U1）近 2 年中 2 年考核优秀（2023、2024），列入提拔使用人选"
     d = run(
         {"p": {"type": "promotion_pool", "min_years_at_level": 2, "excluded_statuses": []}},
         results=UNITS,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from kaohe.web.migrate import upgrade
-from kaohe.web.store import open_engine
+from kaohe.web.store.engine import open_engine
+from kaohe.web.store.migrate import upgrade
 
 POSTGRES = os.environ.get("KAOHE_TEST_POSTGRES_URL", "")
 

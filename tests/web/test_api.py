@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from kaohe.web import accounts, cycles
+from kaohe.web.accounts import service as accounts
 from kaohe.web.app import create_app
+from kaohe.web.cycles import moves
+from kaohe.web.cycles import service as cycles
 from kaohe.web.settings import Settings
-from kaohe.web.store import SchemeVersion, Value, open_engine, session_factory, transaction
+from kaohe.web.store import writer
+from kaohe.web.store.engine import open_engine, session_factory, transaction
+from kaohe.web.store.models import SchemeVersion, Value
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +29,7 @@ def api(demo_url: str) -> tuple[TestClient, dict[str, str], int]:
         version = s.get(SchemeVersion, 1)
         assert version is not None
         cycle = cycles.create_cycle(s, version, "API test")
-        cycles.move(s, cycle, "collecting")
+        moves.move(s, cycle, "collecting")
         cid = cycle.id
     engine.dispose()
     return TestClient(create_app(Settings(database_url=demo_url))), tokens, cid
@@ -108,6 +114,52 @@ def test_a_batch_of_values_is_saved_whole_or_not_at_all(
     )
     assert done.status_code == 200
     assert {v["state"] for v in done.json()} == {"approved"}
+    engine.dispose()
+
+
+def test_values_are_saved_in_the_writers_batch(
+    api: tuple[TestClient, dict[str, str], int], demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API's saves run in the group-commit writer's batches, as the forms' do: inside
+    ``writer.run_batch`` (which commits), not on the request's own session."""
+    c, tokens, cid = api
+    batches: list[tuple[int, int, int]] = []  # (saves, rows before, rows after) per batch
+    real = writer.run_batch
+    engine = open_engine(demo_url)
+
+    def rows() -> int:
+        with session_factory(engine)() as s:
+            query = select(func.count()).select_from(Value).where(Value.cycle_id == cid)
+            return int(s.execute(query).scalar_one())
+
+    def watching(sessions: Any, jobs: list[Any]) -> Any:
+        before = rows()
+        out = real(sessions, jobs)
+        batches.append((len(jobs), before, rows()))
+        return out
+
+    monkeypatch.setattr(writer, "run_batch", watching)
+    url = f"/api/v1/cycles/{cid}/values"
+    cells = [
+        {"unit": "xinghe", "column": "gdp_growth", "value": "5.5"},
+        {"unit": "liangcheng", "column": "gdp_growth", "value": "5.6"},
+    ]
+    ok = c.post(url, headers=bearer(tokens["rep-stats"]), json={"cells": cells})
+    assert ok.status_code == 201
+    assert [(v["unit"], v["value"], v["state"]) for v in ok.json()] == [
+        ("xinghe", "5.5", "submitted"),
+        ("liangcheng", "5.6", "submitted"),
+    ]
+    n, before, after = batches[-1]
+    assert (n, after - before) == (1, 2)  # one save, its two rows committed by the batch
+    bad = c.post(
+        url,
+        headers=bearer(tokens["rep-stats"]),
+        json={"cells": [{"unit": "xinghe", "column": "gdp_growth", "value": "lots"}]},
+    )
+    assert bad.status_code == 422
+    assert len(batches) == 2  # refused inside the batch: its savepoint undone, nothing written
+    assert batches[-1][1] == batches[-1][2]
     engine.dispose()
 
 

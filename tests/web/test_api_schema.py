@@ -22,16 +22,14 @@ from schemathesis.checks import positive_data_acceptance  # noqa: E402
 from schemathesis.config import SchemathesisConfig  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from kaohe.web import accounts, cycles  # noqa: E402
+from kaohe.web.accounts import service as accounts  # noqa: E402
 from kaohe.web.app import create_app  # noqa: E402
+from kaohe.web.cycles import moves  # noqa: E402
+from kaohe.web.cycles import service as cycles  # noqa: E402
 from kaohe.web.demo import load_demo  # noqa: E402
 from kaohe.web.settings import Settings  # noqa: E402
-from kaohe.web.store import (  # noqa: E402
-    SchemeVersion,
-    open_engine,
-    session_factory,
-    transaction,
-)
+from kaohe.web.store.engine import open_engine, session_factory, transaction  # noqa: E402
+from kaohe.web.store.models import SchemeVersion  # noqa: E402
 
 from .conftest import POSTGRES  # noqa: E402
 
@@ -58,7 +56,7 @@ def _app(url: str) -> tuple[Any, str]:
         token = accounts.issue_token(s, "rep-stats", "schemathesis")
         version = s.get(SchemeVersion, 1)
         assert version is not None
-        cycles.move(s, cycles.create_cycle(s, version, "schema test"), "collecting")
+        moves.move(s, cycles.create_cycle(s, version, "schema test"), "collecting")
     engine.dispose()
     return create_app(Settings(database_url=url)), token
 
@@ -99,7 +97,7 @@ SQLITE_APP, SQLITE_TOKEN = _app(f"sqlite:///{_DIR / 'schema.db'}")
 sqlite_schema = schemathesis.openapi.from_asgi("/api/openapi.json", SQLITE_APP, config=CONFIG)
 
 
-@sqlite_schema.parametrize()
+@sqlite_schema.parametrize()  # type: ignore[untyped-decorator]
 @EXAMPLES
 def test_every_answer_conforms_to_the_document_on_sqlite(case: Any) -> None:
     _check(case, SQLITE_TOKEN)
@@ -110,7 +108,7 @@ if _PG_URL is not None:
     PG_APP, PG_TOKEN = _app(_PG_URL)
     pg_schema = schemathesis.openapi.from_asgi("/api/openapi.json", PG_APP, config=CONFIG)
 
-    @pg_schema.parametrize()
+    @pg_schema.parametrize()  # type: ignore[untyped-decorator]
     @EXAMPLES
     def test_every_answer_conforms_to_the_document_on_postgresql(case: Any) -> None:
         _check(case, PG_TOKEN)

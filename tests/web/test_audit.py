@@ -9,9 +9,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, delete, select, update
 
-from kaohe.cli import main
-from kaohe.web import audit
-from kaohe.web.store import AuditEntry, session_factory, transaction
+from kaohe.cli.main import main
+from kaohe.web.audit import chain as audit
+from kaohe.web.audit import verification
+from kaohe.web.store.engine import session_factory, transaction
+from kaohe.web.store.models import AuditEntry
 
 
 def write(engine: Engine, n: int) -> None:
@@ -28,9 +30,9 @@ def write(engine: Engine, n: int) -> None:
             )
 
 
-def verify(engine: Engine) -> audit.Verification:
+def verify(engine: Engine) -> verification.Verification:
     with transaction(session_factory(engine)) as s:
-        return audit.verify(s)
+        return verification.verify(s)
 
 
 def test_it_chains_every_entry_to_the_one_before(engine: Engine) -> None:
@@ -103,7 +105,7 @@ def test_it_detects_data_changed_outside_kaohe(engine: Engine) -> None:
     """The probe's finding: editing ``values.raw`` directly was not detected. Now every row the
     log records is checked against it — values, objections, snapshots, scheme versions."""
     from kaohe.web.demo import load_demo
-    from kaohe.web.store import ResultSnapshot, SchemeVersion, Value
+    from kaohe.web.store.models import ResultSnapshot, SchemeVersion, Value
 
     load_demo(engine)
     assert verify(engine).ok

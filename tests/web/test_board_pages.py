@@ -7,19 +7,31 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from kaohe.dataset import Dataset
+from kaohe.engine import assess
 from kaohe.errors import SchemeError
 from kaohe.io.scheme_file import parse_scheme_text
-from kaohe.scheme import Scheme
-from kaohe.web import accounts, board, charts, cycles
+from kaohe.publication import Publication, compare
+from kaohe.rules.target import elapsed_share
+from kaohe.scheme import Period, Scheme
+from kaohe.web.accounts import service as accounts
 from kaohe.web.app import create_app
+from kaohe.web.board import charts
+from kaohe.web.cycles import moves
+from kaohe.web.cycles import service as cycles
+from kaohe.web.results import service as results
+from kaohe.web.reviews import service as reviews
 from kaohe.web.settings import Settings
-from kaohe.web.store import AuditEntry, Commitment, Cycle, session_factory, transaction
+from kaohe.web.store.engine import session_factory, transaction
+from kaohe.web.store.models import AuditEntry, Commitment, Cycle
+from kaohe.web.submissions import service as submissions
 
 # 2024 is a leap year: 1 January – 30 June is 182 of its 366 days
 TINY = """
@@ -78,13 +90,13 @@ def site(engine: Engine, database_url: str) -> tuple[TestClient, int]:
         ):
             accounts.add_user(s, name, "a-good-password", role, unit=unit, department="d")
         cycle = cycles.create_cycle(s, cycles.store_scheme(s, TINY), "2024年上半年")
-        cycles.move(s, cycle, "collecting")
+        moves.move(s, cycle, "collecting")
         for unit, cells in VALUES.items():
             for column, raw in cells.items():
-                cycles.review(s, cycles.submit(s, cycle, unit, column, raw), True)
-        cycles.move(s, cycle, "reviewing")
-        cycles.compute(s, cycle)
-        cycles.move(s, cycle, "publicity")
+                reviews.review(s, submissions.submit(s, cycle, unit, column, raw), True)
+        moves.move(s, cycle, "reviewing")
+        results.compute(s, cycle)
+        moves.move(s, cycle, "publicity")
         cid = cycle.id
     app = create_app(Settings(database_url=database_url))
     return TestClient(app, follow_redirects=False), cid
@@ -104,13 +116,13 @@ def token(c: TestClient, path: str) -> str:
     return m.group(1)
 
 
-def published(engine: Engine, cid: int) -> tuple[dict[str, Any], Scheme]:
+def published(engine: Engine, cid: int) -> tuple[Publication, Scheme]:
     with transaction(session_factory(engine)) as s:
         cycle = s.get(Cycle, cid)
         assert cycle is not None
-        snap = cycles.latest_results(s, cycle)
+        snap = results.latest_results(s, cycle)
         assert snap is not None
-        return cycles.snapshot_explain(snap), cycles.scheme_of(cycle, s)
+        return results.published(snap), cycles.scheme_of(cycle, s)
 
 
 # --------------------------------------------------------------------------- 比进度 / 比贡献
@@ -120,7 +132,7 @@ def test_it_computes_progress_against_the_target_and_the_time_proportional_targe
     site: tuple[TestClient, int], engine: Engine
 ) -> None:
     doc, scheme = published(engine, site[1])
-    p = board.progress(doc, scheme)
+    p = compare.progress(doc, scheme)
     assert p.period_elapsed == pytest.approx(ELAPSED)
     lines = {line.indicator: line for line in p.lines}
     assert set(lines) == {"revenue", "online"}  # projects has no target
@@ -140,21 +152,22 @@ def test_it_computes_progress_against_the_target_and_the_time_proportional_targe
 
 
 def test_the_time_proportional_target_is_the_target_once_the_period_is_over() -> None:
-    assert board.elapsed_share(*(parse_scheme_text(TINY).period.start, None, None)) is None
+    start = parse_scheme_text(TINY).period.start
+    assert compare.period_elapsed(Period(start=start, end=None, as_of=None)) is None
     import datetime as dt
 
     start, end = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
-    assert board.elapsed_share(start, end, dt.date(2024, 6, 30)) == pytest.approx(ELAPSED)
-    assert board.elapsed_share(start, end, None) == 1.0
-    assert board.elapsed_share(start, end, dt.date(2023, 6, 30)) == 0.0
-    assert board.elapsed_share(start, end, dt.date(2025, 6, 30)) == 1.0
+    assert elapsed_share(start, end, dt.date(2024, 6, 30)) == pytest.approx(ELAPSED)
+    assert compare.period_elapsed(Period(start=start, end=end, as_of=None)) == 1.0
+    assert elapsed_share(start, end, dt.date(2023, 6, 30)) == 0.0
+    assert elapsed_share(start, end, dt.date(2025, 6, 30)) == 1.0
 
 
 def test_it_computes_each_units_share_of_the_city_total(
     site: tuple[TestClient, int], engine: Engine
 ) -> None:
     doc, scheme = published(engine, site[1])
-    con = board.contribution(doc, scheme)
+    con = compare.contribution(doc, scheme)
     lines = {line.indicator: line for line in con.lines}
     assert set(lines) == {"revenue", "projects"}  # online is a rate: not marked adds_up
     assert lines["revenue"].total == 21
@@ -223,9 +236,9 @@ def test_charts_render_the_same_svg_every_time(
     site: tuple[TestClient, int], engine: Engine
 ) -> None:
     doc, scheme = published(engine, site[1])
-    p = board.progress(doc, scheme)
-    con = board.contribution(doc, scheme)
-    axes = board.radar(doc, scheme, "a")
+    p = compare.progress(doc, scheme)
+    con = compare.contribution(doc, scheme)
+    axes = compare.radar(doc, scheme, "a")
     draws: list[Callable[[], Any]] = [
         lambda: charts.progress_figure(p, "zh"),
         lambda: charts.contribution_figure(con, "en"),
@@ -249,7 +262,7 @@ def test_the_radar_compares_each_dimension_with_the_category_best_and_median(
     site: tuple[TestClient, int], engine: Engine
 ) -> None:
     doc, scheme = published(engine, site[1])
-    axes = {x.dimension: x for x in board.radar(doc, scheme, "a")}
+    axes = {x.dimension: x for x in compare.radar(doc, scheme, "a")}
     # 甲区 and 乙县 (city): revenue 6/10 → 6 and 3/8 → 3.75 points; projects 10/30 and 30/30
     # of 10 points; economy's full marks are 20
     assert axes["economy"].mine == pytest.approx((6 + 10 / 3) / 20)
@@ -275,19 +288,60 @@ def test_the_xlsx_download_holds_what_results_csv_holds(site: tuple[TestClient, 
 
     c, cid = site
     body = c.get(f"/board/{cid}/results.csv").content.decode("utf-8-sig")
-    from_csv = list(csv.reader(io.StringIO(body)))
+    from_csv = list(csv.DictReader(io.StringIO(body)))
     book = c.get(f"/board/{cid}/results.xlsx")
     assert book.status_code == 200
     wb = load_workbook(io.BytesIO(book.content))
     ws = wb.worksheets[0]
-    from_xlsx = [[cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    expected = [[cell(v) for v in row] for row in from_csv]
-    assert len(from_xlsx) == len(expected)
-    for got, want in zip(from_xlsx, expected, strict=True):
+    # a title, a blank row, the header (names, not ids), then the units as results.csv has them
+    head = list(next(ws.iter_rows(min_row=3, max_row=3, values_only=True)))
+    assert head[:4] == ["编号", "名称", "类别", "得分"]
+    assert head[-2:] == ["经济", "服务"]
+    from_xlsx = list(ws.iter_rows(min_row=4, values_only=True))
+    assert len(from_xlsx) == len(from_csv) == 3
+    for got, want in zip(from_xlsx, from_csv, strict=True):
+        assert (got[0], got[1]) == (want["unit"], want["name"])
         # Excel keeps 15 significant digits; the CSV the float's every digit
-        assert got == [pytest.approx(w, rel=1e-14) if isinstance(w, float) else w for w in want]
-    assert [w.title for w in wb.worksheets] == ["results", "城区", "农区"]
-    assert wb.worksheets[2].max_row == 2  # 农区: a header and 丙旗
+        assert got[3] == pytest.approx(float(want["score"]), rel=1e-14)
+        assert (got[6], got[7]) == (int(want["rank_in_category"]), int(want["rank"]))
+        assert got[10] == pytest.approx(float(want["economy"]), rel=1e-14)
+    assert [w.title for w in wb.worksheets] == ["总表", "城区", "农区", "指标得分", "有效权重"]
+    assert wb.worksheets[2].max_row == 4  # 农区: a title, a blank row, a header and 丙旗
+
+
+def test_the_downloads_are_the_files_kaohe_run_writes(
+    site: tuple[TestClient, int], tmp_path: Path
+) -> None:
+    """The board's results.csv and results.xlsx are kaohe run's, cell for cell: names and
+    Chinese headers (English on the English board), numbers rounded for print by the scheme's
+    decimals (the cell keeps every digit)."""
+    from openpyxl import load_workbook
+
+    from kaohe.io.results_files import write_csv, write_xlsx
+
+    c, cid = site
+    scheme = parse_scheme_text(TINY)
+    run = assess(scheme, Dataset.from_mapping(scheme, VALUES, {}))
+    write_csv(run, tmp_path / "results.csv")
+    got = c.get(f"/board/{cid}/results.csv").content
+    assert got == "\ufeff".encode() + (tmp_path / "results.csv").read_bytes()
+    for lang in ("zh", "en"):
+        write_xlsx(run, tmp_path / f"results-{lang}.xlsx", lang)
+        c.get(f"/lang/{lang}?next=/board/{cid}")
+        board_book = load_workbook(io.BytesIO(c.get(f"/board/{cid}/results.xlsx").content))
+        cli_book = load_workbook(tmp_path / f"results-{lang}.xlsx")
+        assert workbook_cells(board_book) == workbook_cells(cli_book)
+    zh = load_workbook(tmp_path / "results-zh.xlsx").worksheets[0]
+    assert zh["D4"].number_format == "0.00"  # the scheme's decimals (2 by default)
+    assert zh["A4"].value == "c"  # 丙旗 ranks first overall
+    assert zh["B4"].value == "丙旗"
+
+
+def workbook_cells(book: Any) -> list[tuple[str, list[list[tuple[object, str]]]]]:
+    return [
+        (ws.title, [[(x.value, x.number_format) for x in row] for row in ws.iter_rows()])
+        for ws in book.worksheets
+    ]
 
 
 def cell(v: object) -> object:
@@ -452,8 +506,85 @@ def test_commitment_text_is_checked_and_escaped(
     with transaction(session_factory(engine)) as s:
         cycle = s.get(Cycle, cid)
         assert cycle is not None
-        cycles.move(s, cycle, "objections_handled")
-        cycles.move(s, cycle, "final")
+        moves.move(s, cycle, "objections_handled")
+        moves.move(s, cycle, "final")
     locked = c.post(page, data={"csrf": token(c, page), "title": "定稿后"})
-    assert locked.status_code == 422
-    assert "定稿" in locked.text
+    # refused by the policy for every write to a final cycle (tests/web/test_final_cycle.py)
+    assert locked.status_code == 409
+    assert "该考核已终结" in locked.text
+
+
+# --------------------------------------------------------------------------- names, not ids
+
+BOARD_TABS = ("", "/progress", "/contribution", "/commitments", "/print")
+
+
+def known_ids(scheme: Scheme) -> set[str]:
+    """What a Chinese page must say by name: cycle states, and the scheme's units, categories,
+    dimensions, indicators, departments, grades and gates; its keys and rule types (config words
+    such as ``adds_up``)."""
+    from kaohe.rules.base import REGISTRY
+    from kaohe.scheme import Indicator
+    from kaohe.web.store.models import CYCLE_STATES
+
+    ids = {*CYCLE_STATES, *scheme.units, *scheme.categories, *scheme.dimensions}
+    ids |= {*scheme.indicators, *scheme.departments, *REGISTRY}
+    ids |= {*Indicator.model_fields, *Scheme.model_fields}
+    if scheme.grading is not None:
+        ids |= {g.id for g in scheme.grading.grades} | {g.id for g in scheme.grading.gates}
+    return ids
+
+
+def ids_shown(page: str, ids: set[str]) -> set[str]:
+    """The ids a reader sees on ``page``: in its text and in the attributes read out or shown
+    on hover (title, aria-label, alt, placeholder) — not in links, classes or drawn charts."""
+    import html
+
+    page = re.sub(r"<(svg|script|style)\b.*?</\1>", " ", page, flags=re.S)
+    attrs = re.findall(r'\b(?:title|aria-label|alt|placeholder)="([^"]*)"', page)
+    text = re.sub(r"<[^>]+>", " ", page)
+    words = re.findall(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", html.unescape(" ".join([text, *attrs])))
+    return ids & set(words)
+
+
+def test_the_id_finder_finds_ids_in_text_and_read_attributes() -> None:
+    ids = {"publicity", "gdp_growth", "jining", "excellent"}
+    page = (
+        '<p>状态: publicity</p><th title="gdp_growth">增速</th>'
+        '<a href="/board/1/units/jining" class="excellent">集宁区</a><svg><text>jining</text></svg>'
+        "<td>等次为excellent</td>"
+    )
+    assert ids_shown(page, ids) == {"publicity", "gdp_growth", "excellent"}
+
+
+def demo_pages(demo_url: str) -> tuple[TestClient, list[str], set[str]]:
+    from kaohe.web.store.engine import open_engine
+
+    engine = open_engine(demo_url)
+    with transaction(session_factory(engine)) as s:
+        cycle = s.get(Cycle, 1)
+        assert cycle is not None
+        scheme = cycles.scheme_of(cycle, s)
+    engine.dispose()
+    c = TestClient(create_app(Settings(database_url=demo_url)), follow_redirects=False)
+    pages = ["/board", *(f"/board/1{tab}" for tab in BOARD_TABS)]
+    pages += [f"/board/1/units/{uid}" for uid in scheme.units]
+    return c, pages, known_ids(scheme)
+
+
+def test_every_board_page_in_chinese_shows_names_not_ids(demo_url: str) -> None:
+    """状态: publicity, indicator ids on hover, 可加总指标（方案中 adds_up） were on these pages."""
+    c, pages, ids = demo_pages(demo_url)
+    shown = {}
+    for path in pages:
+        r = c.get(path)
+        assert r.status_code == 200, path
+        assert '<html lang="zh-CN">' in r.text
+        shown[path] = ids_shown(r.text, ids)
+    assert {p: found for p, found in shown.items() if found} == {}
+    assert "公示" in c.get("/board/1").text  # the state by its name
+
+
+def test_the_public_decisions_page_in_chinese_shows_names_not_ids(demo_url: str) -> None:
+    c, _pages, ids = demo_pages(demo_url)
+    assert ids_shown(c.get("/board/1/decisions").text, ids) == set()

@@ -9,15 +9,18 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kaohe.web import cycles
 from kaohe.web.app import create_app
+from kaohe.web.cycles import moves
+from kaohe.web.cycles import service as cycles
 from kaohe.web.settings import Settings
-from kaohe.web.store import SchemeVersion, open_engine, session_factory, transaction
+from kaohe.web.store.engine import open_engine, session_factory, transaction
+from kaohe.web.store.models import SchemeVersion
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 CHROMIUM = os.environ.get("KAOHE_TEST_CHROMIUM") or shutil.which("chromium") or ""
@@ -28,8 +31,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not CHROMIUM:
         pytest.skip("no chromium: install Debian's chromium or set KAOHE_TEST_CHROMIUM")
     pytest.importorskip("playwright", reason="Playwright for Python is not installed")
-    import uvicorn
-
     from kaohe.web.demo import load_demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'kaohe.db'}"
@@ -39,8 +40,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         version = s.get(SchemeVersion, 1)
         assert version is not None
         cycle = cycles.create_cycle(s, version, "2023年度（浏览器测试）")
-        cycles.move(s, cycle, "collecting")
+        moves.move(s, cycle, "collecting")
     engine.dispose()
+    with serve(url) as address:
+        yield address
+
+
+@contextmanager
+def serve(url: str) -> Iterator[str]:
+    """The site on ``url``'s database, served by uvicorn on a free port of 127.0.0.1 in a
+    thread, until the block ends."""
+    import uvicorn
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -55,9 +66,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if server.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +133,8 @@ def test_enter_review_and_manage_in_a_browser(page: Any, site: str) -> None:
     page.goto(f"{site}/cycles")
     page.click("text=数据审核")
     assert page.locator("input[name=value]").count() == 1
+    assert not page.is_checked("input[name=value]")  # nothing approved by one careless click
+    page.check("input[name=value]")
     shot(page, "05-review")
     page.click("button[value=approve]")
     page.wait_for_load_state()
@@ -128,7 +143,7 @@ def test_enter_review_and_manage_in_a_browser(page: Any, site: str) -> None:
     login(page, site, "office", "office-demo-pass")
     page.goto(f"{site}/cycles")
     page.locator("text=考核管理").first.click()
-    assert "approved 1" in page.content()
+    assert "已通过 1" in page.content()  # the values' states by name
     shot(page, "06-manage")
     page.click("text=转到 审核")
     page.wait_for_load_state()
@@ -171,3 +186,53 @@ def test_the_board_pages_charts_and_commitments_in_a_browser(page: Any, site: st
     pg.pdf(path=str(ARTIFACTS / "13-board-print.pdf"), format="A4")
     assert refused == []  # the inline charts obey the Content-Security-Policy
     pg.close()
+
+
+MONITORING_PAGES = (  # (account or None for the public, path, screenshot, what must show)
+    (None, "/board/1/monitoring", "14-monitoring-board", "暂定"),
+    (None, "/board/1/monitoring/units/huade", "15-monitoring-unit", "本单位预警"),
+    (
+        ("office", "office-demo-pass"),
+        "/cycles/1/monitoring/warnings?colour=red",
+        "16-monitoring-warnings",
+        "红色",
+    ),
+    (
+        ("rep-stats", "report-demo-pass"),
+        "/cycles/3/monitoring/entry?period=2022-06",
+        "17-monitoring-entry",
+        "调度填报",
+    ),
+    (
+        ("rev-ndrc", "review-demo-pass"),
+        "/cycles/1/monitoring/review",
+        "18-monitoring-review",
+        "数据预警",
+    ),
+)
+
+
+@pytest.mark.parametrize("width", [1200, 390])
+def test_the_monitoring_pages_in_a_browser(page: Any, site: str, width: int) -> None:
+    """比进度 through the year, the office's warnings, a period's entry and review, at desktop
+    and phone widths; the inline charts obey the Content-Security-Policy."""
+    browser = page.context.browser
+    for account, path, name, must in MONITORING_PAGES:
+        pg = browser.new_page(viewport={"width": width, "height": 900})
+        refused: list[str] = []
+
+        def watch(m: Any, seen: list[str] = refused) -> None:
+            if "Content Security" in m.text:
+                seen.append(m.text)
+
+        pg.on("console", watch)
+        if account:
+            login(pg, site, *account)
+        pg.goto(f"{site}{path}")
+        assert must in pg.content(), path
+        if path.startswith("/board/1/monitoring"):
+            assert pg.locator("figure.chart svg.chart").count() > 0
+            assert pg.locator("td.warn.red").count() > 0
+        shot(pg, f"{name}-{'phone' if width < 600 else 'desktop'}")
+        assert refused == []
+        pg.close()

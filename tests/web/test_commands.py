@@ -6,8 +6,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from kaohe.cli import main
-from kaohe.web.store import User, open_engine, session_factory, transaction
+from kaohe.cli.main import main
+from kaohe.web.store.engine import open_engine, session_factory, transaction
+from kaohe.web.store.models import User
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -53,3 +54,30 @@ def test_it_upgrades_adds_disables_and_resets(
     code, out = run("audit", "verify")
     assert code == 0
     assert "intact: 3 entries" in out  # add, disable, reset-password
+
+
+def test_the_commands_refuse_to_write_to_a_final_cycle(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the platform's pages do (tests/web/test_final_cycle.py): nothing is computed or
+    written, and the reason is said."""
+    from sqlalchemy import func, update
+
+    from kaohe.web.store.models import Cycle, PersonnelComputation
+
+    monkeypatch.setenv("KAOHE_DATABASE_URL", demo_url)
+    factory = session_factory(open_engine(demo_url))
+    with factory() as s:
+        before = s.execute(select(func.count()).select_from(PersonnelComputation)).scalar_one()
+    assert run("rulebook", "evaluate", "1")[0] == 0  # an open cycle: computed
+    with transaction(factory) as s:
+        s.execute(update(Cycle).where(Cycle.id == 1).values(state="final"))
+        computed = s.execute(select(func.count()).select_from(PersonnelComputation)).scalar_one()
+    assert computed == before + 1
+    for args in (("rulebook", "evaluate", "1"), ("cadres", "grade", "1")):
+        code, out = run(*args)
+        assert code == 1, out
+        assert "该考核已终结" in out
+    with factory() as s:
+        after = s.execute(select(func.count()).select_from(PersonnelComputation)).scalar_one()
+    assert after == computed

@@ -10,19 +10,13 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select
 
-from kaohe.cli import main
+from kaohe.cli.main import main
 from kaohe.errors import DataError
-from kaohe.web import audit, cycles
-from kaohe.web.exchange import export_cycle, import_cycle
-from kaohe.web.store import (
-    AuditEntry,
-    Cycle,
-    SchemeVersion,
-    Value,
-    open_engine,
-    session_factory,
-    transaction,
-)
+from kaohe.web.audit import verification
+from kaohe.web.cycles.exchange import export_cycle, import_cycle
+from kaohe.web.results import service as results
+from kaohe.web.store.engine import open_engine, session_factory, transaction
+from kaohe.web.store.models import AuditEntry, Cycle, SchemeVersion, Value
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ulanqab"
 
@@ -78,7 +72,7 @@ def test_it_imports_an_exported_cycle_with_the_same_results(
         with transaction(session_factory(src)) as s:
             source = s.get(Cycle, source_id)
             assert source is not None
-            snap = cycles.latest_results(s, source)
+            snap = results.latest_results(s, source)
             assert snap is not None
             expected = json.loads(snap.rows)
     finally:
@@ -87,10 +81,10 @@ def test_it_imports_an_exported_cycle_with_the_same_results(
         cycle = s.get(Cycle, done.cycle_id)
         assert cycle is not None
         assert (cycle.name, cycle.state) == ("imported 2022", "reviewing")
-        snap = cycles.latest_results(s, cycle)
+        snap = results.latest_results(s, cycle)
         assert snap is not None
         assert json.loads(snap.rows) == expected
-        assert audit.verify(s).ok
+        assert verification.verify(s).ok
         actors = set(s.execute(select(AuditEntry.actor)).scalars())
         assert actors == {"import"}
         pending = s.execute(select(func.count()).where(Value.state != "approved")).scalar_one()

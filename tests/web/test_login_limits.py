@@ -8,18 +8,18 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kaohe.cli import main
-from kaohe.web import accounts
+from kaohe.cli.main import main
+from kaohe.web.accounts import service as accounts
 from kaohe.web.app import create_app
 from kaohe.web.settings import Settings
-from kaohe.web.store import session_factory, transaction
+from kaohe.web.store.engine import session_factory, transaction
 
 
 def _login(c: TestClient, username: str, password: str) -> int:
     m = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text)
     assert m
     r = c.post("/login", data={"username": username, "password": password, "csrf": m.group(1)})
-    return r.status_code
+    return int(r.status_code)
 
 
 def test_an_address_with_too_many_failures_is_refused_whatever_account_it_tries(

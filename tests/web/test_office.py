@@ -4,29 +4,35 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from kaohe.web import accounts, cycles, objections
+from kaohe.i18n import t
+from kaohe.io.scheme_file import load_scheme
+from kaohe.web import clock
+from kaohe.web.accounts import service as accounts
 from kaohe.web.app import create_app
-from kaohe.web.dashboard import Tally, tally
+from kaohe.web.cycles import moves
+from kaohe.web.cycles import service as cycles
+from kaohe.web.dashboard.service import Tally, tally
+from kaohe.web.objections import service as objections
 from kaohe.web.settings import Settings
-from kaohe.web.store import (
+from kaohe.web.store.engine import open_engine, session_factory, transaction
+from kaohe.web.store.models import (
     AuditEntry,
     Cycle,
     Evidence,
     EvidenceBlob,
+    NoIncidents,
     SchemeVersion,
     User,
     Value,
-    open_engine,
-    session_factory,
-    transaction,
 )
+from kaohe.web.submissions import declarations
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ulanqab"
 PASSWORDS = {
@@ -37,6 +43,8 @@ PASSWORDS = {
     "unit-jining": "unit-demo-pass",
     "unit-fengzhen": "unit-demo-pass",
     "rep2-stats": "another-reporter-pass",
+    "rep-finance": "report-demo-pass",
+    "rev-ecology_env": "review-demo-pass",
 }
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -74,7 +82,7 @@ def new_cycle(demo_url: str, state: str = "collecting") -> int:
         assert version is not None
         cycle = cycles.create_cycle(s, version, "test cycle")
         if state != "draft":
-            cycles.move(s, cycle, state)
+            moves.move(s, cycle, state)
         cid = cycle.id
     engine.dispose()
     return cid
@@ -118,6 +126,29 @@ def test_the_tally_counts_each_cell_by_its_newest_state() -> None:
     done = tally([("stats", "a", "gdp")], {("a", "gdp"): "approved"}, {}, today)
     assert not done.by_department["stats"].overdue  # nothing left to do: never overdue
     assert Tally().done == 1.0
+
+
+def test_a_blank_whose_blank_means_none_is_blank_or_declared_never_missing() -> None:
+    expected = [
+        ("dis", "a", "warn"),  # a deduction item: blank means none
+        ("dis", "b", "warn"),
+        ("dis", "c", "warn"),
+        ("dis", "a", "score"),  # a base value: blank is missing
+        ("dis", "b", "score"),
+    ]
+    states = {("c", "warn"): "submitted", ("a", "score"): "approved"}
+    board = tally(expected, states, {}, date(2022, 12, 10), none={"warn"}, declared={("dis", "a")})
+    # a·warn: stated none; b·warn: blank; c·warn: its version counts (waiting); b·score: missing
+    assert board.by_department["dis"] == Tally(
+        expected=5, approved=1, submitted=1, declared=1, blank=1, missing=1
+    )
+    assert board.by_unit["a"] == Tally(expected=2, approved=1, declared=1)
+    assert board.by_unit["b"] == Tally(expected=2, blank=1, missing=1)
+    assert board.total.complete == 3  # approved 1 + declared 1 + blank 1
+    assert board.total.done == pytest.approx(3 / 5)
+    # declared by another department: not this one's statement
+    other = tally(expected[:1], {}, {}, date(2022, 12, 10), none={"warn"}, declared={("x", "a")})
+    assert other.total == Tally(expected=1, blank=1)
 
 
 # --- planning: schemes and cycles ---
@@ -237,6 +268,131 @@ def test_the_dashboard_shows_each_department_its_own_cells(app: object, demo_url
     assert unit.status_code == 403
 
 
+def dashboard_row(page: str, first: str) -> list[str]:
+    """The counts of the dashboard's row whose first cell is ``first`` (expected, approved,
+    waiting, returned, declared none, blank (none), missing, done)."""
+    name = rf"(?:<a [^>]*>)?{re.escape(first)}(?:</a>)?"  # a name links to its drill-down
+    m = re.search(rf"<tr[^>]*><t[dh]>{name}</t[dh]>(.*?)</tr>", page)
+    assert m, f"no row {first!r} on the dashboard"
+    cells = re.findall(r'<td class="num">(?:<progress[^>]*></progress> )?([^<]*)</td>', m.group(1))
+    return cells[:8]  # a department's row goes on with its days left
+
+
+def test_the_published_demo_counts_blank_bonus_and_deduction_items_as_none(
+    app: object, demo_url: str
+) -> None:
+    # By hand from examples/ulanqab/data.csv and scheme.yaml: 483 cells expected, 347 filled
+    # (all approved). Of the 136 empty ones, 135 mean none — 市纪委监委 8 discipline columns ×
+    # 11 units = 88, 5 filled (卓资 通报批评, 化德 党纪政务处分 and 调整职务:班子成员, 商都
+    # 通报批评, 察右中 诫勉): 83; 市委组织部 awards 3 × 11 = 33, 10 filled: 23, and the
+    # party_building judgement, filled for 商都 and 察右中: 9; 市应急管理局 safety_accidents,
+    # filled for 化德 and 商都: 9; 市委政法委 peace_building, filled for 卓资 and 商都: 9;
+    # 市林业和草原局 grassland_balance (the 3 ecology units), filled for 察右中: 2. The one left
+    # is 卓资's business_env (a base value the scheme fills with the peer average): missing.
+    page = login(app, "office").get("/cycles/1/dashboard").text
+    assert dashboard_row(page, "市纪委监委") == ["88", "5", "0", "0", "0", "83", "0", "100%"]
+    assert dashboard_row(page, "市委组织部") == ["66", "34", "0", "0", "0", "32", "0", "100%"]
+    assert dashboard_row(page, "市应急管理局") == ["22", "13", "0", "0", "0", "9", "0", "100%"]
+    assert dashboard_row(page, "市委政法委") == ["33", "24", "0", "0", "0", "9", "0", "100%"]
+    assert dashboard_row(page, "市林业和草原局") == ["25", "23", "0", "0", "0", "2", "0", "100%"]
+    assert dashboard_row(page, "市发展和改革委员会") == [
+        *("55", "54", "0", "0", "0", "0", "1", "98%"),  # 54 / 55 = 98.2%
+    ]
+    # 482 of 483 complete: 99.8%, shown as 99% (never 100% while a cell is missing)
+    assert dashboard_row(page, t("web.total", "zh")) == [
+        *("483", "347", "0", "0", "0", "135", "1", "99%"),
+    ]
+    # 卓资: 42 cells; empty: 7 discipline, 2 awards, party_building, safety_accidents (blank),
+    # business_env (missing)
+    assert dashboard_row(page, "卓资县") == ["42", "30", "0", "0", "0", "11", "1", "97%"]
+
+
+def test_a_department_states_a_unit_has_no_incidents(app: object, demo_url: str) -> None:
+    cid = new_cycle(demo_url)
+    rep = login(app, "rep-ecology_env")  # eco_damage, a veto: its blank means none
+    entry = f"/cycles/{cid}/entry"
+    page = rep.get(entry).text
+    assert 'id="no-incidents"' in page
+    assert t("web.none_not_yet", "zh") in page
+    said = rep.post(
+        f"/cycles/{cid}/no-incidents",
+        data={"csrf": csrf(rep, entry), "unit": "jining", "do": "declare"},
+    )
+    assert said.status_code == 303
+    page = rep.get(entry).text
+    assert "市生态环境局 填报 于 " in page  # who stated it, and when
+    # 4 columns × 11 units = 44 expected; eco_damage's 11 blank: jining's stated, 10 not
+    board = rep.get(f"/cycles/{cid}/dashboard").text
+    assert dashboard_row(board, "市生态环境局") == [
+        *("44", "0", "0", "0", "1", "10", "33", "25%"),
+    ]
+    office = login(app, "office").get(f"/cycles/{cid}/dashboard").text
+    assert dashboard_row(office, "集宁区")[4] == "1"
+    assert "市生态环境局 填报" in office.split('id="no-incidents"')[1]  # the statements shown
+    again = rep.post(
+        f"/cycles/{cid}/no-incidents",
+        data={"csrf": csrf(rep, entry), "unit": "jining", "do": "declare"},
+    )
+    assert again.status_code == 409
+    assert t("web.none_already", "zh", unit="集宁区") in again.text
+    gone = rep.post(
+        f"/cycles/{cid}/no-incidents",
+        data={"csrf": csrf(rep, entry), "unit": "jining", "do": "withdraw"},
+    )
+    assert gone.status_code == 303
+    board = rep.get(f"/cycles/{cid}/dashboard").text
+    assert dashboard_row(board, "市生态环境局")[4:7] == ["0", "11", "33"]
+    finance = login(app, "rep-finance")  # budget_revenue only: a base value
+    nothing = finance.post(
+        f"/cycles/{cid}/no-incidents", data={"csrf": csrf(finance, entry), "unit": "jining"}
+    )
+    assert nothing.status_code == 422
+    reviewer = login(app, "rev-ecology_env")
+    denied = reviewer.post(
+        f"/cycles/{cid}/no-incidents",
+        data={"csrf": csrf(reviewer, f"/cycles/{cid}/review"), "unit": "fengzhen"},
+    )
+    assert denied.status_code == 403
+    closed = rep.post(  # the published demo cycle: no longer collecting
+        "/cycles/1/no-incidents", data={"csrf": csrf(rep, entry), "unit": "jining"}
+    )
+    assert closed.status_code == 409
+    assert t("web.none_closed", "zh") in closed.text
+    engine = open_engine(demo_url)
+    with transaction(session_factory(engine)) as s:
+        rows = s.execute(select(NoIncidents).where(NoIncidents.cycle_id == cid)).scalars().all()
+        assert [(r.department, r.unit, r.withdrawn_at is not None) for r in rows] == [
+            ("ecology_env", "jining", True)  # withdrawn, kept
+        ]
+        logged = s.execute(
+            select(AuditEntry.action, AuditEntry.actor).where(
+                AuditEntry.target == f"cycle:{cid}/ecology_env/jining"
+            )
+        ).all()
+        assert [tuple(x) for x in logged] == [
+            ("no_incidents.declare", "rep-ecology_env"),
+            ("no_incidents.withdraw", "rep-ecology_env"),
+        ]
+    engine.dispose()
+
+
+def test_every_blank_that_means_none_in_the_demo_scheme_is_one_the_engine_reads_as_none() -> None:
+    scheme = load_scheme(EXAMPLE / "scheme.yaml")
+    none = {iid for iid, ind in scheme.indicators.items() if declarations.blank_means_none(ind)}
+    assert none == {
+        "rank_progress",  # rank_improvement: a bonus
+        "peace_building",  # judgements: full marks unless deducted
+        "grassland_balance",
+        "party_building",
+        "eco_damage",  # vetoes
+        "major_accident",
+        "awards",  # bonus items
+        "safety_accidents",  # deduction counts
+        "discipline",
+    }
+    assert "business_env" not in none  # a base value with missing: peer_average is a gap
+
+
 # --- evidence ---
 
 
@@ -310,8 +466,9 @@ def test_evidence_is_checked_kept_once_and_shown_only_to_who_may_see_it(
     engine.dispose()
     n = count(demo_url, Evidence)
     late = rep.post(attach, data={"csrf": csrf(rep, entry), **cell}, files={"file": ("b.pdf", PDF)})
-    assert late.status_code == 422
-    assert "evidence is attached while" in late.text
+    # refused by the policy for every write to a final cycle (tests/web/test_final_cycle.py)
+    assert late.status_code == 409
+    assert "该考核已终结" in late.text
     assert count(demo_url, Evidence) == n
 
 
@@ -417,7 +574,10 @@ def test_a_deadline_passed_shows_overdue(app: object, demo_url: str) -> None:
         cycles.reschedule(
             s,
             cycle,
-            cycles.Schedule(collection_deadline=date.today() - timedelta(days=3)),
+            # the office's today (Asia/Shanghai), as the dashboard counts days
+            cycles.Schedule(
+                collection_deadline=clock.local(datetime.now(UTC)).date() - timedelta(days=3)
+            ),
             cycle.revision,
         )
     engine.dispose()

@@ -9,10 +9,12 @@ import time
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from kaohe.web import audit, pagecache
 from kaohe.web.app import create_app
+from kaohe.web.audit import chain as audit
+from kaohe.web.serving import pagecache
 from kaohe.web.settings import Settings
-from kaohe.web.store import Cycle, open_engine, session_factory, transaction
+from kaohe.web.store.engine import open_engine, session_factory, transaction
+from kaohe.web.store.models import Cycle
 
 
 def test_a_write_shows_on_the_next_request_and_nothing_else_is_mixed_up(demo_url: str) -> None:

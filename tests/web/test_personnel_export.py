@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from kaohe.cli import main
+from kaohe.cli.main import main
 from kaohe.io.cadre_files import load_people
-from kaohe.web import personnel_compute as pc
 from kaohe.web.app import create_app
+from kaohe.web.personnel import compute as pc
 from kaohe.web.settings import Settings
-from kaohe.web.store import open_engine, session_factory, transaction
+from kaohe.web.store.engine import open_engine, session_factory, transaction
 
 from .test_site import client
 

@@ -17,12 +17,13 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from kaohe.web import personnel
-from kaohe.web import personnel_arena as arena
-from kaohe.web import personnel_compute as pc
 from kaohe.web.app import create_app
+from kaohe.web.personnel import arena
+from kaohe.web.personnel import compute as pc
+from kaohe.web.personnel import service as personnel
 from kaohe.web.settings import Settings
-from kaohe.web.store import (
+from kaohe.web.store.engine import open_engine, session_factory, transaction
+from kaohe.web.store.models import (
     AnnualGrade,
     ArenaMark,
     ArenaStanding,
@@ -32,9 +33,6 @@ from kaohe.web.store import (
     PersonnelImport,
     RulebookDecision,
     SchemeVersion,
-    open_engine,
-    session_factory,
-    transaction,
 )
 
 from .test_site import client, token
@@ -381,9 +379,12 @@ def test_the_arena_from_marks_to_the_public_ranks(app: Any, demo_url: str) -> No
             )
         ).scalar_one()
         assert arena.staleness(s, s.get(Cycle, 1), run) == []
-    assert got["jining-001"][:2] == (pytest.approx(77.5), 1)
-    assert got["jining-002"][:2] == (pytest.approx(77.5), 1)  # tied: the rank is shared
-    assert got["fengzhen-001"][:2] == (pytest.approx(65.0), 3)
+    assert got["jining-001"][0] == pytest.approx(77.5)
+    assert got["jining-001"][1] == 1
+    assert got["jining-002"][0] == pytest.approx(77.5)
+    assert got["jining-002"][1] == 1  # tied: the rank is shared
+    assert got["fengzhen-001"][0] == pytest.approx(65.0)
+    assert got["fengzhen-001"][1] == 3
     assert got["jining-001"][2] == "金勇"
     assert "100" in j1.explanation
     assert "70" in j1.explanation

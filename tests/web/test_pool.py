@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from kaohe.web import store
+from kaohe.web.store import engine as engine_
 
 
 def test_a_dead_idle_connection_is_replaced(engine: Engine) -> None:
@@ -21,7 +21,7 @@ def test_a_dead_idle_connection_is_replaced(engine: Engine) -> None:
         admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
         admin.commit()
     other.dispose()
-    record.info["kaohe_idle_since"] -= store.PING_AFTER_SECONDS + 1  # as if it sat idle
+    record.info["kaohe_idle_since"] -= engine_.PING_AFTER_SECONDS + 1  # as if it sat idle
     with engine.connect() as conn:
         second = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
     assert second != first

@@ -13,22 +13,21 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from kaohe.web import accounts, cycles, objections
+from kaohe.web.accounts import service as accounts
+from kaohe.web.cycles import moves
+from kaohe.web.cycles import service as cycles
 from kaohe.web.demo import load_demo
-from kaohe.web.store import (
-    AuditEntry,
-    Cycle,
-    Objection,
-    User,
-    open_engine,
-    session_factory,
-    transaction,
-)
+from kaohe.web.objections import service as objections
+from kaohe.web.store.engine import open_engine, session_factory, transaction
+from kaohe.web.store.models import AuditEntry, Cycle, Objection, SchemeVersion, User
+from kaohe.web.submissions import service as submissions
 
 from .conftest import _postgres_database
 
@@ -42,7 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         made = _prepare(url)
         port = _free_port()
         env = {**os.environ, "KAOHE_DATABASE_URL": url}
-        kaohe = [sys.executable, "-c", "from kaohe.cli import main; main()"]
+        kaohe = [sys.executable, "-c", "from kaohe.cli.main import main; main()"]
         log = tmp_path_factory.mktemp("serve") / "serve.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
@@ -74,13 +73,13 @@ def _prepare(url: str) -> dict[str, object]:
         ]
         first = s.get(Cycle, 1)
         assert first is not None
-        version = s.get(cycles.SchemeVersion, first.scheme_version_id)
+        version = s.get(SchemeVersion, first.scheme_version_id)
         assert version is not None
         collecting = cycles.create_cycle(s, version, "races", "office")
-        cycles.move(s, collecting, "collecting", "office")
+        moves.move(s, collecting, "collecting", "office")
         reporter = s.execute(select(User).where(User.username == "rep-stats")).scalar_one()
         values = [
-            cycles.submit(s, collecting, uid, "gdp_growth", "5.5", user=reporter).id
+            submissions.submit(s, collecting, uid, "gdp_growth", "5.5", user=reporter).id
             for uid in list(cycles.scheme_of(collecting, s).units)[:PAIRS]
         ]
         unit = s.execute(select(User).where(User.username == "unit-jining")).scalar_one()
@@ -115,6 +114,11 @@ def _wait(site: str) -> None:
         except httpx.TransportError:
             time.sleep(0.3)
     raise AssertionError("the server did not answer within 60 s")
+
+
+def _sent(client: httpx.Client, path: str, **request: Any) -> int:
+    """POST to ``path``; the status code."""
+    return int(client.post(path, **request).status_code)
 
 
 def _at_once(*calls: Callable[[], int]) -> list[int]:
@@ -161,11 +165,9 @@ def test_two_reviewers_of_one_value_at_once(server: tuple[str, dict[str, object]
     path = f"/api/v1/cycles/{made['cycle']}/reviews"
     for vid in made["values"]:  # type: ignore[attr-defined]
         codes = _at_once(
-            lambda vid=vid: first.post(path, json={"values": [vid], "approve": True}).status_code,
-            lambda vid=vid: (
-                second.post(
-                    path, json={"values": [vid], "approve": False, "comment": "数据有误"}
-                ).status_code
+            partial(_sent, first, path, json={"values": [vid], "approve": True}),
+            partial(
+                _sent, second, path, json={"values": [vid], "approve": False, "comment": "数据有误"}
             ),
         )
         _one_wins(codes, 200)
@@ -182,8 +184,8 @@ def test_two_office_accounts_answering_one_objection(
         accept = {"csrf": _csrf(one, page), "decision": "accept", "answer": "采纳"}
         reject = {"csrf": _csrf(two, page), "decision": "reject", "answer": "不予采纳"}
         codes = _at_once(
-            lambda oid=oid, a=accept: one.post(f"/objections/{oid}/answer", data=a).status_code,
-            lambda oid=oid, r=reject: two.post(f"/objections/{oid}/answer", data=r).status_code,
+            partial(_sent, one, f"/objections/{oid}/answer", data=accept),
+            partial(_sent, two, f"/objections/{oid}/answer", data=reject),
         )
         _one_wins(codes, 303)
     engine = open_engine(str(made["url"]))
@@ -220,7 +222,7 @@ def test_two_office_accounts_moving_one_cycle(server: tuple[str, dict[str, objec
                 {"csrf": _csrf(c, manage), "state": "collecting", "revision": revision.group(1)}
             )
         codes = _at_once(
-            lambda cid=cid, f=forms[0]: one.post(f"/cycles/{cid}/move", data=f).status_code,
-            lambda cid=cid, f=forms[1]: two.post(f"/cycles/{cid}/move", data=f).status_code,
+            partial(_sent, one, f"/cycles/{cid}/move", data=forms[0]),
+            partial(_sent, two, f"/cycles/{cid}/move", data=forms[1]),
         )
         _one_wins(codes, 303)

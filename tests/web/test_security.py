@@ -16,15 +16,18 @@ import time
 import pytest
 import uvicorn
 from click.testing import CliRunner
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 from sqlalchemy import Engine, select
 
-from kaohe.cli import main
-from kaohe.web import accounts, sessions
+from kaohe.cli.main import main
+from kaohe.web.accounts import service as accounts
+from kaohe.web.accounts import sessions
 from kaohe.web.app import create_app
 from kaohe.web.settings import Settings, SettingsError
-from kaohe.web.store import AuditEntry, User, UserSession, session_factory, transaction
+from kaohe.web.store.engine import session_factory, transaction
+from kaohe.web.store.models import AuditEntry, User, UserSession
 
 from .test_site import LOGINS, client, token
 
@@ -54,7 +57,8 @@ def office(engine: Engine) -> Engine:
 def test_a_cookie_signed_with_the_published_secret_opens_nothing(office: Engine) -> None:
     app = create_app(Settings(database_url=_url(office)))
     c = TestClient(app, follow_redirects=False)
-    for forged in ({"uid": 1}, {"sid": "x" * 43}):
+    forgeries: list[dict[str, object]] = [{"uid": 1}, {"sid": "x" * 43}]
+    for forged in forgeries:
         c.cookies.set("kaohe_session", _cookie(PUBLISHED_SECRET, forged))
         r = c.get("/admin/audit")
         assert r.status_code == 303
@@ -75,8 +79,8 @@ def test_each_installation_has_its_own_secret_kept_with_its_data(
     first = sessions.instance_secret(office)
     assert len(first) >= 32
     assert sessions.instance_secret(office) == first  # every process of it agrees
-    from kaohe.web.migrate import upgrade
-    from kaohe.web.store import open_engine
+    from kaohe.web.store.engine import open_engine
+    from kaohe.web.store.migrate import upgrade
 
     other = open_engine(f"sqlite:///{tmp_path_factory.mktemp('other') / 'k.db'}")
     upgrade(other)
@@ -104,7 +108,9 @@ def test_a_cookie_from_another_installation_opens_nothing(office: Engine) -> Non
 # ----------------------------------------------------------------- 7. sessions end
 
 
-def _logged_in(engine: Engine, user: str = "wang", password: str = "a-long-password") -> tuple:
+def _logged_in(
+    engine: Engine, user: str = "wang", password: str = "a-long-password"
+) -> tuple[FastAPI, TestClient, str]:
     app = create_app(Settings(database_url=_url(engine)))
     c = TestClient(app, follow_redirects=False)
     r = c.post("/login", data={"username": user, "password": password, "csrf": token(c, "/login")})
@@ -116,7 +122,7 @@ def _logged_in(engine: Engine, user: str = "wang", password: str = "a-long-passw
 def _replay(app: object, cookie: str) -> int:
     c = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
     c.cookies.set("kaohe_session", cookie)
-    return c.get("/admin/audit").status_code
+    return int(c.get("/admin/audit").status_code)
 
 
 def test_a_copied_cookie_dies_with_logout(office: Engine) -> None:
@@ -177,9 +183,11 @@ def test_a_reset_revokes_the_tokens_when_asked(office: Engine) -> None:
 
 
 def _attempt(c: TestClient, user: str, password: str) -> int:
-    return c.post(
-        "/login", data={"username": user, "password": password, "csrf": token(c, "/login")}
-    ).status_code
+    return int(
+        c.post(
+            "/login", data={"username": user, "password": password, "csrf": token(c, "/login")}
+        ).status_code
+    )
 
 
 def test_failures_slow_an_account_from_one_address_and_the_office_unlocks_it(
@@ -384,7 +392,7 @@ def test_a_huge_value_id_in_a_review_is_refused_not_crashed(demo_app: object) ->
 def test_an_account_of_a_unit_not_in_the_scheme_cannot_crash_objections(
     demo_url: str, demo_app: object
 ) -> None:
-    from kaohe.web.store import open_engine
+    from kaohe.web.store.engine import open_engine
 
     engine = open_engine(demo_url)
     with transaction(session_factory(engine)) as s:

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner
 
-from kaohe.cli import main
+from kaohe.cli.main import main
 from kaohe.web.demo import load_demo
-from kaohe.web.store import open_engine
+from kaohe.web.store.engine import open_engine
 
 
 def _free_port() -> int:
@@ -30,7 +30,7 @@ def test_two_workers_serve_the_board(tmp_path: Path) -> None:
     engine.dispose()
     port = _free_port()
     env = {**os.environ, "KAOHE_DATABASE_URL": url}
-    kaohe = [sys.executable, "-c", "from kaohe.cli import main; main()"]
+    kaohe = [sys.executable, "-c", "from kaohe.cli.main import main; main()"]
     proc = subprocess.Popen(
         [*kaohe, "serve", "--port", str(port), "--workers", "2"],
         env=env,
@@ -38,7 +38,7 @@ def test_two_workers_serve_the_board(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline, answers = time.monotonic() + 60, []
+        deadline, answers = time.monotonic() + 60, list[httpx.Response]()
         while time.monotonic() < deadline and len(answers) < 20:
             try:
                 answers.append(httpx.get(f"http://127.0.0.1:{port}/board/1", timeout=5))
@@ -66,7 +66,7 @@ def test_every_connection_gets_tcp_nodelay() -> None:
     from uvicorn.config import Config
     from uvicorn.server import ServerState
 
-    from kaohe.web.serving import NoDelayH11Protocol
+    from kaohe.web.serving.protocol import NoDelayH11Protocol
 
     listener = socket.socket(socket.AF_INET)  # as uvicorn binds it for several workers: proto 0
     listener.bind(("127.0.0.1", 0))

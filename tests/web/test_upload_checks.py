@@ -9,10 +9,15 @@ import io
 
 from sqlalchemy import select
 
-from kaohe.web import cycles
 from kaohe.web.app import create_app
+from kaohe.web.cycles import moves
+from kaohe.web.cycles import service as cycles
+from kaohe.web.results import service as results
+from kaohe.web.reviews import service as reviews
 from kaohe.web.settings import Settings
-from kaohe.web.store import SchemeVersion, Value, open_engine, session_factory, transaction
+from kaohe.web.store.engine import open_engine, session_factory, transaction
+from kaohe.web.store.models import SchemeVersion, Value
+from kaohe.web.submissions import service as submissions
 
 from .test_site import client, token
 
@@ -23,7 +28,7 @@ def _collecting_cycle(demo_url: str) -> int:
         version = s.get(SchemeVersion, 1)
         assert version is not None
         cycle = cycles.create_cycle(s, version, "2024 (upload checks)")
-        cycles.move(s, cycle, "collecting")
+        moves.move(s, cycle, "collecting")
         cid = cycle.id
     engine.dispose()
     return cid
@@ -101,19 +106,20 @@ def test_the_boards_and_exports_hold_formula_names_inert(engine: object, tmp_pat
     from fastapi.testclient import TestClient
     from openpyxl import load_workbook
 
-    from kaohe.web.exchange import export_cycle, import_cycle
-    from test_formula_injection import CALC, EVIL_SCHEME, HYPERLINK, inert
+    from kaohe.web.cycles.exchange import export_cycle, import_cycle
+
+    from ..test_formula_injection import CALC, EVIL_SCHEME, HYPERLINK, inert
 
     factory = session_factory(engine)  # type: ignore[arg-type]
     with transaction(factory) as s:
         version = cycles.store_scheme(s, EVIL_SCHEME)
         cycle = cycles.create_cycle(s, version, "evil")
-        cycles.move(s, cycle, "collecting")
+        moves.move(s, cycle, "collecting")
         for uid, v in (("jining", "7"), ("fengzhen", "5.9"), ("zhuozi", "2"), ("liangcheng", "6")):
-            cycles.review(s, cycles.submit(s, cycle, uid, "gdp", v), True)
-        cycles.move(s, cycle, "reviewing")
-        cycles.compute(s, cycle)
-        cycles.move(s, cycle, "publicity")
+            reviews.review(s, submissions.submit(s, cycle, uid, "gdp", v), True)
+        moves.move(s, cycle, "reviewing")
+        results.compute(s, cycle)
+        moves.move(s, cycle, "publicity")
         cid = cycle.id
     url = engine.url.render_as_string(hide_password=False)  # type: ignore[attr-defined]
     public = TestClient(create_app(Settings(database_url=url)))

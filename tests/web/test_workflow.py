@@ -81,15 +81,29 @@ def test_an_objection_corrects_a_value_and_the_result(demo_url: str, tmp_path: P
     )
     assert bad.status_code == 422  # a correction is checked like any entered cell
     assert "a comma is read only" in bad.text
+    accept = {
+        "csrf": token(office, page),
+        "decision": "accept",
+        "answer": "经核实采纳，更正为 7.5",
+        "column": "gdp_growth",
+        "value": "7.5",
+    }
+    shown = office.post(f"/objections/{oid.group(1)}/answer", data=accept)
+    assert shown.status_code == 200  # the correction shown first: value now → 7.5
+    preview = shown.text[shown.text.index('id="correction-preview"') :]
+    assert "6.4" in preview
+    assert "7.5" in preview
+    base = re.search(r'name="base" value="(\d+)"', shown.text)
+    assert base
+    stale = office.post(
+        f"/objections/{oid.group(1)}/answer",
+        data={**accept, "confirm": "yes", "base": str(int(base.group(1)) - 1)},
+    )
+    assert stale.status_code == 409  # the cell changed since the preview: nothing saved
+    assert "此值在您预览之后已被修改" in stale.text
     r = office.post(
         f"/objections/{oid.group(1)}/answer",
-        data={
-            "csrf": token(office, page),
-            "decision": "accept",
-            "answer": "经核实采纳，更正为 7.5",
-            "column": "gdp_growth",
-            "value": "7.5",
-        },
+        data={**accept, "confirm": "yes", "base": base.group(1)},
     )
     assert r.status_code == 303
     refused = office.post(
@@ -106,12 +120,24 @@ def test_an_objection_corrects_a_value_and_the_result(demo_url: str, tmp_path: P
     assert r.status_code == 303
     assert office.post("/cycles/1/compute", data={"csrf": token(office, manage)}).status_code == 303
     assert "集宁区" in office.get(page).text.split("最近一次重新计算的变化")[1]
-    for state in ("objections_handled", "final"):
-        r = office.post("/cycles/1/move", data={"csrf": token(office, manage), "state": state})
-        assert r.status_code == 303, r.text
+    r = office.post(
+        "/cycles/1/move", data={"csrf": token(office, manage), "state": "objections_handled"}
+    )
+    assert r.status_code == 303, r.text
+    asked = office.post("/cycles/1/move", data={"csrf": token(office, manage), "state": "final"})
+    assert asked.status_code == 200  # finalising asks first, naming the consequence
+    assert "此操作不可撤销" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text
+    assert "异议处理完毕" in office.get(manage).text  # not moved yet
+    r = office.post(
+        "/cycles/1/move",
+        data={"csrf": token(office, manage), "state": "final", "confirm": "yes"},
+    )
+    assert r.status_code == 303, r.text
+    assert "考核已转到「终结」" in office.get(manage).text  # the message after the move
     seen = unit.get(page).text
     assert "经核实采纳" in seen  # the unit sees the answer
-    public = TestClient(app)  # type: ignore[arg-type]
+    public = TestClient(app)
     body = public.get("/board/1/results.csv").content.decode("utf-8-sig")
     board = {row["unit"]: row for row in csv.DictReader(body.splitlines())}
     scheme = load_scheme(EXAMPLE / "scheme.yaml")

@@ -14,8 +14,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from starlette.responses import PlainTextResponse, Response
 
-from kaohe.web import audit, writer
-from kaohe.web.store import AuditEntry, session_factory
+from kaohe.web.audit import chain as audit
+from kaohe.web.audit import verification
+from kaohe.web.store import writer
+from kaohe.web.store.engine import session_factory
+from kaohe.web.store.models import AuditEntry
 
 
 def entries(engine: Engine) -> list[tuple[str, str]]:
@@ -26,7 +29,7 @@ def entries(engine: Engine) -> list[tuple[str, str]]:
 
 def chain_ok(engine: Engine) -> bool:
     with session_factory(engine)() as s:
-        return audit.verify(s).ok
+        return verification.verify(s).ok
 
 
 def bad_statement(session: Session) -> Response:

@@ -10,6 +10,7 @@ The 2022 grades are computed by Kaohe from the generated ballots and checks.
 from __future__ import annotations
 
 import argparse
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -239,9 +240,23 @@ def main(out: Path = HERE) -> None:
     write_grades(team_grades, out / "team_grades_2022.xlsx")
     past = make_history(rng, people.cadres)
     full = pd.concat([past, history(cadre_grades, team_grades)], ignore_index=True)
-    full.sort_values(["kind", "person_id", "year"]).to_csv(
-        out / "grade_history.csv", index=False, encoding="utf-8"
-    )
+    full = full.sort_values(["kind", "person_id", "year"])
+    # the years each has held their rank level (the rulebook's promotion pool reads them)
+    full["years_at_level"] = [
+        zlib.crc32(str(p).encode()) % 5 + int(y) - 2020
+        for p, y in zip(full["person_id"], full["year"], strict=True)
+    ]
+    full.to_csv(out / "grade_history.csv", index=False, encoding="utf-8")
+    # every ninth cadre of 2021 promoted in 2022 (the rulebook's promotion statistics)
+    promoted = full[(full["year"] == 2021) & (full["kind"] == "cadre")].iloc[::9]
+    pd.DataFrame(
+        {
+            "person_id": promoted["person_id"],
+            "year": 2022,
+            "unit": promoted["unit"],
+            "position": "副职",
+        }
+    ).to_csv(out / "promotions.csv", index=False, encoding="utf-8")
     counts = cadre_grades.frame["grade"].value_counts().to_dict()
     print(f"{len(ids)} cadres, {len(ballots)} ballots, {len(checks)} checks; 2022 grades {counts}")
 

@@ -9,7 +9,9 @@ A pure core — tables in, tables and explanations out, no files — in the orde
 * :mod:`~kaohe.cadres.arena` — arena contests (擂台比武): :func:`build_marks`, :func:`run_arena`;
 * :mod:`~kaohe.cadres.annual` — annual grades under a per-unit quota (:func:`grade_cadres`,
   :func:`grade_teams`), with the gates of :mod:`~kaohe.cadres.gates`;
-* :mod:`~kaohe.cadres.design` — the YAML designs of all of these.
+* :mod:`~kaohe.cadres.design` — the YAML designs of all of these;
+* :mod:`~kaohe.cadres.assessment` — the whole year in one call (:func:`assess_cadres`):
+  designs and inputs in, annual grades and the rulebook's decisions out.
 
 Files are read and written by :mod:`kaohe.io.cadre_files`. The designs are documented in
 ``docs/cadres.md``.
@@ -26,6 +28,13 @@ from kaohe.cadres.annual import (
 )
 from kaohe.cadres.appraisal import AppraisalResult, Ballots, appraise, build_ballots
 from kaohe.cadres.arena import ArenaResult, build_marks, run_arena
+from kaohe.cadres.assessment import (
+    CadreAssessment,
+    CadreDesigns,
+    CadreInputs,
+    assess_cadres,
+    build_scores,
+)
 from kaohe.cadres.checks import CheckCap, build_checks, cap_checks, checks_summary
 from kaohe.cadres.design import (
     AppraisalDesign,
@@ -44,18 +53,23 @@ __all__ = [
     "ArenaDesign",
     "ArenaResult",
     "Ballots",
+    "CadreAssessment",
+    "CadreDesigns",
+    "CadreInputs",
     "CheckCap",
     "ChecksDesign",
     "GradeSet",
     "GradingDesign",
     "People",
     "appraise",
+    "assess_cadres",
     "build_ballots",
     "build_cadres",
     "build_checks",
     "build_design",
     "build_marks",
     "build_people",
+    "build_scores",
     "build_teams",
     "by_unit",
     "cap_checks",

@@ -32,16 +32,16 @@ from numpy.typing import NDArray
 from kaohe.cadres.design import ChecksDesign, GradeSet, GradingDesign
 from kaohe.cadres.gates import PENDING, Gate, cadre_gates, external_gates
 from kaohe.cadres.people import People
-from kaohe.cadres.quota import RoundingName, quota_counts
-from kaohe.cadres.words import Msg, fmt, join
+from kaohe.cadres.quota import RoundingName
+from kaohe.cadres.words import Listing, Msg, fmt, join
 from kaohe.errors import DataError, Issue
 from kaohe.i18n import language
+from kaohe.quota import quota_counts
+from kaohe.rulebook.inputs import HISTORY_COLUMNS
 
 FloatVec = NDArray[np.float64]
 IntVec = NDArray[np.int64]
 BoolVec = NDArray[np.bool_]
-
-HISTORY_COLUMNS = ("person_id", "kind", "year", "unit", "grade")
 
 
 @dataclass(frozen=True)
@@ -177,9 +177,22 @@ class AnnualGrades:
         if a.tied_at_boundary[i]:
             same = (self.units == self.units[i]) & a.tied_at_boundary
             others = ", ".join(str(s) for s in self.ids[same] if s != self.ids[i])
-            out.append(Msg("a.tie_broken", others=others, key=", ".join(gs.quota.tie_break)))
+            out.append(Msg("a.tie_broken", others=others, key=tie_keys_text(gs)))
         out.append(Msg("a.grade", grade=gs.grades[k].name))
         return out
+
+
+def tie_keys_text(gs: GradeSet) -> Listing:
+    """The quota's tie-break keys as a person reads them: components by their names."""
+    parts = []
+    for key in gs.quota.tie_break:
+        base = key.removeprefix("-")
+        if base in gs.components:
+            msg = Msg("tie.component", name=gs.components[base].name)
+        else:
+            msg = Msg(f"tie.{base}")
+        parts.append(Msg("tie.lowest_first", key=msg) if key.startswith("-") else msg)
+    return Listing(parts)
 
 
 def _min_msg(gs: GradeSet, k: int, score: float) -> Msg:

@@ -134,6 +134,14 @@ class ArenaResult:
         out["rank"] = self.rank
         return out.sort_values(["rank", "contestant_id"], kind="stable").reset_index(drop=True)
 
+    def scores(self) -> pd.Series:
+        """contestant id → the published score (rounded to ``decimals``, as ranked): the
+        ``arena`` component of the annual grade."""
+        return pd.Series(
+            self.score.round(self.design.decimals),
+            index=pd.Index(self.contestants, name="contestant_id"),
+        )
+
     def explain(self, contestant: str) -> list[Msg]:
         d, i = self.design, self._index[contestant]
         dec = d.decimals

@@ -25,8 +25,9 @@ from kaohe.cadres.frames import (
     required_text,
     unknown,
 )
-from kaohe.cadres.quota import RoundingName, quota_counts
+from kaohe.cadres.quota import RoundingName
 from kaohe.cadres.words import Msg, fmt
+from kaohe.quota import quota_counts
 
 CHECK_COLUMNS = ("cadre_id", "year", "quarter", "grade", "score", "note")
 

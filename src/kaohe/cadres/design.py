@@ -286,6 +286,15 @@ class GradingDesign(_Model):
         """The day statuses are read on: ``as_of``, else the last day of the year."""
         return self.as_of or dt.date(self.year, 12, 31)
 
+    def grade_names(self) -> dict[str, dict[str, str]]:
+        """Kind (``cadre``, ``team``) → grade id → name, the pending grade included: what a
+        rulebook needs to name the grades of a history (``RulebookInputs.grade_names``)."""
+        return {
+            kind: {g.id: g.name for g in (*gs.grades, gs.pending)}
+            for kind, gs in (("cadre", self.cadre), ("team", self.team))
+            if gs is not None
+        }
+
 
 # --------------------------------------------------------------------------- building
 

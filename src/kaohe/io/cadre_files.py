@@ -1,5 +1,6 @@
 """Reading and writing the files of cadre assessment: people, ballots, checks, judges' marks,
-the designs (YAML) and the results (CSV or Excel).
+other scores, the designs (YAML) and the results (CSV or Excel). A year's files at once, for
+``kaohe cadres grade``, are :mod:`kaohe.io.cadre_year_files`'.
 
 Every table file is read whole and checked whole: any bad cell rejects the file, and the error
 lists every problem located by file, sheet, row and column. Headers may be the key alone
@@ -23,8 +24,15 @@ from pydantic import BaseModel
 from kaohe.cadres.annual import AnnualGrades
 from kaohe.cadres.appraisal import Ballots, build_ballots
 from kaohe.cadres.arena import build_marks
+from kaohe.cadres.assessment import build_scores
 from kaohe.cadres.checks import build_checks
-from kaohe.cadres.design import AppraisalDesign, ArenaDesign, ChecksDesign, build_design
+from kaohe.cadres.design import (
+    AppraisalDesign,
+    ArenaDesign,
+    ChecksDesign,
+    GradingDesign,
+    build_design,
+)
 from kaohe.cadres.frames import ROW, Source, text_column
 from kaohe.cadres.people import CADRE_COLUMNS, STATUSES, TEAM_COLUMNS, People, build_people
 from kaohe.dataset import header_key
@@ -225,6 +233,15 @@ def load_marks(
 ) -> pd.DataFrame:
     frame, source = _one_table(path)
     return build_marks(frame, design, contestants, source)
+
+
+def load_scores(
+    path: str | Path, design: GradingDesign, people: People
+) -> tuple[str, pd.DataFrame]:
+    """Other components of the annual grade (e.g. the office's assessment): (kind, the numbers
+    indexed by subject id), checked by :func:`~kaohe.cadres.assessment.build_scores`."""
+    frame, source = _one_table(path)
+    return build_scores(frame, design, people, source)
 
 
 def load_design(path: str | Path, kind: type[D]) -> D:

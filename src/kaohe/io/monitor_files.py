@@ -23,14 +23,8 @@ from kaohe import __version__
 from kaohe.i18n import language as in_language
 from kaohe.i18n import t
 from kaohe.io.atomic import atomic_dir
-from kaohe.io.results_files import (
-    _print_setup,
-    _results_sheet,
-    _sheet_title,
-    _style_header,
-    explain_document,
-    ranked_rows,
-)
+from kaohe.io.results_files import _results_sheet, explain_document, ranked_rows
+from kaohe.io.sheets import print_setup, sheet_title, style_header
 from kaohe.monitoring.monitor import Monitor
 from kaohe.monitoring.provisional import Provisional
 from kaohe.monitoring.records import DataWarning, EarlyWarning
@@ -205,7 +199,7 @@ def write_xlsx(
     ws = wb.active
     assert ws is not None
     label = m.plan.calendar.label(m.current, language)
-    ws.title = _sheet_title(t("monitor.warnings_title", language, period=label))
+    ws.title = sheet_title(t("monitor.warnings_title", language, period=label))
     now = sorted(
         (r for r in rows if r["period"] == m.period),
         key=lambda r: (SEVERITY[r["colour"]], r["indicator"], r["unit"]),
@@ -245,7 +239,7 @@ def _warnings_sheet(ws: Any, rows: list[dict[str, Any]], language: str | None) -
     from openpyxl.utils import get_column_letter
 
     ws.append([t(label, language) for _, label, _ in _SHEET_COLUMNS])
-    _style_header(ws, 1, len(_SHEET_COLUMNS))
+    style_header(ws, 1, len(_SHEET_COLUMNS))
     colour_col = 1 + [key for key, _, _ in _SHEET_COLUMNS].index("colour")
     for r in rows:
         line = [r[key] for key, _, _ in _SHEET_COLUMNS]
@@ -256,7 +250,7 @@ def _warnings_sheet(ws: Any, rows: list[dict[str, Any]], language: str | None) -
         for c, (_, _, fmt) in enumerate(_SHEET_COLUMNS, start=1):
             if fmt is not None:
                 ws.cell(row=n, column=c).number_format = fmt
-    _print_setup(ws, 1, len(_SHEET_COLUMNS))
+    print_setup(ws, 1, len(_SHEET_COLUMNS))
     ws.column_dimensions[get_column_letter(len(_SHEET_COLUMNS))].width = 60
 
 
@@ -264,7 +258,7 @@ def _data_sheet(ws: Any, rows: list[dict[str, Any]], language: str | None) -> No
     heads = ["monitor.period", "name", "monitor.indicator", "monitor.check"]
     heads += ["monitor.value", "monitor.reference", "monitor.reason"]
     ws.append([t(h, language) for h in heads])
-    _style_header(ws, 1, len(heads))
+    style_header(ws, 1, len(heads))
     for r in rows:
         check = t(f"monitor.check.{r['check']}", language)
         ws.append(
@@ -278,7 +272,7 @@ def _data_sheet(ws: Any, rows: list[dict[str, Any]], language: str | None) -> No
                 r["reason"],
             ]
         )
-    _print_setup(ws, 1, len(heads))
+    print_setup(ws, 1, len(heads))
     ws.column_dimensions["G"].width = 70
 
 

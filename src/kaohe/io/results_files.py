@@ -2,14 +2,19 @@
 
 The CSV keeps full precision (every float written so that it reads back identical); the
 workbook is for print, rounded to the scheme's ``decimals``, with Chinese headers (or English).
+Both are written from typed rows (:class:`kaohe.publication.ResultRow`), so an engine run
+(``kaohe run``) and a published snapshot (the board's downloads) give the same files.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -17,7 +22,10 @@ from kaohe import __version__
 from kaohe.i18n import t
 from kaohe.io.atomic import atomic_dir
 from kaohe.io.cells import safe_row, safe_text
+from kaohe.io.sheets import Sheet, fill, sheet_title, write_book
+from kaohe.publication import Publication, ResultRow, parse_row
 from kaohe.results import RESULT_COLUMNS, Results
+from kaohe.scheme import Scheme
 
 OUTPUT_FILES = ("results.csv", "results.xlsx", "explain.json")
 
@@ -39,13 +47,40 @@ def ranked_rows(results: Results) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["rank"], cat_order[r["category"]], r["unit"]))
 
 
+def in_reading_order(scheme: Scheme, rows: Iterable[ResultRow]) -> list[ResultRow]:
+    """:func:`ranked_rows`'s order for typed rows."""
+    cat_order = {c: k for k, c in enumerate(scheme.categories)}
+    return sorted(rows, key=lambda r: (r.rank, cat_order.get(r.category, len(cat_order)), r.unit))
+
+
+def typed_rows(results: Results) -> list[ResultRow]:
+    """The engine's rows as typed rows, in the scheme's order of units."""
+    return [parse_row(r, f"rows[{k}]") for k, r in enumerate(results.rows())]
+
+
 def write_csv(results: Results, path: Path) -> None:
-    columns = [*RESULT_COLUMNS, *results.dimensions]
     with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(safe_row(columns))
-        for row in ranked_rows(results):
-            w.writerow(safe_row("" if row[c] is None else row[c] for c in columns))
+        write_csv_rows(fh, results.scheme, typed_rows(results))
+
+
+def write_csv_rows(fh: IO[str], scheme: Scheme, rows: Sequence[ResultRow]) -> None:
+    """results.csv: the columns of :data:`~kaohe.results.RESULT_COLUMNS`, then each dimension's
+    subtotal; units by rank; every float as it reads back identical; text made inert."""
+    dims = list(scheme.dimensions)
+    w = csv.writer(fh)
+    w.writerow(safe_row([*RESULT_COLUMNS, *dims]))
+    for row in in_reading_order(scheme, rows):
+        line = row.as_dict()
+        w.writerow(
+            safe_row("" if line.get(c) is None else line[c] for c in (*RESULT_COLUMNS, *dims))
+        )
+
+
+def published_csv(pub: Publication, scheme: Scheme) -> str:
+    """A published result's results.csv, as ``kaohe run`` writes it."""
+    out = io.StringIO(newline="")
+    write_csv_rows(out, scheme, pub.rows)
+    return out.getvalue()
 
 
 def explain_document(results: Results, language: str | None = None) -> dict[str, Any]:
@@ -121,139 +156,153 @@ def _compact(value: Any) -> str:
 # --------------------------------------------------------------------------- workbook
 
 
+@dataclass(frozen=True)
+class ResultTables:
+    """What results.xlsx shows, from an engine run or from a published snapshot."""
+
+    scheme: Scheme
+    rows: Sequence[ResultRow]  # the scheme's order of units
+    points: Callable[[], Iterator[Sequence[float | None]]]  # per row, per scheme indicator
+    weights: Callable[[], Mapping[str, Mapping[str, float]]]  # category → indicator → share
+
+    @classmethod
+    def of_results(cls, results: Results) -> ResultTables:
+        def points() -> Iterator[list[float | None]]:
+            for row in results.points.tolist():
+                yield [None if p != p else p for p in row]  # NaN: does not apply
+
+        return cls(results.scheme, typed_rows(results), points, results.effective_weights)
+
+    @classmethod
+    def of_publication(cls, pub: Publication, scheme: Scheme) -> ResultTables:
+        return cls(
+            scheme,
+            pub.rows,
+            lambda: iter(pub.points(list(scheme.indicators))),
+            lambda: pub.effective_weights,
+        )
+
+
 def write_xlsx(results: Results, path: Path, language: str | None = None) -> None:
-    from openpyxl import Workbook
+    write_workbook(ResultTables.of_results(results), path, language)
 
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = t("all_units", language)
-    rows = ranked_rows(results)
-    _results_sheet(ws, results, rows, language, t("results_title", language))
-    for cid, cat in results.scheme.categories.items():
-        sheet = wb.create_sheet(_sheet_title(cat.name))
+
+def published_xlsx(pub: Publication, scheme: Scheme, language: str | None = None) -> bytes:
+    """A published result's results.xlsx, as ``kaohe run`` writes it."""
+    out = io.BytesIO()
+    write_workbook(ResultTables.of_publication(pub, scheme), out, language)
+    return out.getvalue()
+
+
+def write_workbook(tables: ResultTables, path: Path | IO[bytes], language: str | None) -> None:
+    """results.xlsx: every unit by rank, a sheet per category, points, the weights in force."""
+    s = tables.scheme
+    rows = in_reading_order(s, tables.rows)
+    title = t("results_title", language)
+    sheets = [results_table(s, rows, language, title, t("all_units", language))]
+    for cid, cat in s.categories.items():
         mine = sorted(
-            (r for r in rows if r["category"] == cid),
-            key=lambda r: (r["rank_in_category"], r["unit"]),
+            (r for r in rows if r.category == cid), key=lambda r: (r.rank_in_category, r.unit)
         )
-        _results_sheet(
-            sheet, results, mine, language, f"{cat.name} · {t('results_title', language)}"
+        sheets.append(
+            results_table(s, mine, language, f"{cat.name} · {title}", sheet_title(cat.name))
         )
-    _points_sheet(wb.create_sheet(t("indicator_points", language)), results, language)
-    _weights_sheet(wb.create_sheet(t("effective_weights", language)), results, language)
-    wb.save(path)
-
-
-def _sheet_title(name: str) -> str:
-    bad = set("[]:*?/\\")
-    return "".join("_" if ch in bad else ch for ch in name)[:31]
-
-
-def _style_header(ws: Any, row: int, ncols: int) -> None:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
-    thin = Side(style="thin", color="999999")
-    for c in range(1, ncols + 1):
-        cell = ws.cell(row=row, column=c)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE6F0")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-
-
-def _print_setup(ws: Any, header_row: int, ncols: int) -> None:
-    from openpyxl.utils import get_column_letter
-
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    for c in range(1, ncols + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 12 if c > 2 else 14
+    sheets.append(_points_table(tables, language))
+    sheets.append(_weights_table(s, tables.weights(), language))
+    write_book(sheets, path)
 
 
 def _results_sheet(
     ws: Any, results: Results, rows: list[dict[str, Any]], language: str | None, title: str
 ) -> None:
-    from openpyxl.styles import Font
-
-    s = results.scheme
-    dims = list(results.dimensions)
-    heads = [
-        t(k, language)
-        for k in (
-            "unit_id",
-            "name",
-            "category",
-            "score",
-            "full_marks",
-            "share",
-            "rank_in_category",
-            "rank",
-            "grade",
-            "vetoed",
-        )
-    ]
-    heads += [s.dimensions[d].name for d in dims]
-    ws.cell(row=1, column=1, value=safe_text(f"{s.name} — {title}")).font = Font(bold=True, size=13)
-    ws.append([])
-    ws.append(safe_row(heads))
-    _style_header(ws, 3, len(heads))
-    numfmt = "0." + "0" * s.decimals if s.decimals else "0"
-    for n, r in enumerate(rows, start=4):  # the title, a blank row, the header, then units
-        vetoes = "、".join(s.indicators[v].name for v in r["vetoed"].split(";") if v)
-        line = [
-            r["unit"],
-            r["name"],
-            s.categories[r["category"]].name,
-            r["score"],
-            r["full_marks"],
-            r["share"],
-            r["rank_in_category"],
-            r["rank"],
-            r["grade_name"] or "",
-            vetoes,
-            *[r[d] for d in dims],
-        ]
-        ws.append(safe_row(line))
-        for c in (4, 5, *range(11, 11 + len(dims))):
-            ws.cell(row=n, column=c).number_format = numfmt
-        ws.cell(row=n, column=6).number_format = "0.0%"
-    _print_setup(ws, 3, len(heads))
+    """:func:`results_sheet` for rows as :meth:`~kaohe.results.Results.rows` gives them."""
+    results_sheet(ws, results.scheme, [parse_row(r) for r in rows], language, title)
 
 
-def _points_sheet(ws: Any, results: Results, language: str | None) -> None:
-    s = results.scheme
-    inds = list(results.indicators)
+def results_sheet(
+    ws: Any, s: Scheme, rows: Sequence[ResultRow], language: str | None, title: str
+) -> None:
+    """:func:`results_table` into a worksheet of an openpyxl workbook."""
+    fill(ws, results_table(s, rows, language, title, ws.title))
+
+
+RESULT_HEADS = (
+    "unit_id",
+    "name",
+    "category",
+    "score",
+    "full_marks",
+    "share",
+    "rank_in_category",
+    "rank",
+    "grade",
+    "vetoed",
+)
+
+
+def results_table(
+    s: Scheme, rows: Sequence[ResultRow], language: str | None, title: str, name: str
+) -> Sheet:
+    """A title, then a header of names (not ids) and one line per unit, rounded for print."""
+    dims = list(s.dimensions)
+    heads = [t(k, language) for k in RESULT_HEADS] + [s.dimensions[d].name for d in dims]
+    numfmt = _decimals(s)
+
+    def lines() -> Iterator[list[Any]]:
+        for r in rows:
+            vetoes = "、".join(s.indicators[v].name if v in s.indicators else v for v in r.vetoed)
+            yield [
+                r.unit,
+                r.name,
+                s.categories[r.category].name,
+                r.score,
+                r.full_marks,
+                r.share,
+                r.rank_in_category,
+                r.rank,
+                r.grade_name or "",
+                vetoes,
+                *[r.subtotals.get(d) for d in dims],
+            ]
+
+    formats = dict.fromkeys((4, 5, *range(11, 11 + len(dims))), numfmt)
+    formats[6] = "0.0%"
+    return Sheet(name, heads, lines(), title=safe_text(f"{s.name} — {title}"), formats=formats)
+
+
+def _decimals(s: Scheme) -> str:
+    return "0." + "0" * s.decimals if s.decimals else "0"
+
+
+def _points_table(tables: ResultTables, language: str | None) -> Sheet:
+    s = tables.scheme
+    inds = list(s.indicators)
     heads = [t("unit_id", language), t("name", language), t("category", language)]
-    heads += [f"{s.indicators[i].name}" for i in inds]
-    ws.append(safe_row(heads))
-    _style_header(ws, 1, len(heads))
-    numfmt = "0." + "0" * s.decimals if s.decimals else "0"
-    for i, uid in enumerate(results.units):
-        u = s.units[uid]
-        vals = [None if np.isnan(p) else float(p) for p in results.points[i]]
-        ws.append(safe_row([uid, u.name, s.categories[u.category].name, *vals]))
-        for c in range(4, 4 + len(inds)):
-            ws.cell(row=i + 2, column=c).number_format = numfmt  # (max_row is O(cells))
-    _print_setup(ws, 1, len(heads))
+    heads += [s.indicators[i].name for i in inds]
+    rows = (
+        [r.unit, r.name, s.categories[r.category].name, *vals]
+        for r, vals in zip(tables.rows, tables.points(), strict=True)
+    )
+    numfmt = _decimals(s)
+    formats = dict.fromkeys(range(4, 4 + len(inds)), numfmt)
+    return Sheet(t("indicator_points", language), heads, rows, formats=formats)
 
 
-def _weights_sheet(ws: Any, results: Results, language: str | None) -> None:
+def _weights_table(
+    s: Scheme, weights: Mapping[str, Mapping[str, float]], language: str | None
+) -> Sheet:
     """Each indicator's share of the total, by category (the weights in force)."""
-    s = results.scheme
-    weights = results.effective_weights()
     cats = list(weights)
-    ws.append(safe_row([t("indicator", language), *[s.categories[c].name for c in cats]]))
-    _style_header(ws, 1, 1 + len(cats))
-    n = 1
-    for iid, ind in s.indicators.items():
-        row = [weights[c].get(iid) for c in cats]
+    rows = []
+    for ind_id, ind in s.indicators.items():
+        row = [weights[c].get(ind_id) for c in cats]
         if any(v is not None for v in row):
-            ws.append(safe_row([ind.name, *row]))
-            n += 1
-            for k in range(2, 2 + len(cats)):
-                ws.cell(row=n, column=k).number_format = "0.00%"
-    ws.column_dimensions["A"].width = 30
+            rows.append([ind.name, *row])
+    return Sheet(
+        t("effective_weights", language),
+        [t("indicator", language), *[s.categories[c].name for c in cats]],
+        rows,
+        formats=dict.fromkeys(range(2, 2 + len(cats)), "0.00%"),
+        widths={1: 30},
+        freeze_column=2,
+    )

@@ -109,21 +109,12 @@ def write_xlsx(decisions: Decisions, path: Path) -> None:
     for o in decisions.outcomes:
         summary.append(safe_row([o.rule, o.name, o.type, o.public, len(o)]))
     used: set[str] = {_h("summary")}
-    columns = (
-        "subject_kind",
-        "subject",
-        "name",
-        "unit",
-        "action",
-        "value",
-        "inputs",
-        "explanation",
-    )
+    columns = DECISION_COLUMNS[2:]  # rule and type: the sheet's
     for o in decisions.outcomes:
         ws = wb.create_sheet(_sheet_title(o.name or o.rule, used))
         ws.append(safe_row(_h(c) for c in columns))
         for d in o.decisions:
-            ws.append(safe_row(decision_row(o, d)[2:]))  # rule and type: the sheet's
+            ws.append(safe_row(decision_row(o, d)[2:]))
     wb.save(path)
 
 
@@ -144,6 +135,19 @@ def _sheet_title(name: str, used: set[str]) -> str:
 def read_results_table(path: str | Path) -> Any:
     """A results table from a ``results.csv`` (as ``kaohe run`` writes it), checked as the
     rulebook reads it; problems raise :class:`kaohe.errors.DataError` naming the file."""
+    from kaohe.errors import DataError, Issue
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(Issue(f"not a results CSV: {exc}", file=str(path))) from None
+    return parse_results_table(text, str(path))
+
+
+def parse_results_table(text: str, name: str = "results.csv") -> Any:
+    """A results table from the text of a ``results.csv`` named ``name`` (e.g. one kept by the
+    platform), checked as the rulebook reads it."""
     import io
 
     import pandas as pd
@@ -151,16 +155,14 @@ def read_results_table(path: str | Path) -> Any:
     from kaohe.errors import DataError, Issue
     from kaohe.rulebook.inputs import unit_table
 
-    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(Issue(f"not a results CSV: {exc}", file=str(path))) from None
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DataError(Issue(f"not a results CSV: {exc}", file=name)) from None
     try:
         unit_table(frame, "results")
     except DataError as exc:
-        raise DataError([i.located(file=str(path)) for i in exc.issues]) from None
+        raise DataError([i.located(file=name) for i in exc.issues]) from None
     return frame.set_index("unit")
 
 

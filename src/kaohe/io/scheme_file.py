@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kaohe.checks import build_scheme
 from kaohe.errors import Issue, SchemeError
 from kaohe.io.yamlfile import LineMap, load_yaml, read_yaml
-from kaohe.scheme import Scheme, build_scheme
+from kaohe.scheme import Scheme
 
 
 def load_scheme(path: str | Path) -> Scheme:

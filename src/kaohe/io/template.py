@@ -38,10 +38,12 @@ def template_columns(scheme: Scheme, iid: str) -> list[tuple[str, str]]:
 
 
 def departments(scheme: Scheme) -> dict[str, list[str]]:
-    """Indicator ids by owner department, in scheme order (unowned ones last)."""
+    """Indicator ids by owner department, in scheme order (unowned ones last): the ones
+    people enter — an indicator counted from a ledger (``derive``) is nobody's to type."""
     out: dict[str, list[str]] = {d: [] for d in scheme.departments}
     for iid, ind in scheme.indicators.items():
-        out.setdefault(ind.owner or NO_OWNER, []).append(iid)
+        if ind.derive is None:
+            out.setdefault(ind.owner or NO_OWNER, []).append(iid)
     return {d: v for d, v in out.items() if v}
 
 

@@ -88,6 +88,16 @@ class Monitor:
         codes = self.colour[:, :, p][due]
         return {name: int((codes == k).sum()) for k, name in enumerate(pg.COLOURS)}
 
+    def unit_counts(self, period: int | None = None) -> dict[str, dict[str, int]]:
+        """:meth:`counts` unit by unit (the big screen's line per unit)."""
+        p = self.current if period is None else period
+        due = self.due()[:, :, p]
+        out = {}
+        for u, uid in enumerate(self.plan.units):
+            codes = self.colour[:, u, p][due[:, u]]
+            out[uid] = {name: int((codes == k).sum()) for k, name in enumerate(pg.COLOURS)}
+        return out
+
 
 def monitor(
     plan: MonitorPlan,

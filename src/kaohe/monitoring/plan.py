@@ -204,7 +204,7 @@ def _shares(
     source = _profile_source(mon, entry)
     if source == "linear" and isinstance(rule, TimeProgress):
         # the indicator's own multi-year span (时间过半、任务过半) decides the share
-        return np.array([elapsed_share(rule, d) for d in cal.dates])
+        return np.array([elapsed_share(rule.start, rule.end, d) for d in cal.dates])
     if source == "linear":
         return linear_shares(cal)
     if source == "days":

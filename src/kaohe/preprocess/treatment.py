@@ -34,7 +34,7 @@ flag overwrites a high one. The counts are the numbers of flagged cells; ``steps
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Literal
 
@@ -89,6 +89,9 @@ class TreatmentResult:
     skewness_after: float
     kurtosis_after: float
     passed: bool  # whether the treated values pass the skewness/kurtosis check
+    #: min and max of the values before treatment: what the log and Box-Cox fallbacks shift by
+    minimum: float = float("nan")
+    maximum: float = float("nan")
 
 
 def skewness(x: ArrayLike) -> float:
@@ -99,10 +102,15 @@ def skewness(x: ArrayLike) -> float:
     d, n = _deviations(x)
     if n < 3:
         return float("nan")
-    s2 = r_sum(d * d)
+    with np.errstate(over="ignore"):
+        s2 = r_sum(d * d)
     if s2 == 0.0:
         return float("nan")
-    g1 = math.sqrt(n) * r_sum(np.power(d, 3)) / math.pow(s2, 1.5)
+    den = math.pow(s2, 1.5)
+    if not 0.0 < den < math.inf:  # deviations so small (or large) that s2^1.5 under/overflows
+        d, s2 = _rescaled(d)
+        den = math.pow(s2, 1.5)
+    g1 = math.sqrt(n) * r_sum(np.power(d, 3)) / den
     return g1 * math.sqrt(n * (n - 1)) / (n - 2)
 
 
@@ -115,11 +123,21 @@ def kurtosis(x: ArrayLike) -> float:
     d, n = _deviations(x)
     if n < 4:
         return float("nan")
-    s2 = r_sum(d * d)
+    with np.errstate(over="ignore"):
+        s2 = r_sum(d * d)
     if s2 == 0.0:
         return float("nan")
+    if not 0.0 < s2 * s2 < math.inf:  # s2² under/overflows: the same ratio on d / max|d|
+        d, s2 = _rescaled(d)
     r = n * r_sum(np.power(d, 4)) / (s2 * s2)
     return ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+
+
+def _rescaled(d: Vec) -> tuple[Vec, float]:
+    """d / max|d| and its Σ: skewness and kurtosis do not change with the scale, and the powers
+    of tiny (1e-89) or huge deviations no longer under- or overflow."""
+    scaled: Vec = d / float(np.max(np.abs(d)))
+    return scaled, r_sum(scaled * scaled)
 
 
 def default_max_points(n_units: int) -> int:
@@ -173,7 +191,9 @@ def treat(column: ArrayLike, spec: TreatmentSpec | None = None) -> TreatmentResu
         assert spec.boxcox_lambda is not None
         transformed = boxcox(original, spec.boxcox_lambda)
     flags = _flags(original.size, TreatmentFlag.TRANSFORMED)
-    return _result(transformed, flags, 0, spec.fallback, skew0, kurt0, spec)
+    res = _result(transformed, flags, 0, spec.fallback, skew0, kurt0, spec)
+    lo, hi = float(np.nanmin(original)), float(np.nanmax(original))
+    return replace(res, minimum=lo, maximum=hi)
 
 
 def _winsorise(

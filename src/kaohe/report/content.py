@@ -10,8 +10,9 @@ Sentences are rendered in the report's language from the catalogues. The writers
 
 **Progress.** ``Report.progress`` and ``UnitPage.progress`` hold :class:`ProgressSection` records:
 progress against targets during the period, when monitoring data exist. The report builder leaves
-them empty; a monitoring module fills them with :func:`dataclasses.replace` (its sections are
-drawn by every writer as a chart and a table, after the rankings and on each unit's page).
+them empty; :func:`kaohe.report.progress.with_progress` fills them from a monitoring with
+:func:`dataclasses.replace` (its sections are drawn by every writer as a chart and a table, after
+the rankings and on each unit's page).
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ from kaohe.charts.spec import (
 )
 from kaohe.explanation import decision_summary
 from kaohe.i18n import language, t
+from kaohe.io.robustness_files import rank_rows
 from kaohe.report.words import grade_words, rule_words, tie_break_words
 from kaohe.results import Results
+from kaohe.robustness.analysis import factors_of
 from kaohe.rules.base import fmt
 from kaohe.tree import ROOT
 
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
     from kaohe.robustness.analysis import RobustnessResults
     from kaohe.rulebook.decisions import Decisions
     from kaohe.rulebook.model import Rulebook
+    from kaohe.scheme import Robustness
 
 #: Indicators with a gap shown per unit, by default (each is a search with the engine).
 GAPS_PER_UNIT = 5
@@ -746,20 +750,12 @@ def _gaps(results: Results, uid: str, behind: Sequence[PointsRow]) -> tuple[GapR
                 r.value,
                 r.points,
                 r.best,
-                _gap_text(g.place_value, g.place_change, g.place_note),
-                _gap_text(g.grade_value, g.grade_change, g.grade_note),
+                g.place_text(),
+                g.grade_text(),
                 g.place_value is not None or g.grade_value is not None,
             )
         )
     return tuple(sorted(out, key=lambda g: not g.reachable))  # stable: reachable ones first
-
-
-def _gap_text(value: float | None, change: float | None, note: str) -> str:
-    if value is None:
-        key = "report.gap." + note.replace(" ", "_")
-        return t(key) if note else "—"
-    sign = "+" if (change or 0.0) >= 0 else "−"
-    return f"{fmt(value)}（{sign}{fmt(abs(change or 0.0))}）"
 
 
 # --------------------------------------------------------------------------- decisions
@@ -791,30 +787,43 @@ def decision_rules(decisions: Decisions, rulebook: Rulebook | None) -> tuple[Dec
 
 
 def robustness_summary(rr: RobustnessResults) -> RobustnessSummary:
-    res, sm = rr.nominal, rr.summary
+    """The robustness section of an analysis just run."""
+    return robustness_of_rows(rr.nominal, rank_rows(rr), rr.samples, rr.mean_abs_shift, rr.spec)
+
+
+def robustness_of_rows(
+    res: Results,
+    ranked: Sequence[Mapping[str, Any]],
+    samples: int,
+    mean_abs_shift: float,
+    spec: Robustness,
+) -> RobustnessSummary:
+    """The robustness section from an analysis's rank rows (:func:`~kaohe.io.robustness_files.
+    rank_rows`, as the files and the platform keep them), best nominal rank first."""
     s = res.scheme
     grades = tuple(_grade_names(res))
-    order = np.argsort(np.asarray(res.rank), kind="stable").tolist()
+    ids = [g.id for g in s.grading.grades] if s.grading else []
+    name_of = dict(zip(ids, grades, strict=True))
     rows = tuple(
         RobustnessRow(
-            unit=res.units[i],
-            name=s.units[res.units[i]].name,
-            category_name=s.categories[s.units[res.units[i]].category].name,
-            nominal_rank=int(res.rank[i]),
-            median_rank=int(sm.median[i]),
-            low=int(sm.low[i]),
-            high=int(sm.high[i]),
-            nominal_in_category=int(res.rank_in_category[i]),
-            low_in_category=int(sm.low_in_category[i]),
-            high_in_category=int(sm.high_in_category[i]),
-            grade=res.grade_name(i) or "",
-            grade_probabilities=tuple(float(p) for p in sm.grade[i, : len(grades)]),
+            unit=r["unit"],
+            name=r["name"],
+            category_name=s.categories[r["category"]].name,
+            nominal_rank=int(r["nominal_rank"]),
+            median_rank=int(r["median_rank"]),
+            low=int(r["rank_p05"]),
+            high=int(r["rank_p95"]),
+            nominal_in_category=int(r["nominal_rank_in_category"]),
+            low_in_category=int(r["rank_in_category_p05"]),
+            high_in_category=int(r["rank_in_category_p95"]),
+            grade=name_of.get(r["nominal_grade"], ""),
+            grade_probabilities=tuple(float(r[f"p_{g}"]) for g in ids),
         )
-        for i in order
+        for r in ranked
     )
     shown = rows[:CHART_ROWS]
     chart = IntervalChart(
-        t("report.chart.intervals", n=rr.samples)
+        t("report.chart.intervals", n=samples)
         + (
             t("report.chart.first_n", n=len(shown), total=len(rows))
             if len(rows) > len(shown)
@@ -829,11 +838,11 @@ def robustness_summary(rr: RobustnessResults) -> RobustnessSummary:
         ),
         float(len(res.units)),
     )
-    w = rr.spec.weights
+    w = spec.weights
     settings = (
         t("report.robustness_weights", method=w.method, level=w.level) if w is not None else ""
     )
-    factors = [f.name for f in rr.factors]
+    factors = [f.name for f in factors_of(s, spec)]
     if factors:
         settings += t("report.robustness_factors", factors=", ".join(factors))
-    return RobustnessSummary(rr.samples, settings, rr.mean_abs_shift, grades, rows, chart)
+    return RobustnessSummary(samples, settings, mean_abs_shift, grades, rows, chart)

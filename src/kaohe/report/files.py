@@ -92,12 +92,12 @@ def write_report(
         return value
 
     with atomic_dir(out, OUTPUT_FILES) as tmp:
-        text = str(timed("report.html", lambda: write_html(report, tmp / "report.html")))
+        timed("report.html", lambda: write_html(report, tmp / "report.html"))
         timed("report.xlsx", lambda: write_xlsx(report, tmp / "report.xlsx"))
         if pdf:
             from kaohe.report.pdf import write_pdf
 
-            done.pages = int(timed("report.pdf", lambda: write_pdf(text, tmp / "report.pdf")))  # type: ignore[call-overload]
+            done.pages = int(timed("report.pdf", lambda: write_pdf(report, tmp / "report.pdf")))  # type: ignore[call-overload]
         if docx:
             from kaohe.report.docx import write_docx
 

@@ -1,5 +1,6 @@
 """The report as one self-contained HTML file: inline CSS, inline SVG charts, no script, no
-request to anywhere. The same page prints on A4 (and is what the PDF is made from)."""
+request to anywhere. The same page prints on A4 from a browser (the PDF is typeset from the
+same content model by :mod:`kaohe.report.pdf`)."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def render_html(report: Report) -> str:
 
 
 def write_html(report: Report, path: Path) -> str:
-    """Write the HTML file; return its text (the PDF is made from it)."""
+    """Write the HTML file; return its text."""
     text = render_html(report)
     path.write_text(text, encoding="utf-8", newline="\n")
     return text

@@ -39,6 +39,7 @@ from kaohe.robustness.montecarlo import (
     summarise,
 )
 from kaohe.robustness.sampling import nominal_shares, sample_multipliers
+from kaohe.robustness.sensitivity import SobolRow, sobol
 from kaohe.scheme import Robustness, Scheme
 
 Vec = NDArray[np.float64]
@@ -52,16 +53,6 @@ class Factor:
 
     name: str
     options: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SobolRow:
-    input: str
-    output: str  # "mean_abs_shift" or a unit id
-    s1: float
-    s1_conf: float
-    st: float
-    st_conf: float
 
 
 @dataclass(frozen=True)
@@ -266,8 +257,6 @@ def analyse(
     summary = summarise(tally, list(spec.top), n_grades)
     sens: tuple[SobolRow, ...] = ()
     if spec.sensitivity is not None:
-        from kaohe.robustness.sensitivity import sobol
-
         sens = sobol(scheme, nominal, configs, facs, spec, cap, progress, workers)
     return RobustnessResults(
         nominal=nominal,

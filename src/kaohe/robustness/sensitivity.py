@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +25,17 @@ from kaohe.scheme import Robustness, Scheme
 
 if TYPE_CHECKING:
     from kaohe.results import Results
-    from kaohe.robustness.analysis import Factor, Progress, SobolRow, _Configurations
+    from kaohe.robustness.analysis import Factor, Progress, _Configurations
+
+
+@dataclass(frozen=True)
+class SobolRow:
+    input: str
+    output: str  # "mean_abs_shift" or a unit id
+    s1: float
+    s1_conf: float
+    st: float
+    st_conf: float
 
 
 def sobol(
@@ -39,8 +50,6 @@ def sobol(
 ) -> tuple[SobolRow, ...]:
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
-
-    from kaohe.robustness.analysis import SobolRow
 
     sa = spec.sensitivity
     assert sa is not None

@@ -26,7 +26,7 @@ def accountability(rid: str, rule: AccountabilityList, inputs: Prepared) -> list
             reasons.append(Sentence("account.grade", grade=name or grade))
             links.append(Link("results", uid, "grade", grade))
         if rule.vetoed and table.vetoed[i]:
-            reasons.append(Sentence("account.veto", vetoes=table.vetoed[i]))
+            reasons.append(Sentence("account.veto", vetoes=table.veto_label(i)))
             links.append(Link("results", uid, "vetoed", table.vetoed[i]))
         if reasons:
             sentence = Sentence(
@@ -50,16 +50,16 @@ def accountability(rid: str, rule: AccountabilityList, inputs: Prepared) -> list
     history, year = inputs.need_history(rid)
     h = history
     rows = np.flatnonzero(
-        (h.year == year) & np.isin(h.kind, rule.kinds) & np.isin(h.grade, rule.person_grades)
+        (h.year == year) & np.isin(h.kind, rule.kinds) & h.graded(rule.person_grades)
     )
     for r in rows.tolist():
         pid, unit, grade = str(h.person[r]), str(h.unit[r]), str(h.grade[r])
         sentence = Sentence(
             "account.person",
             person=str(h.name[r]) or pid,
-            unit=unit,
+            unit=inputs.unit_name(unit),
             year=year,
-            grade=grade,
+            grade=h.grade_label(r),
             action=rule.action,
         )
         out.append(

@@ -30,9 +30,9 @@ def run_lengths(h: History, rule: ThirdClassMerit) -> tuple[NDArray[np.int64], N
     """For each row (sorted by person, then year): how many excellent years the run ending there
     holds (0 on a row that breaks it), and which rows are skipped (ungraded, not breaking)."""
     n = len(h)
-    exc = np.isin(h.grade, rule.excellent)
+    exc = h.graded(rule.excellent)
     if rule.ungraded_years == "skip":
-        skip = ~exc & ((h.grade == "") | np.isin(h.grade, rule.ungraded))
+        skip = ~exc & ((h.grade == "") | h.graded(rule.ungraded))
     else:
         skip = np.zeros(n, dtype=bool)
     if n == 0:
@@ -50,7 +50,7 @@ def run_lengths(h: History, rule: ThirdClassMerit) -> tuple[NDArray[np.int64], N
 def merit_rows(h: History, rule: ThirdClassMerit, year: int) -> NDArray[np.int64]:
     """Rows (of ``h``) of the people given the merit in ``year``."""
     run, _ = run_lengths(h, rule)
-    exc = np.isin(h.grade, rule.excellent)
+    exc = h.graded(rule.excellent)
     if rule.reset_after_award:
         award = exc & (run > 0) & (run % rule.years == 0)
     else:
@@ -63,7 +63,7 @@ def merit(rid: str, rule: ThirdClassMerit, inputs: Prepared) -> list[Decision]:
     h = history.of_kind(rule.kind)
     rows = merit_rows(h, rule, year)
     _, skip = run_lengths(h, rule)
-    excellent = np.flatnonzero(np.isin(h.grade, rule.excellent))
+    excellent = np.flatnonzero(h.graded(rule.excellent))
     pos = np.searchsorted(excellent, rows)
     n = rule.years
     person, years, units, grades = h.person, h.year, h.unit, h.grade
@@ -77,14 +77,15 @@ def merit(rid: str, rule: ThirdClassMerit, inputs: Prepared) -> list[Decision]:
         tail: list[Sentence] = []
         moved = list(dict.fromkeys(str(units[k]) for k in run))
         if len(moved) > 1:
-            tail.append(Sentence("merit.moved", units="→".join(str(units[k]) for k in run)))
+            moves = "→".join(inputs.unit_name(str(units[k])) for k in run)
+            tail.append(Sentence("merit.moved", units=moves))
         skipped = [int(years[k]) for k in range(run[0], run[-1]) if skip[k]]
         if skipped:
             tail.append(Sentence("merit.skipped", years=tuple(skipped)))
         head = Sentence(
             "merit",
             person=_who(h, r),
-            unit=str(units[r]),
+            unit=inputs.unit_name(str(units[r])),
             first=int(years[run[0]]),
             last=int(years[run[-1]]),
             n=n,
@@ -112,10 +113,11 @@ def commend(
 ) -> list[Decision]:
     history, year = inputs.need_history(rid)
     h = history.of_kind(rule.kind)
-    rows = np.flatnonzero((h.year == year) & np.isin(h.grade, rule.excellent))
+    rows = np.flatnonzero((h.year == year) & h.graded(rule.excellent))
     replaced = {d.subject for other in rule.replaced_by for d in merits[other]}
     out = []
-    for pid, unit, grade, name in zip(
+    for r, pid, unit, grade, name in zip(
+        rows.tolist(),
         h.person[rows].tolist(),
         h.unit[rows].tolist(),
         h.grade[rows].tolist(),
@@ -124,7 +126,13 @@ def commend(
     ):
         if pid in replaced:
             continue
-        sentence = Sentence("commend", person=name or pid, unit=unit, year=year, grade=grade)
+        # the grade by its name; a grade id with no name known is one the rule counts as
+        # excellent, so it is said so (优秀), never shown as the id
+        named = h.grade_label(r)
+        shown: Sentence | str = Sentence("grade.excellent") if named == grade else named
+        sentence = Sentence(
+            "commend", person=name or pid, unit=inputs.unit_name(unit), year=year, grade=shown
+        )
         out.append(
             Decision(
                 rid,

@@ -4,7 +4,8 @@
   ``category``, ``score``, ``share``, ``rank_in_category``, ``rank``, ``grade``, ``vetoed``),
   and optionally those of the previous cycle;
 * the grade history of people: ``person_id``, ``kind`` (``cadre``/``team``), ``year``,
-  ``unit``, ``grade``, optionally ``name``, ``position``, ``status``, ``years_at_level``;
+  ``unit``, ``grade``, optionally ``grade_name``, ``name``, ``position``, ``status``,
+  ``years_at_level``;
 * recorded promotions: ``person_id``, ``year``, ``unit``, optionally ``position``, ``name``.
 
 Problems in these tables raise :class:`kaohe.errors.DataError`, located by table (as the
@@ -34,7 +35,11 @@ class RulebookInputs:
     """Everything a rulebook may read. ``results`` and ``previous`` are results tables (a
     :class:`kaohe.results.Results` or its ``to_pandas()`` frame); ``year`` is the year whose
     grades are used (default: the latest year of the history); ``headcount`` is unit id → staff
-    (default: people of kind ``cadre`` in the history that year)."""
+    (default: people of kind ``cadre`` in the history that year); ``grade_names`` names the
+    grades of the history, by kind (``{"cadre": {"excellent": "优秀", …}, "team": {…}}``, e.g.
+    :meth:`kaohe.cadres.design.GradingDesign.grade_names`) — a ``grade_name`` column of the
+    history wins over it. Explanations show grades by these names, and a rule's grade list
+    matches a grade by its id or its name."""
 
     results: Any
     previous: Any = None
@@ -42,6 +47,7 @@ class RulebookInputs:
     promotions: pd.DataFrame | None = None
     year: int | None = None
     headcount: Mapping[str, int] | None = None
+    grade_names: Mapping[str, Mapping[str, str]] | None = None
 
 
 # --------------------------------------------------------------------------- units
@@ -59,8 +65,10 @@ class UnitTable:
     rank_in_category: Ints
     grade: Strs  # grade id, "" when ungraded
     grade_name: Strs
-    vetoed: tuple[str, ...]  # "" when not vetoed, else the vetoes joined by ";"
+    vetoed: tuple[str, ...]  # "" when not vetoed, else the vetoes (indicator ids) joined by ";"
     index: dict[str, int] = field(default_factory=dict)
+    category_name: tuple[str, ...] = ()  # "" where unknown
+    veto_names: tuple[str, ...] = ()  # the vetoes by name, joined by "、" ("" where unknown)
 
     def __len__(self) -> int:
         return len(self.units)
@@ -84,9 +92,19 @@ class UnitTable:
     def label(self, i: int) -> str:
         return self.names[i] or self.units[i]
 
+    def category_label(self, i: int) -> str:
+        return (self.category_name[i] if self.category_name else "") or str(self.category[i])
+
+    def veto_label(self, i: int) -> str:
+        return (self.veto_names[i] if self.veto_names else "") or self.vetoed[i]
+
 
 def unit_table(table: Any, source: str = "results") -> UnitTable:
-    """A results table (``Results`` or a frame indexed by, or with a column, ``unit``)."""
+    """A results table (``Results`` or a frame indexed by, or with a column, ``unit``).
+
+    The names of categories and vetoes come from a ``Results``' scheme, or from the optional
+    columns ``category_name`` and ``vetoed_name`` of a frame."""
+    scheme = getattr(table, "scheme", None)
     frame = table.to_pandas() if hasattr(table, "to_pandas") else table
     if not isinstance(frame, pd.DataFrame):
         raise DataError(Issue(f"the {source} must be a results table, got {type(table).__name__}"))
@@ -109,17 +127,29 @@ def unit_table(table: Any, source: str = "results") -> UnitTable:
 
     rank = _ints(frame, source, "rank")
     ric = _ints(frame, source, "rank_in_category") if "rank_in_category" in frame else rank
+    category = text("category")
+    vetoed = tuple(text("vetoed"))
+    category_name, veto_names = tuple(text("category_name")), tuple(text("vetoed_name"))
+    if scheme is not None:
+        cats, inds = scheme.categories, scheme.indicators
+        category_name = tuple(cats[c].name if c in cats else "" for c in category)
+        veto_names = tuple(
+            "、".join(inds[v].name if v in inds else v for v in vs.split(";")) if vs else ""
+            for vs in vetoed
+        )
     return UnitTable(
         source=source,
         units=units,
         names=tuple(text("name")),
-        category=text("category"),
+        category=category,
         rank=rank,
         rank_in_category=ric,
         grade=text("grade"),
         grade_name=text("grade_name"),
-        vetoed=tuple(text("vetoed")),
+        vetoed=vetoed,
         index={u: i for i, u in enumerate(units)},
+        category_name=category_name,
+        veto_names=veto_names,
     )
 
 
@@ -140,9 +170,22 @@ class History:
     position: Strs
     status: Strs | None
     years_at_level: NDArray[np.float64] | None
+    grade_name: Strs | None = None  # "" where the grade's name is not known
 
     def __len__(self) -> int:
         return len(self.year)
+
+    def graded(self, grades: list[str] | tuple[str, ...]) -> Bools:
+        """Which rows hold one of ``grades``, by the grade's id or its name."""
+        hit: Bools = np.isin(self.grade, grades)
+        if self.grade_name is not None:
+            hit |= np.isin(self.grade_name, grades) & (self.grade_name != "")
+        return hit
+
+    def grade_label(self, r: int) -> str:
+        """The grade of row ``r`` as shown: its name where known, else as written."""
+        name = str(self.grade_name[r]) if self.grade_name is not None else ""
+        return name or str(self.grade[r])
 
     def take(self, rows: Bools | Ints) -> History:
         def sub(a: Any) -> Any:
@@ -159,6 +202,7 @@ class History:
             position=self.position[rows],
             status=sub(self.status),
             years_at_level=sub(self.years_at_level),
+            grade_name=sub(self.grade_name),
         )
 
     def of_kind(self, kind: str) -> History:
@@ -168,8 +212,11 @@ class History:
 HISTORY_COLUMNS = ("person_id", "kind", "year", "unit", "grade")
 
 
-def history_table(frame: pd.DataFrame) -> History:
-    """Check a grade-history frame and sort it by person, then year."""
+def history_table(
+    frame: pd.DataFrame, grade_names: Mapping[str, Mapping[str, str]] | None = None
+) -> History:
+    """Check a grade-history frame and sort it by person, then year; name the grades from its
+    ``grade_name`` column, else from ``grade_names`` (kind → grade id → name)."""
     _require(frame, "history", HISTORY_COLUMNS)
     frame = frame.reset_index(drop=True)
     person = _strs(frame["person_id"])
@@ -203,17 +250,24 @@ def history_table(frame: pd.DataFrame) -> History:
     level = None
     if "years_at_level" in frame.columns:
         level = pd.to_numeric(frame["years_at_level"], errors="coerce").to_numpy(float)[order]
+    grade = _strs(frame["grade"])[order]
+    named = opt("grade_name")
+    if grade_names:
+        pairs = zip(kind, grade, strict=True)
+        given = [grade_names.get(str(k), {}).get(str(g), "") for k, g in pairs]
+        named = np.where(named == "", np.array(given, dtype=object), named)
     return History(
         person=np.asarray(uniques, dtype=object)[code],
         code=code,
         kind=kind,
         year=year,
         unit=_strs(frame["unit"])[order],
-        grade=_strs(frame["grade"])[order],
+        grade=grade,
         name=opt("name"),
         position=opt("position"),
         status=opt("status") if "status" in frame.columns else None,
         years_at_level=level,
+        grade_name=named,
     )
 
 
@@ -268,6 +322,12 @@ class Prepared:
         assert self.year is not None
         return self.history, self.year
 
+    def unit_name(self, unit: str) -> str:
+        """A unit as a sentence names it: its name in the results, else its id (a unit the
+        results do not hold, or one without a name)."""
+        k = self.results.index.get(unit)
+        return (self.results.names[k] or unit) if k is not None else unit
+
     def need_year(self, rule: str) -> int:
         if self.year is None:
             raise DataError(
@@ -286,7 +346,7 @@ class Prepared:
 
 
 def prepare(inputs: RulebookInputs) -> Prepared:
-    history = None if inputs.history is None else history_table(inputs.history)
+    history = None if inputs.history is None else history_table(inputs.history, inputs.grade_names)
     year = inputs.year
     if year is None and history is not None and len(history):
         year = int(history.year.max())

@@ -16,6 +16,8 @@ promotion is listed too. Someone promoted twice in the year counts twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from kaohe.errors import DataError, Issue
@@ -37,7 +39,7 @@ def pool(rid: str, rule: PromotionPool, inputs: Prepared) -> list[Decision]:
             )
         )
     first = year - rule.window + 1
-    exc = np.isin(h.grade, rule.excellent) & (h.year >= first) & (h.year <= year)
+    exc = h.graded(rule.excellent) & (h.year >= first) & (h.year <= year)
     count = np.bincount(h.code[exc], minlength=int(h.code.max(initial=-1)) + 1)
     now = h.year == year
     ok = now & (count[h.code] >= rule.min_excellent)
@@ -69,7 +71,7 @@ def pool(rid: str, rule: PromotionPool, inputs: Prepared) -> list[Decision]:
         sentence = Sentence(
             "pool",
             person=name or pid,
-            unit=unit,
+            unit=inputs.unit_name(unit),
             window=rule.window,
             n=len(mine),
             years=tuple(years[j] for j in mine),
@@ -90,7 +92,8 @@ def statistics(rid: str, rule: PromotionStatistics, inputs: Prepared) -> list[De
     sel = np.flatnonzero(pr.year == year)
     years = list(range(year - rule.lookback, year + (1 if rule.include_current else 0)))
     h = history.of_kind(rule.kind)
-    exc = np.isin(h.grade, rule.excellent) & np.isin(h.year, years)
+    exc = h.graded(rule.excellent) & np.isin(h.year, years)
+    known = {p: n for p, n in zip(h.person.tolist(), h.name.tolist(), strict=True) if n}
     graded: dict[str, list[int]] = {}  # person → the years read in which they were excellent
     for pid, y in zip(h.person[exc].tolist(), h.year[exc].tolist(), strict=True):
         graded.setdefault(pid, []).append(int(y))
@@ -102,16 +105,26 @@ def statistics(rid: str, rule: PromotionStatistics, inputs: Prepared) -> list[De
         if pid in graded:
             hits.add(k)
             if rule.list_people:
-                people.append(_promoted(rid, pr, k, graded[pid]))
-    out = [_share(rid, rule, pr, sel.tolist(), hits, span, None, year)]
+                name = str(pr.name[k]) or known.get(pid, "")
+                people.append(_promoted(rid, pr, k, graded[pid], name, inputs.unit_name))
+    out = [_share(rid, rule, pr, sel.tolist(), hits, span, None, year, inputs.unit_name)]
     if rule.by_unit:
         for unit in sorted(set(pr.unit[sel].tolist())):
             mine = sel[pr.unit[sel] == unit].tolist()
-            out.append(_share(rid, rule, pr, mine, hits, span, str(unit), year))
+            out.append(_share(rid, rule, pr, mine, hits, span, str(unit), year, inputs.unit_name))
     return out + people
 
 
-def _promoted(rid: str, pr: Promotions, k: int, graded: list[int]) -> Decision:
+def _promoted(
+    rid: str,
+    pr: Promotions,
+    k: int,
+    graded: list[int],
+    name: str,
+    named: Callable[[str], str],
+) -> Decision:
+    """One promotion of someone graded excellent; ``name`` from the promotions, else from
+    the history; ``named`` names a unit."""
     pid, unit, year = str(pr.person[k]), str(pr.unit[k]), int(pr.year[k])
     links = (
         Link("promotions", pid, "position", str(pr.position[k]) or None, year, unit),
@@ -119,8 +132,8 @@ def _promoted(rid: str, pr: Promotions, k: int, graded: list[int]) -> Decision:
     )
     sentence = Sentence(
         "stats.person",
-        person=str(pr.name[k]) or pid,
-        unit=unit,
+        person=name or pid,
+        unit=named(unit),
         year=year,
         position=str(pr.position[k]),
         years=tuple(graded),
@@ -139,15 +152,17 @@ def _share(
     span: tuple[int, ...],
     unit: str | None,
     year: int,
+    named: Callable[[str], str],
 ) -> Decision:
-    """The share of promotions (``rows``) that went to excellent people (``hits``)."""
+    """The share of promotions (``rows``) that went to excellent people (``hits``);
+    ``named`` names a unit."""
     n = sum(1 for k in rows if k in hits)
     share = n / len(rows) if rows else 0.0
     links = tuple(
         Link("promotions", str(pr.person[k]), "excellent", int(k in hits), year, str(pr.unit[k]))
         for k in rows
     )
-    scope = Sentence("stats.all") if unit is None else Sentence("stats.unit", unit=unit)
+    scope = Sentence("stats.all") if unit is None else Sentence("stats.unit", unit=named(unit))
     sentence = Sentence(
         "stats",
         scope=scope,

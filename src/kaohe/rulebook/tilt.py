@@ -10,10 +10,9 @@ grade quotas do).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from kaohe.quota import quota_counts
 from kaohe.rulebook.decisions import Decision, Link
 from kaohe.rulebook.inputs import Prepared, UnitTable
 from kaohe.rulebook.model import ExcellentShareTilt, Rounding, When, grade_list
@@ -22,16 +21,7 @@ from kaohe.rulebook.text import Sentence, num, pct
 
 def excellent_count(share: float, n: int, rounding: Rounding = "floor", min_count: int = 0) -> int:
     """How many of ``n`` participants may be graded excellent under ``share``."""
-    exact = round(share * n, 9)
-    if rounding == "floor":
-        count = math.floor(exact)
-    elif rounding == "ceil":
-        count = math.ceil(exact)
-    elif rounding == "half_up":
-        count = math.floor(exact + 0.5)
-    else:
-        count = round(exact)
-    return min(n, max(count, min_count))
+    return min(n, max(int(quota_counts(share, n, rounding)), min_count))
 
 
 def excellent_shares(rule: ExcellentShareTilt, table: UnitTable) -> dict[str, float]:
@@ -118,7 +108,7 @@ def reasons(when: When, table: UnitTable, i: int) -> tuple[Sentence, ...]:
             )
         )
     if when.category is not None:
-        out.append(Sentence("cond.category", v=table.category[i]))
+        out.append(Sentence("cond.category", v=table.category_label(i)))
     if when.vetoed is not None:
         out.append(Sentence("cond.vetoed" if when.vetoed else "cond.not_vetoed"))
     return tuple(out)

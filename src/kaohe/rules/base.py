@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -51,6 +51,13 @@ class RuleOutput:
     lo: Vec | float = -np.inf
     hi: Vec | float = np.inf
     terms: dict[str, Vec] = field(default_factory=dict)
+    #: units whose points the rule itself held at its top / bottom (a truncation inside the
+    #: rule, e.g. goalposts): flagged ``capped`` / ``floored`` like a clamp by the bounds
+    capped: Mask | None = None
+    floored: Mask | None = None
+    #: the values the rule compared where peer precision changed any (:func:`peer_values`),
+    #: else None: the last step from a unit's value to the value its points come from
+    compared: Vec | None = None
 
 
 Compute = Callable[[Any, RuleInput], RuleOutput]
@@ -69,25 +76,119 @@ R = TypeVar("R", bound=RuleBase)
 
 
 def rule(name: str, formula: Formula) -> Callable[[Compute], Compute]:
-    """Register the vectorised implementation of rule type ``name``."""
+    """Register the vectorised implementation of rule type ``name``.
+
+    A rule that compares a unit with its peers (:func:`compares_peers`) is given the values
+    with their ties at the precision of peer comparisons made exact (:func:`peer_values`), so
+    that every such rule ties what ties on paper, in one place."""
 
     def deco(fn: Compute) -> Compute:
-        REGISTRY[name] = RuleImpl(fn, formula)
+        def compute(r: Any, inp: RuleInput) -> RuleOutput:
+            if not compares_peers(r):
+                return fn(r, inp)
+            x = peer_values(inp.x, inp.valid, inp.groups)
+            snapped = x is not inp.x
+            inp = replace(inp, x=x)
+            if r.type == "rank_improvement":  # last year's ranks too
+                before = inp.valid & ~np.isnan(inp.previous)
+                inp = replace(inp, previous=peer_values(inp.previous, before, inp.groups))
+            out = fn(r, inp)
+            if snapped:
+                out.compared = x
+            return out
+
+        REGISTRY[name] = RuleImpl(compute, formula)
         return fn
 
     return deco
 
 
+# --------------------------------------------------------------------------- peer precision
+
+#: Peer-relative rules compare values rounded to this many significant digits (docs/scheme.md):
+#: 7 / 1 and 0.7 / 0.1 (6.999999999999999) are the same value, as they are on paper.
+PEER_DIGITS = 12
+
+_POW10 = np.array([float(10**k) for k in range(23)])  # exact up to 10^22 (5^22 < 2^53)
+
+
+def compares_peers(r: RuleBase) -> bool:
+    """Does the rule compare a unit's value with its peers' (ranks, best, worst, averages)?"""
+    refs = [getattr(r, k) for k in ("reference", "satisfactory", "unacceptable") if hasattr(r, k)]
+    if refs:
+        return any(isinstance(v, str) and v.startswith("peer_") for v in refs)
+    return r.peer_relative
+
+
+def peer_values(x: Vec, valid: Mask, groups: NDArray[np.int64]) -> Vec:
+    """The values a peer-relative rule works on: peers of a group whose values differ but are
+    equal at :data:`PEER_DIGITS` significant digits all get that one rounded value; every
+    other value (values exactly equal included) is kept bit for bit."""
+    use = valid & ~np.isnan(x)
+    if not _near_ties(x[use]):
+        return x
+    r = comparable(x)
+    idx = np.flatnonzero(use)
+    order = idx[np.lexsort((r[idx], groups[idx]))]
+    rs, gs, xs = r[order], groups[order], x[order]
+    start = np.r_[True, (rs[1:] != rs[:-1]) | (gs[1:] != gs[:-1])]
+    first = np.flatnonzero(start)
+    run = np.cumsum(start) - 1
+    differ = np.minimum.reduceat(xs, first) != np.maximum.reduceat(xs, first)
+    snap = np.zeros(x.shape, dtype=bool)
+    snap[order] = differ[run]
+    out: Vec = np.where(snap, r, x)
+    return out
+
+
+def _near_ties(v: Vec) -> bool:
+    """Could two of the values ``v`` differ and still be equal at :data:`PEER_DIGITS` digits?
+    (Such values differ by less than one unit of their 12th digit, under 1e-11 of their size.)"""
+    if v.size < 2:
+        return False
+    s = np.sort(v)
+    d = s[1:] - s[:-1]
+    size = np.maximum(np.abs(s[1:]), np.abs(s[:-1]))
+    return bool(np.any((d > 0) & (d <= 10.0 ** (1 - PEER_DIGITS) * size)))
+
+
+def comparable(x: Vec) -> Vec:
+    """``x`` rounded to :data:`PEER_DIGITS` significant digits (NaN, ±∞ and 0 unchanged).
+
+    A value written with at most that many digits is returned bit for bit: the rounded
+    integer is exact and one correctly rounded division (or product) by an exact power of ten
+    gives back the double nearest to the decimal — the value as read. Only the noise of a
+    derived value (a ratio, a mean) is rounded away."""
+    x = np.asarray(x, dtype=np.float64)
+    a = np.abs(x)
+    ok = np.isfinite(x) & (a > 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = np.floor(np.log10(np.where(ok, a, 1.0)))
+        k = (PEER_DIGITS - 1 - e).astype(np.int64)
+        kk = np.clip(k, -22, 22)
+        p = _POW10[np.abs(kk)]
+        res = np.where(kk >= 0, np.rint(x * p) / p, np.rint(x / p) * p)
+    out: Vec = np.where(ok, res, x)
+    for i in np.flatnonzero(ok & (k != kk)).tolist():  # below 1e-11 or above 1e33: by text
+        out[i] = float(f"{x[i]:.{PEER_DIGITS}g}")
+    return out
+
+
 # --------------------------------------------------------------------------- helpers
+
+
+_INF = math.inf
 
 
 def fmt(x: float | None) -> str:
     """A number as a person writes it: no trailing zeros, at most 6 decimals."""
-    if x is None or x != x:
+    if x != x or x is None:  # NaN (None != None is False)
         return "—"
-    if x in (math.inf, -math.inf):
+    if x == _INF or x == -_INF:
         return "∞" if x > 0 else "−∞"
-    s = f"{x:.6f}".rstrip("0").rstrip(".")
+    s = f"{x:.6f}".rstrip("0")  # called for every number of every explanation: kept lean
+    if s[-1] == ".":
+        s = s[:-1]
     if s[0] == "-":
         return "0" if s == "-0" else "−" + s[1:]
     return s

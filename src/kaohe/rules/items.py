@@ -81,9 +81,14 @@ def bonus_items(r: BonusItems, inp: RuleInput) -> RuleOutput:
 
 
 def _f_veto(r: Veto, t: dict[str, float]) -> str:
-    if not t["triggered"]:
+    return veto_text(r, bool(t["triggered"]))
+
+
+def veto_text(r: Veto, triggered: bool, grade_name: str | None = None) -> str:
+    """What a veto did, the grade it caps at by its name (``grade_name``; the id if none)."""
+    if not triggered:
         return say("f.veto_no")
-    effect = say(f"veto.{r.effect}", g=r.max_grade)
+    effect = say(f"veto.{r.effect}", g=grade_name or r.max_grade)
     return say("f.veto_yes", effect=effect)
 
 

@@ -114,9 +114,16 @@ def _f_goalposts(r: Goalposts, t: dict[str, float]) -> str:
 def goalposts(r: Goalposts, inp: RuleInput) -> RuleOutput:
     num = inp.x - r.lower if inp.direction > 0 else r.upper - inp.x
     frac = num / (r.upper - r.lower)
-    if r.truncate:
-        frac = np.clip(frac, 0.0, 1.0)
-    return _onto(frac, r.to, inp, bounded=r.truncate)
+    if not r.truncate:
+        return _onto(frac, r.to, inp, bounded=False)
+    over, under = frac > 1.0, frac < 0.0
+    out = _onto(np.clip(frac, 0.0, 1.0), r.to, inp, bounded=True)
+    # truncated: held at the top of the points (capped) or at their bottom (floored); with a
+    # reversed ``to`` the fraction's 1 is the bottom
+    rising = out.terms["u"] >= out.terms["l"]
+    out.capped = np.where(rising, over, under)
+    out.floored = np.where(rising, under, over)
+    return out
 
 
 # ----------------------------------------------------------------------- distance_to_target

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 import numpy as np
 
@@ -188,10 +188,12 @@ def judgement(r: Judgement, inp: RuleInput) -> RuleOutput:
 # ----------------------------------------------------------------------- time_progress
 
 
-def elapsed_share(r: TimeProgress, as_of: Any) -> float:
-    """Share of the period's days elapsed by the end of ``as_of`` (both ends inclusive)."""
-    total = (r.end - r.start).days + 1
-    done = (as_of - r.start).days + 1
+def elapsed_share(start: dt.date, end: dt.date, as_of: dt.date) -> float:
+    """Share of the period's days elapsed by the end of ``as_of``, both ends counted (时间进度:
+    1 January – 30 June of 2024 is 182 of its 366 days), within [0, 1]. The one count of Kaohe:
+    the ``time_progress`` rule, the monitoring's linear profile and the board's 比进度 use it."""
+    total = (end - start).days + 1
+    done = (as_of - start).days + 1
     return float(min(max(done / total, 0.0), 1.0))
 
 
@@ -212,7 +214,8 @@ def _f_time_progress(r: TimeProgress, t: dict[str, float]) -> str:
 @rule("time_progress", _f_time_progress)
 def time_progress(r: TimeProgress, inp: RuleInput) -> RuleOutput:
     as_of = r.as_of or inp.as_of
-    e = elapsed_share(r, as_of)
+    assert as_of is not None  # checked with the scheme (kaohe.checks)
+    e = elapsed_share(r.start, r.end, as_of)
     expected = inp.target * e
     ratio = np.where(expected > 0, safe_div(inp.x, expected), np.inf)
     if r.scoring == "met":

@@ -1,6 +1,6 @@
 """The application factory: ``create_app(settings)`` builds the whole site, with no server.
 
-Every route depends on ``Access(action)``: the action is looked up in ``permissions.POLICY``,
+Every route depends on ``Access(action)``: the action is looked up in ``policy.POLICY``,
 which answers 303 to the login page for a visitor and 403 for a logged-in user without it.
 Forms carry a CSRF token bound to the session; every response carries security headers.
 """
@@ -8,43 +8,41 @@ Forms carry a CSRF token bound to the session; every response carries security h
 from __future__ import annotations
 
 import logging
-import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from sqlalchemy.orm.exc import StaleDataError
-from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kaohe import __version__
-from kaohe.web import audit, clock, permissions, sessions
-from kaohe.web.limits import BodyLimit, TrustedProxies
-from kaohe.web.pagecache import PageCache
+from kaohe.i18n import LABELS, both, t
+from kaohe.web import clock
+from kaohe.web.accounts import sessions
+from kaohe.web.deps import LoginRequiredError, current_user, page_lang, refuse_final, render
+from kaohe.web.serving.head import HeadAsGet
+from kaohe.web.serving.headers import SecurityHeaders
+from kaohe.web.serving.limits import BodyLimit, TrustedProxies
+from kaohe.web.serving.pagecache import PageCache
 from kaohe.web.settings import Settings
-from kaohe.web.store import FieldTooLongError, User, open_engine, session_factory
+from kaohe.web.store.engine import open_engine, session_factory
+from kaohe.web.store.models import FieldTooLongError
 
 LOG = logging.getLogger("kaohe.web")
-DEVELOPMENT_WARNING = (
-    "KAOHE_ENV=development: 开发模式，勿用于正式考核 / development mode, not for a real "
-    "assessment — set KAOHE_ENV=production and KAOHE_SECRET_KEY (docs/security.md)"
-)
+
+
+DEVELOPMENT_WARNING = both("web.say.development_mode_not_for_real")
+
 
 HERE = Path(__file__).resolve().parent
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
 
 
 def located(exc: RequestValidationError) -> list[str]:
@@ -54,10 +52,6 @@ def located(exc: RequestValidationError) -> list[str]:
         where = ".".join(str(p) for p in error.get("loc", ()))
         out.append(f"{where}: {error.get('msg', 'invalid')}")
     return out
-
-
-class LoginRequiredError(Exception):
-    """A visitor asked for a page that needs an account."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -95,254 +89,152 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimit, form_bytes=settings.max_form_bytes, upload_bytes=settings.max_upload_bytes
     )
     app.add_middleware(SecurityHeaders, hsts=settings.https)
+    app.add_middleware(HeadAsGet)  # HEAD wherever GET: served as GET, the body left out
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)  # outermost
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        return JSONResponse({"detail": located(exc)}, status_code=422)
+        return problem(request, 422, located(exc))
 
     @app.exception_handler(FieldTooLongError)
     async def _too_long(request: Request, exc: FieldTooLongError) -> Response:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        return problem(request, 422, str(exc))
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, _: StaleDataError) -> Response:
-        text = "已被他人修改，请刷新后重试 / someone else changed this meanwhile: reload and retry"
-        return JSONResponse({"detail": text}, status_code=409)
+        text = both("web.say.someone_else_changed_meanwhile_reload")
+        return problem(request, 409, text)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _refused(request: Request, exc: StarletteHTTPException) -> Response:
+        return problem(request, exc.status_code, exc.detail, exc.headers)
 
     @app.exception_handler(LoginRequiredError)
     async def _login(request: Request, _: LoginRequiredError) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
     for router in routers():
-        app.include_router(router)
+        # a write to a final cycle is refused before any handler runs
+        app.include_router(router, dependencies=[Depends(refuse_final)])
     return app
+
+
+def wants_json(request: Request) -> bool:
+    """The API, and clients that ask for JSON rather than a page, get JSON errors."""
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: Any,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A refusal: ``{"detail": …}`` for the API, else a page in the site's layout that says
+    what happened, why, and the way back."""
+    if wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    lang = page_lang(request)
+    key = f"web.error_{status}"
+    try:
+        user = current_user(request)
+    except StarletteHTTPException:
+        user = None
+    reasons = detail if isinstance(detail, list) else [str(detail)] if detail else []
+    page = render(
+        request,
+        "error.html",
+        user,
+        status_code=status,
+        status=status,
+        title=t(key, lang) if key in LABELS else t("web.error_title", lang),
+        reasons=[str(r) for r in reasons],
+        back=_back(request),
+    )
+    page.headers.update(headers or {})
+    return page
+
+
+def _back(request: Request) -> str:
+    """The page the visitor came from, as a path of this site (never another site's URL)."""
+    came = urlsplit(request.headers.get("referer", ""))
+    if not came.path.startswith("/") or came.path.startswith("//"):
+        return "/board"
+    return came.path + (f"?{came.query}" if came.query else "")
 
 
 def routers() -> tuple[APIRouter, ...]:
     """Every router of the site (the route × role test walks them all)."""
-    from kaohe.web import (
-        account_routes,
-        admin_routes,
-        api_routes,
-        board_routes,
-        commitment_routes,
-        cycle_routes,
-        evidence_routes,
-        objection_routes,
-        office_routes,
-        personnel_more_routes,
-        personnel_routes,
-    )
+    from kaohe.web.accounts import routes as accounts
+    from kaohe.web.api import routes as api
+    from kaohe.web.audit import routes as audit
+    from kaohe.web.board import routes as board
+    from kaohe.web.commitments import routes as commitments
+    from kaohe.web.cycles import routes as cycles
+    from kaohe.web.dashboard import routes as dashboard
+    from kaohe.web.evidence import routes as evidence
+    from kaohe.web.ledgers import routes as ledgers
+    from kaohe.web.monitoring import routes as monitoring
+    from kaohe.web.objections import routes as objections
+    from kaohe.web.personnel import arena_routes, ballot_routes
+    from kaohe.web.personnel import routes as personnel
+    from kaohe.web.results import routes as results
+    from kaohe.web.reviews import routes as reviews
+    from kaohe.web.robustness import routes as robustness
+    from kaohe.web.submissions import routes as submissions
 
     # matched in this order, one route after another: the busiest (data entry and review, the
     # API) first; no path of one router is matched by another's
     return (
-        cycle_routes.router,
-        api_routes.router,
-        board_routes.router,
-        commitment_routes.router,  # 亮: the units' commitments
-        account_routes.router,
-        admin_routes.router,
-        evidence_routes.router,
-        office_routes.router,
-        objection_routes.router,
-        personnel_routes.router,  # cadres, grades and the results rulebook
-        personnel_more_routes.router,  # ballots entered by form, the arena contest
+        submissions.router,
+        reviews.router,
+        cycles.router,
+        api.router,
+        board.router,
+        commitments.router,  # 亮: the units' commitments
+        accounts.router,
+        audit.router,
+        evidence.router,
+        dashboard.router,
+        objections.router,
+        personnel.router,  # cadres, grades and the results rulebook
+        ballot_routes.router,  # ballots entered by form
+        arena_routes.router,  # the arena contest
+        monitoring.router,  # 调度与预警: period values, warnings, the board's progress
+        ledgers.router,  # the project register, follow-up matters, inbox
+        robustness.router,  # the office's robustness analysis, and the board's page of it
+        results.router,  # the office's download of the annual report
     )
 
 
-HSTS = "max-age=31536000; includeSubDomains"
-
-
-class SecurityHeaders:
-    """Pure ASGI middleware adding ``SECURITY_HEADERS`` to every response (no per-request
-    Request/Response objects, unlike ``@app.middleware``) — and HSTS when served over HTTPS —,
-    noting the client's address for the audit log, and sending ``/path/`` to ``/path`` by a
-    relative redirect (never built from the request's Host header)."""
-
-    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
-        self.app = app
-        headers = {**SECURITY_HEADERS, **({"Strict-Transport-Security": HSTS} if hsts else {})}
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        if len(path) > 1 and path.endswith("/"):
-            await self._redirect(scope, send, "/" + path.strip("/"))
-            return
-
-        client = scope.get("client")
-        audit.ADDRESS.set(client[0] if client else "")  # recorded with every write it makes
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in self.headers if k not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-    async def _redirect(self, scope: Scope, send: Send, path: str) -> None:
-        query = scope.get("query_string", b"")
-        location = path.encode("utf-8") + (b"?" + query if query else b"")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 308,
-                "headers": [(b"location", location), (b"content-length", b"0"), *self.headers],
-            }
-        )
-        await send({"type": "http.response.body", "body": b""})
+#: the domains with pages: each keeps its templates in its own ``templates`` folder
+PAGE_DOMAINS = (
+    "accounts",
+    "audit",
+    "board",
+    "commitments",
+    "cycles",
+    "dashboard",
+    "monitoring",
+    "ledgers",
+    "objections",
+    "personnel",
+    "reviews",
+    "robustness",
+    "submissions",
+)
 
 
 def templates() -> Jinja2Templates:
     from kaohe.i18n import t
 
-    tpl = Jinja2Templates(directory=HERE / "templates")  # autoescaped (.html)
+    # the layout and shared partials first, then each domain's pages (names are unique)
+    folders = [HERE / "templates", *(HERE / d / "templates" for d in PAGE_DOMAINS)]
+    loader = ChoiceLoader([FileSystemLoader(f) for f in folders])
+    tpl = Jinja2Templates(env=Environment(loader=loader, autoescape=True))
     tpl.env.globals["t"] = t
     return tpl
-
-
-def db(request: Request) -> Any:
-    with request.app.state.sessions() as session:
-        if request.method in ("GET", "HEAD"):  # reads: no write lock on SQLite
-            session.connection(execution_options={"kaohe_read": True})
-        yield session
-
-
-DB = Annotated[Session, Depends(db)]
-
-
-async def posted_form(request: Request) -> FormData:
-    """A POSTed form (fields and up to five files), read before the handler runs: handlers
-    that take it are plain functions run in worker threads, never on the event loop (parsing
-    an upload, or a YAML scheme, must not stall every other request)."""
-    return await request.form(max_files=5, max_fields=1000)
-
-
-Posted = Annotated[FormData, Depends(posted_form)]
-# a row id in a path: a positive 32-bit integer (larger numbers are refused with 422, before any
-# database sees them)
-RowId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
-
-
-def current_user(request: Request) -> User | None:
-    """The user of the session cookie, or of an ``Authorization: Bearer`` token (API).
-
-    Looked up on a short read-only connection of its own, so that a request's own transaction
-    (and on SQLite its write lock) starts only when its handler first touches the database —
-    after the request body has been read."""
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return _token_user(request, auth[7:].strip())
-    sid = request.session.get("sid")
-    if sid is None:
-        return None
-    user = sessions.user_of(request.app.state.engine, sid)
-    if user is None or not user.active:
-        request.session.clear()  # ended, expired or disabled: a visitor from now on
-        return None
-    return user
-
-
-def _token_user(request: Request, token: str) -> User:
-    from kaohe.web.accounts import user_for_token
-
-    request.state.via_token = True
-    with request.app.state.sessions() as session:
-        session.connection(execution_options={"kaohe_read": True})
-        user = user_for_token(session, token)
-        if user is None:
-            raise HTTPException(
-                401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"}
-            )
-        session.expunge(user)  # detached, with its columns loaded
-        return user
-
-
-MAX_OFFSET = 1_000_000_000
-
-
-def page_offset(request: Request) -> int:
-    """The ``offset`` query parameter of a paged list: a whole number from 0 (422 otherwise)."""
-    raw = request.query_params.get("offset", "") or "0"
-    if not _digits(raw, 10) or int(raw) > MAX_OFFSET:
-        top = MAX_OFFSET
-        raise HTTPException(
-            422, f"offset 应为 0 至 {top} 的整数 / offset must be a whole number 0–{top}"
-        )
-    return int(raw)
-
-
-def _digits(raw: str, most: int) -> bool:
-    """ASCII digits only (no sign, space or other script's digits), at most ``most`` of them."""
-    return 0 < len(raw) <= most and raw.isascii() and raw.isdigit()
-
-
-def row_id(raw: str) -> int | None:
-    """A row id sent in a form (a positive 32-bit integer), or None for anything else."""
-    raw = raw.strip()
-    if not _digits(raw, 10) or not 1 <= int(raw) <= 2_147_483_647:
-        return None
-    return int(raw)
-
-
-class Access:
-    """A route's dependency: the user, if they hold ``action``; else 303 to login or 403."""
-
-    def __init__(self, action: str, api: bool = False) -> None:
-        if action not in permissions.POLICY:
-            raise ValueError(f"action {action!r} is not in permissions.POLICY")
-        self.action = action
-        self.api = api  # JSON routes answer 401, pages send visitors to the login page
-
-    def __call__(
-        self, request: Request, user: Annotated[User | None, Depends(current_user)]
-    ) -> User | None:
-        if self.api and not getattr(request.state, "via_token", False):
-            user = None  # the API ignores session cookies: no cross-site requests on them
-        if permissions.allowed(user, self.action):
-            return user
-        if user is None:
-            if self.api:
-                raise HTTPException(
-                    401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
-                )
-            raise LoginRequiredError
-        raise HTTPException(403, "您没有权限访问此页面 / not allowed")
-
-
-def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return str(token)
-
-
-def check_csrf(request: Request, sent: str) -> None:
-    expected = request.session.get("csrf", "")
-    if not expected or not secrets.compare_digest(str(expected), sent or ""):
-        raise HTTPException(
-            400, "表单已过期，请刷新页面后重试 / the form expired: reload and retry"
-        )
-
-
-def render(
-    request: Request, name: str, user: User | None, status_code: int = 200, **context: Any
-) -> HTMLResponse:
-    lang = request.session.get("lang", "zh")
-    tpl: Jinja2Templates = request.app.state.templates
-    return tpl.TemplateResponse(
-        request,
-        name,
-        # the token (and so a session cookie) only where a page has a form
-        {"user": user, "lang": lang, "csrf": lambda: csrf_token(request), **context},
-        status_code=status_code,
-    )

@@ -13,10 +13,17 @@ from sqlalchemy.orm import Session
 from kaohe.dataset import header_key
 from kaohe.io.data_files import read_tables
 from kaohe.scheme import Scheme
-from kaohe.web import accounts, cycles
-from kaohe.web.migrate import upgrade
-from kaohe.web.personnel_demo import load_cadres
-from kaohe.web.store import Cycle, User, session_factory, transaction
+from kaohe.web.accounts import service as accounts
+from kaohe.web.cycles import moves
+from kaohe.web.cycles import service as cycles
+from kaohe.web.monitoring.demo import load_last_year, load_monitoring
+from kaohe.web.personnel.demo import load_cadres
+from kaohe.web.results import service as results
+from kaohe.web.reviews import service as reviews
+from kaohe.web.store.engine import session_factory, transaction
+from kaohe.web.store.migrate import upgrade
+from kaohe.web.store.models import Cycle, User
+from kaohe.web.submissions import service as submissions
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "ulanqab"
 SKIPPED = {"unit", "name", "category", "year"}
@@ -52,13 +59,16 @@ def load_demo(engine: Engine, example: Path = EXAMPLE) -> tuple[Cycle, list[Acco
         made = demo_accounts(scheme)
         users = {a.username: _add(session, a, scheme) for a in made}
         cycle = cycles.create_cycle(session, version, scheme.period.label or scheme.name, "demo")
-        cycles.move(session, cycle, "collecting", "office")
+        moves.move(session, cycle, "collecting", "office")
         _enter(session, cycle, scheme, users, example / "data.csv")
+        load_monitoring(session, cycle, users, example)  # 调度: the year's monthly values
         _commit(session, cycle, users)
-        cycles.move(session, cycle, "reviewing", "office")
-        cycles.compute(session, cycle, "office")
+        _ledgers(session, cycle, scheme, users["office"], example / "ledgers")
+        moves.move(session, cycle, "reviewing", "office")
+        results.compute(session, cycle, "office")
         load_cadres(session, cycle, example)  # cadres graded, rulebook applied, arena ranked
-        cycles.move(session, cycle, "publicity", "office")
+        moves.move(session, cycle, "publicity", "office")
+        load_last_year(session, text, users, example)  # 上年同期: the 2021 dispatch values
     return cycle, made
 
 
@@ -88,12 +98,27 @@ COMMITMENTS = {
 
 
 def _commit(session: Session, cycle: Cycle, users: dict[str, User]) -> None:
-    from kaohe.web import commitments
+    from kaohe.web.commitments import service as commitments
 
     for uid, items in COMMITMENTS.items():
         for title, detail, responsible, due in items:
             fields = commitments.parse(title, detail, responsible, due)
             commitments.add(session, cycle, uid, fields, users[f"unit-{uid}"])
+
+
+def _ledgers(session: Session, cycle: Cycle, scheme: Scheme, office: User, folder: Path) -> None:
+    """The example's illustrative register and matters (examples/ulanqab/ledgers), imported
+    as the office would import them."""
+    from kaohe.web.ledgers import service as ledgers
+
+    for name, load in (
+        ("projects.xlsx", ledgers.import_projects),
+        ("matters.xlsx", ledgers.import_matters),
+    ):
+        if (folder / name).exists():
+            load(session, cycle, scheme, name, (folder / name).read_bytes(), office)
+    public = ("code", "name", "unit", "task_force", "level", "stage", "total_investment")
+    ledgers.set_public_fields(session, cycle, public, office)
 
 
 def _add(session: Session, a: Account, scheme: Scheme) -> User:
@@ -129,7 +154,7 @@ def _enter(
                     continue
                 iid = key.partition(":")[0]
                 owner = scheme.indicators[iid].owner or next(iter(scheme.departments))
-                value = cycles.submit(
+                value = submissions.submit(
                     session, cycle, uid, key, raw, notes.get(iid, ""), users[f"rep-{owner}"]
                 )
-                cycles.review(session, value, True, users[f"rev-{owner}"])
+                reviews.review(session, value, True, users[f"rev-{owner}"])

@@ -12,7 +12,13 @@
   and ``X-Forwarded-Proto`` are believed (comma-separated); from anyone else they are ignored;
 - ``KAOHE_BACKUP_KEY`` (none): the key that signs backups (HMAC-SHA256) and checks them on
   restore;
-- ``KAOHE_TIMEZONE`` (``Asia/Shanghai``): the office's time zone, in which times are shown.
+- ``KAOHE_TIMEZONE`` (``Asia/Shanghai``): the office's time zone, in which times are shown;
+- ``KAOHE_SMTP_HOST`` (empty: off): reminders of what is due sent by e-mail through this server
+- ``KAOHE_REMINDER_WEBHOOK`` (empty: off): and/or posted as JSON to this messaging platform
+  (an internal relay on an air-gapped network); ``KAOHE_SMTP_PORT`` (``25``),
+  ``KAOHE_SMTP_FROM``, ``KAOHE_SMTP_USER`` and ``KAOHE_SMTP_PASSWORD`` (optional login),
+  ``KAOHE_SMTP_STARTTLS`` (``0``); ``KAOHE_REMINDER_TO``: whom, as ``account=address`` pairs
+  separated by commas (``office=kpb@example.gov,unit-jining=jn@example.gov``).
 """
 
 from __future__ import annotations
@@ -38,6 +44,15 @@ SETTINGS_DOC = {
     "X-Forwarded-For (default: none)",
     "KAOHE_BACKUP_KEY": "key that signs backups and checks them on restore",
     "KAOHE_TIMEZONE": "the office's time zone for times shown (default Asia/Shanghai)",
+    "KAOHE_SMTP_HOST": "SMTP server for reminders of what is due (default: none, reminders off)",
+    "KAOHE_SMTP_PORT": "its port (default 25)",
+    "KAOHE_SMTP_FROM": "the reminders' sender address",
+    "KAOHE_SMTP_USER": "login at the SMTP server, if it needs one",
+    "KAOHE_SMTP_PASSWORD": "its password",
+    "KAOHE_SMTP_STARTTLS": "1 to use STARTTLS",
+    "KAOHE_REMINDER_TO": "account=address pairs, comma-separated: who gets reminders",
+    "KAOHE_REMINDER_WEBHOOK": "http(s) address of a messaging platform's webhook that receives "
+    "each reminder as JSON (default: none)",
 }
 
 
@@ -57,6 +72,14 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     backup_key: str = ""
     timezone: str = "Asia/Shanghai"
+    smtp_host: str = ""  # empty: no outbound reminders
+    smtp_port: int = 25
+    smtp_from: str = ""
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    reminder_to: tuple[tuple[str, str], ...] = ()  # (account, address)
+    reminder_webhook: str = ""  # empty: no webhook
 
     @property
     def max_upload_bytes(self) -> int:
@@ -89,6 +112,10 @@ class Settings:
             raise SettingsError(
                 f"KAOHE_TIMEZONE: unknown time zone {self.timezone!r} (e.g. Asia/Shanghai)"
             ) from None
+        if self.reminder_webhook and not self.reminder_webhook.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"KAOHE_REMINDER_WEBHOOK: {self.reminder_webhook!r} is not an http(s) address"
+            )
         if self.max_upload_mb <= 0 or self.max_form_kb <= 0:
             raise SettingsError("KAOHE_MAX_UPLOAD_MB and KAOHE_MAX_FORM_KB must be positive")
 
@@ -107,6 +134,14 @@ class Settings:
             ),
             backup_key=env.get("KAOHE_BACKUP_KEY", ""),
             timezone=env.get("KAOHE_TIMEZONE", "Asia/Shanghai"),
+            smtp_host=env.get("KAOHE_SMTP_HOST", ""),
+            smtp_port=int(_number(env, "KAOHE_SMTP_PORT", 25)),
+            smtp_from=env.get("KAOHE_SMTP_FROM", ""),
+            smtp_user=env.get("KAOHE_SMTP_USER", ""),
+            smtp_password=env.get("KAOHE_SMTP_PASSWORD", ""),
+            smtp_starttls=env.get("KAOHE_SMTP_STARTTLS", "0") in ("1", "true", "yes"),
+            reminder_to=_pairs(env.get("KAOHE_REMINDER_TO", "")),
+            reminder_webhook=env.get("KAOHE_REMINDER_WEBHOOK", "").strip(),
         )
 
 
@@ -115,3 +150,19 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         return float(env.get(name, str(default)))
     except ValueError:
         raise SettingsError(f"{name} must be a number") from None
+
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """``account=address`` pairs separated by commas."""
+    out = []
+    for part in text.split(","):
+        account, sep, address = part.partition("=")
+        if not part.strip():
+            continue
+        if not sep or not account.strip() or "@" not in address:
+            raise SettingsError(
+                f"KAOHE_REMINDER_TO: {part.strip()!r} is not account=address (e.g. "
+                "office=kpb@example.gov)"
+            )
+        out.append((account.strip(), address.strip()))
+    return tuple(out)

@@ -1,0 +1,1 @@
+"""Ledgers on the platform: the project register and the follow-up matters of a cycle."""
