@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from kaohe.errors import ComputationError, Issue
 from kaohe.plan import Plan
-from kaohe.scheme import DATA_WEIGHTING
+from kaohe.scheme import DATA_WEIGHTING, Dimension
 from kaohe.tree import ROOT, extra_nodes
 
 Vec = NDArray[np.float64]
@@ -88,14 +88,7 @@ def aggregate(plan: Plan, points: Vec) -> Aggregates:
                 groups,
             )
         else:
-            power = {"mean": 1.0, "geometric": 0.0, "harmonic": -1.0}.get(agg)
-            if power is None:
-                assert dim is not None
-                assert dim.power is not None
-                power = dim.power
-            val = _mean(base, power, node, plan)
-            if dim is not None and dim.min_share > 0:
-                val = np.where(_weight_share(base) >= dim.min_share - 1e-12, val, np.nan)
+            val = _power_mean(base, agg, dim, node, plan)
         val = np.where(plan.node_applies[:, k], val, np.nan)
         held = np.where(plan.node_applies[:, k], held, np.nan)
         if node != ROOT:
@@ -170,6 +163,20 @@ def _sum(base: list[Kid], extra: list[Kid]) -> tuple[Vec, Vec, Vec]:
     absent = ~any_present & (full_all > 0)
     carry = np.where(absent & extra_present, val, np.nan)
     return np.where(absent, np.nan, val), scale, carry
+
+
+def _power_mean(base: list[Kid], agg: str, dim: Dimension | None, node: str, plan: Plan) -> Vec:
+    """A mean node's value: the power mean of its aggregation (a dimension's own ``power`` for
+    ``power``), left out where the children present hold less than its ``min_share``."""
+    power = {"mean": 1.0, "geometric": 0.0, "harmonic": -1.0}.get(agg)
+    if power is None:
+        assert dim is not None
+        assert dim.power is not None
+        power = dim.power
+    val = _mean(base, power, node, plan)
+    if dim is not None and dim.min_share > 0:
+        val = np.where(_weight_share(base) >= dim.min_share - 1e-12, val, np.nan)
+    return val
 
 
 def _mean(base: list[Kid], power: float, node: str, plan: Plan) -> Vec:
@@ -331,14 +338,7 @@ def aggregate_samples(
                 np.zeros((n_s, n_u)),
             )
         else:
-            power = {"mean": 1.0, "geometric": 0.0, "harmonic": -1.0}.get(agg)
-            if power is None:
-                assert dim is not None
-                assert dim.power is not None
-                power = dim.power
-            val = _mean(base, power, node, plan)
-            if dim is not None and dim.min_share > 0:
-                val = np.where(_weight_share(base) >= dim.min_share - 1e-12, val, np.nan)
+            val = _power_mean(base, agg, dim, node, plan)
             ws = [np.where(kd.applies, kd.weight, 0.0) for kd in base]
             wsum = sum(ws, np.zeros((n_s, n_u)))
             wf = sum(
