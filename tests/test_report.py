@@ -353,6 +353,7 @@ def test_with_the_years_series_each_unit_shows_its_progress(tmp_path: Path) -> N
         EXAMPLE / "dispatch_2021.csv",
         "--period",
         "2022-06",
+        "--docx",
     )
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("调度进度（截至6月）") == 1 + len(UNITS)
@@ -369,6 +370,13 @@ def test_with_the_years_series_each_unit_shows_its_progress(tmp_path: Path) -> N
     assert sum(counts) == len(UNITS)  # red, amber, green, not known: every unit once
     if not NO_PDF and shutil.which("pdftotext"):
         assert _pdftotext(out / "report.pdf").count("调度进度") >= 1 + len(UNITS)
+    import docx
+
+    d = docx.Document(str(out / "report.docx"))
+    heads = [p.text for p in d.paragraphs if p.style and str(p.style.name).startswith("Heading")]
+    assert heads.count("调度进度（截至6月）") == 1 + len(UNITS)
+    cells = [[c.text for c in r.cells] for t in d.tables for r in t.rows]
+    assert ["储备亿元以上项目数", "171", "185", "92.4%"] in [r[:4] for r in cells]
     wrong = invoke("report", SCHEME, DATA, "-o", tmp_path / "w", "--period", "2022-06")
     assert wrong.exit_code != 0
     assert "--series" in wrong.output

@@ -7,22 +7,52 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from kaohe.charts import style
 from kaohe.charts.mpl import to_png
 from kaohe.i18n import t
-from kaohe.report.content import Report
+from kaohe.report.content import ProgressSection, Report, UnitPage
 
 
 def write_docx(report: Report, path: Path) -> None:
     import docx
+
+    doc: Any = docx.Document()
+    _page_and_faces(doc)
+    _properties(doc, report)
+    label = _labeller(report)
+    _cover(doc, report, label)
+    _method(doc, report, label)
+    _rankings(doc, report, label)
+    if report.progress:
+        doc.add_heading(label("report.progress"), 1)
+        for section in report.progress:
+            _progress(doc, section)
+    _units(doc, report, label)
+    _decisions(doc, report, label)
+    _robustness(doc, report, label)
+    doc.save(str(path))
+
+
+Label = Callable[..., str]
+
+
+def _labeller(report: Report) -> Label:
+    lang = report.lang
+
+    def label(key: str, **values: object) -> str:
+        return t(key, lang, **values)
+
+    return label
+
+
+def _page_and_faces(doc: Any) -> None:
+    """A4 with 1.8 cm side margins; the chart stack's face, East Asian text included."""
     from docx.shared import Cm, Pt
 
-    lang = report.lang
-    doc: Any = docx.Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     for side in ("left_margin", "right_margin"):
@@ -31,19 +61,18 @@ def write_docx(report: Report, path: Path) -> None:
     normal.font.name = style.FONT_FACES[0]
     normal.font.size = Pt(10)
     rpr = normal.element.get_or_add_rPr()
-    fonts = rpr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}rFonts")
+    fonts = rpr.find(f"{_W}rFonts")
     if fonts is not None:  # the East Asian face, or Word falls back to its default
-        fonts.set(
-            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia",
-            style.FONT_FACES[0],
-        )
+        fonts.set(f"{_W}eastAsia", style.FONT_FACES[0])
 
-    def label(key: str, **values: object) -> str:
-        return t(key, lang, **values)
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _properties(doc: Any, report: Report) -> None:
     p = report.provenance
     props = doc.core_properties
-    props.title = f"{report.title} · {label('report.title')}"
+    props.title = f"{report.title} · {t('report.title', report.lang)}"
     props.subject = report.period
     props.author = "Kaohe"
     # Word's properties hold 255 characters: the scheme's and the data's digests (every input's
@@ -55,6 +84,9 @@ def write_docx(report: Report, path: Path) -> None:
     props.last_modified_by = "Kaohe"
     props.revision = 1
 
+
+def _cover(doc: Any, report: Report, label: Label) -> None:
+    p = report.provenance
     doc.add_paragraph(label("report.title"))
     doc.add_heading(report.title, 0)
     if report.period:
@@ -69,10 +101,12 @@ def write_docx(report: Report, path: Path) -> None:
     _table(doc, [label("report.provenance"), ""], rows)
     doc.add_paragraph(label("report.reproduce"))
 
+
+def _method(doc: Any, report: Report, label: Label) -> None:
     m = report.method
     doc.add_page_break()
     doc.add_heading(f"1 {label('report.method')}", 1)
-    sep = "、" if lang == "zh" else ", "
+    sep = "、" if report.lang == "zh" else ", "
     _table(
         doc,
         [label("category"), label("full_marks"), label("report.members")],
@@ -97,6 +131,10 @@ def write_docx(report: Report, path: Path) -> None:
         if line:
             doc.add_paragraph(line, style="List Bullet")
 
+
+def _rankings(doc: Any, report: Report, label: Label) -> None:
+    from docx.shared import Cm
+
     doc.add_page_break()
     doc.add_heading(f"2 {label('report.rankings')}", 1)
     for c in report.rankings:
@@ -120,95 +158,111 @@ def write_docx(report: Report, path: Path) -> None:
         if c.quotas:
             doc.add_paragraph(f"{label('report.quotas')} {'；'.join(c.quotas)}")
 
+
+def _progress(doc: Any, section: ProgressSection) -> None:
+    """A progress section: its chart as a picture and its table (as in the HTML and the PDF)."""
+    from docx.shared import Cm
+
+    doc.add_heading(section.title, 3)
+    if section.chart is not None:
+        doc.add_picture(io.BytesIO(to_png(section.chart)), width=Cm(16))
+    if section.rows:
+        _table(doc, section.columns, section.rows, small=True)
+
+
+def _units(doc: Any, report: Report, label: Label) -> None:
     doc.add_page_break()
     doc.add_heading(f"3 {label('report.units')}", 1)
     for u in report.units:
-        doc.add_heading(f"{u.name} · {u.category_name}", 2)
-        doc.add_paragraph(
-            f"{label('score')} {report.points_text(u.score)} / {report.points_text(u.full_marks)}"
-            f" · {label('rank_in_category')} {u.rank_in_category}/{u.category_size}"
-            f" · {label('rank')} {u.rank}/{u.units}"
-            + (f" · {label('grade')} {u.grade}" if u.grade else "")
-        )
-        if u.summary:
-            doc.add_paragraph(u.summary)
-        _table(
-            doc,
-            [
-                label("indicator"),
-                label("value"),
-                label("points"),
-                label("full_marks"),
-                label("web.best"),
-                label("web.median_cat"),
-            ],
-            [
-                [
-                    x.name,
-                    style.number(x.value),
-                    report.points_text(x.points),
-                    report.points_text(x.full),
-                    report.points_text(x.best),
-                    report.points_text(x.median),
-                ]
-                for x in u.points
-            ],
-            small=True,
-        )
-        if u.gaps:
-            doc.add_heading(label("report.gaps"), 3)
-            _table(
-                doc,
-                [label("indicator"), label("value"), label("gap_place"), label("gap_grade")],
-                [[g.name, style.number(g.value), g.place, g.grade] for g in u.gaps],
-                small=True,
-            )
+        _unit(doc, report, u, label)
 
-    if report.decisions:
-        doc.add_page_break()
-        doc.add_heading(f"4 {label('report.decisions')}", 1)
-        for d in report.decisions:
-            doc.add_heading(d.name, 2)
-            if d.description:
-                doc.add_paragraph(d.description)
-            _table(
-                doc,
-                [
-                    label("report.subject"),
-                    label("report.decision"),
-                    label("value"),
-                    label("report.why"),
-                ],
-                [[r.subject, r.action, r.value, r.explanation] for r in d.rows],
-                small=True,
-            )
-    if report.robustness is not None:
-        rb = report.robustness
-        doc.add_page_break()
-        doc.add_heading(f"5 {label('report.robustness')}", 1)
-        doc.add_paragraph(f"{label('report.robustness_help', n=rb.samples)} {rb.settings}")
+
+def _unit(doc: Any, report: Report, u: UnitPage, label: Label) -> None:
+    pts = report.points_text
+    doc.add_heading(f"{u.name} · {u.category_name}", 2)
+    doc.add_paragraph(
+        f"{label('score')} {pts(u.score)} / {pts(u.full_marks)}"
+        f" · {label('rank_in_category')} {u.rank_in_category}/{u.category_size}"
+        f" · {label('rank')} {u.rank}/{u.units}"
+        + (f" · {label('grade')} {u.grade}" if u.grade else "")
+    )
+    if u.summary:
+        doc.add_paragraph(u.summary)
+    heads = ("indicator", "value", "points", "full_marks", "web.best", "web.median_cat")
+    _table(
+        doc,
+        [label(k) for k in heads],
+        [
+            [
+                x.name,
+                style.number(x.value),
+                pts(x.points),
+                pts(x.full),
+                pts(x.best),
+                pts(x.median),
+            ]
+            for x in u.points
+        ],
+        small=True,
+    )
+    if u.gaps:
+        doc.add_heading(label("report.gaps"), 3)
         _table(
             doc,
-            [
-                label("rank"),
-                label("unit"),
-                label("median"),
-                label("interval"),
-                *(f"P({g})" for g in rb.grades),
-            ],
-            [
-                [
-                    str(r.nominal_rank),
-                    r.name,
-                    str(r.median_rank),
-                    f"{r.low}–{r.high}",
-                    *(style.percent(x, 0) for x in r.grade_probabilities),
-                ]
-                for r in rb.rows
-            ],
+            [label("indicator"), label("value"), label("gap_place"), label("gap_grade")],
+            [[g.name, style.number(g.value), g.place, g.grade] for g in u.gaps],
             small=True,
         )
-    doc.save(str(path))
+    for section in u.progress:
+        _progress(doc, section)
+
+
+def _decisions(doc: Any, report: Report, label: Label) -> None:
+    if not report.decisions:
+        return
+    doc.add_page_break()
+    doc.add_heading(f"4 {label('report.decisions')}", 1)
+    heads = ("report.subject", "report.decision", "value", "report.why")
+    for d in report.decisions:
+        doc.add_heading(d.name, 2)
+        if d.description:
+            doc.add_paragraph(d.description)
+        _table(
+            doc,
+            [label(k) for k in heads],
+            [[r.subject, r.action, r.value, r.explanation] for r in d.rows],
+            small=True,
+        )
+
+
+def _robustness(doc: Any, report: Report, label: Label) -> None:
+    rb = report.robustness
+    if rb is None:
+        return
+    doc.add_page_break()
+    doc.add_heading(f"5 {label('report.robustness')}", 1)
+    doc.add_paragraph(f"{label('report.robustness_help', n=rb.samples)} {rb.settings}")
+    _table(
+        doc,
+        [
+            label("rank"),
+            label("unit"),
+            label("median"),
+            label("interval"),
+            *(f"P({g})" for g in rb.grades),
+        ],
+        [
+            [
+                str(r.nominal_rank),
+                r.name,
+                str(r.median_rank),
+                f"{r.low}–{r.high}",
+                *(style.percent(x, 0) for x in r.grade_probabilities),
+            ]
+            for r in rb.rows
+        ],
+        small=True,
+    )
 
 
 def _table(
