@@ -14,12 +14,12 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from kaohe.i18n import LABELS, t
-from kaohe.web import clock
+from kaohe.web import clock, lists
 from kaohe.web.store.models import AuditEntry, Cycle, User
 
-PAGE = 50
+PAGE = lists.PAGE
 #: the most rows one export holds (the log of years of an office is far below it)
-EXPORT_LIMIT = 200_000
+EXPORT_LIMIT = lists.EXPORT_LIMIT
 
 #: every action the platform records, in the order the filter offers them
 ACTIONS = (
@@ -79,14 +79,8 @@ class Filters:
 
     def query(self) -> dict[str, str]:
         """The filters as query parameters (for the pager and the export links)."""
-        out = {
-            "who": self.who,
-            "action": self.action,
-            "from": self.since.isoformat() if self.since else "",
-            "to": self.until.isoformat() if self.until else "",
-            "cycle": str(self.cycle) if self.cycle else "",
-        }
-        return {k: v for k, v in out.items() if v}
+        fields = {"from": self.since, "to": self.until}
+        return lists.query(who=self.who, action=self.action, **fields, cycle=self.cycle)
 
 
 def read_filters(params: Mapping[str, str], lang: str) -> tuple[Filters, dict[str, str]]:
@@ -98,26 +92,14 @@ def read_filters(params: Mapping[str, str], lang: str) -> tuple[Filters, dict[st
     if action and action not in ACTIONS:
         errors["action"] = t("audit.bad_action", lang)
         action = ""
-    days: dict[str, date | None] = {}
-    for key in ("from", "to"):
-        raw = params.get(key, "").strip()
-        days[key] = None
-        if raw:
-            try:
-                days[key] = date.fromisoformat(raw)
-            except ValueError:
-                errors[key] = t("audit.bad_date", lang, value=raw[:20])
-    since, until = days["from"], days["to"]
+    since = lists.day(params, "from", errors, lang)
+    until = lists.day(params, "to", errors, lang)
     if since and until and until < since:
         errors["to"] = t("audit.bad_range", lang)
         until = None
-    cycle = None
-    raw = params.get("cycle", "").strip()
-    if raw:
-        if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31:
-            cycle = int(raw)
-        else:
-            errors["cycle"] = t("audit.bad_cycle", lang)
+    cycle = lists.number(params, "cycle", errors, lang)
+    if "cycle" in errors:
+        errors["cycle"] = t("audit.bad_cycle", lang)
     return Filters(who, action, since, until, cycle), errors
 
 
@@ -167,33 +149,22 @@ def page(
     ``before`` or just newer than ``after`` (keyset paging: each page costs the same, however deep,
     down the indexes on (actor, seq), (action, seq) and at); and how many entries match."""
     where = conditions(session, f)
-    query = select(AuditEntry).where(*where).limit(size + 1)
-    if after is not None:
-        found = list(
-            session.execute(query.where(AuditEntry.seq > after).order_by(AuditEntry.seq))
-            .scalars()
-            .all()
-        )
-        more_newer = len(found) > size
-        rows = list(reversed(found[:size]))
-        more_older = True
-    else:
-        if before is not None:
-            query = query.where(AuditEntry.seq < before)
-        found = list(session.execute(query.order_by(AuditEntry.seq.desc())).scalars().all())
-        rows, more_older, more_newer = found[:size], len(found) > size, before is not None
+    found = lists.keyset(
+        session,
+        select(AuditEntry).where(*where),
+        AuditEntry.seq,
+        lambda e: int(e.seq),
+        before=before,
+        after=after,
+        size=size,
+    )
     if not where:  # the whole log: its last number (entries are numbered 1, 2, … without gaps)
         total = session.execute(select(func.max(AuditEntry.seq))).scalar() or 0
     else:
         total = session.execute(
             select(func.count()).select_from(AuditEntry).where(*where)
         ).scalar_one()
-    return Page(
-        rows,
-        int(total),
-        rows[0].seq if rows and more_newer else None,
-        rows[-1].seq if rows and more_older else None,
-    )
+    return Page(found.rows, int(total), found.newer, found.older)
 
 
 def every(session: Session, f: Filters) -> Iterator[AuditEntry]:

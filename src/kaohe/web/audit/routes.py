@@ -3,17 +3,15 @@ verification of its chain."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from kaohe.i18n import t
-from kaohe.io.cells import safe_row
+from kaohe.web import lists
 from kaohe.web.audit import listing, verification
 from kaohe.web.deps import DB, Access, page_lang, render, row_id
 from kaohe.web.store.models import Cycle, User
@@ -22,8 +20,6 @@ router = APIRouter(include_in_schema=False)  # pages: the API is documented
 
 
 Office = Annotated[User | None, Depends(Access("audit.view"))]
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 HEADS = ("audit.seq", "web.when", "web.who", "web.what", "web.target", "audit.details")
 
@@ -41,7 +37,7 @@ def audit_page(request: Request, user: Office, session: DB) -> HTMLResponse:
     query = filters.query()
 
     def link(key: str, seq: int | None) -> str:
-        return "" if seq is None else "/admin/audit?" + urlencode({**query, key: str(seq)})
+        return "" if seq is None else lists.href("/admin/audit", query, **{key: seq})
 
     return render(
         request,
@@ -50,7 +46,7 @@ def audit_page(request: Request, user: Office, session: DB) -> HTMLResponse:
         rows=[words.row(e) for e in found.entries],
         total=found.total,
         shown=len(found.entries),
-        newest="/admin/audit?" + urlencode(query) if found.newer is not None else "",
+        newest=lists.href("/admin/audit", query) if found.newer is not None else "",
         previous=link("after", found.newer),
         next=link("before", found.older),
         filters=filters,
@@ -68,50 +64,25 @@ def audit_verify(request: Request, user: Office, session: DB) -> HTMLResponse:
     return render(request, "audit_verify.html", user, result=verification.verify(session))
 
 
-def _rows(request: Request, session: DB) -> tuple[list[str], list[list[object]]]:
+def _export(request: Request, session: DB, kind: str) -> Response:
     lang = page_lang(request)
     filters, _ = listing.read_filters(request.query_params, lang)
     words = listing.Words(session, lang)
-    out: list[list[object]] = []
-    for e in listing.every(session, filters):
-        r = words.row(e)
-        out.append(
-            safe_row([r["seq"], r["when"], r["who"], r["action"], r["target"], r["details"]])
-        )
-    return [t(h, lang) for h in HEADS], out
+    rows = (
+        [r["seq"], r["when"], r["who"], r["action"], r["target"], r["details"]]
+        for r in map(words.row, listing.every(session, filters))
+    )
+    heads = [t(h, lang) for h in HEADS]
+    return lists.export(kind, "audit", t("web.audit", lang), heads, rows)
 
 
 @router.get("/admin/audit.csv")
 def audit_csv(request: Request, user: Office, session: DB) -> Response:
     """The filtered log (UTF-8 with BOM, opens in Excel), newest first."""
-    heads, rows = _rows(request, session)
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf)
-    writer.writerow(heads)
-    writer.writerows(rows)
-    return Response(
-        buf.getvalue().encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
-    )
+    return _export(request, session, "csv")
 
 
 @router.get("/admin/audit.xlsx")
 def audit_xlsx(request: Request, user: Office, session: DB) -> Response:
     """The filtered log as a workbook, newest first."""
-    from openpyxl import Workbook
-
-    heads, rows = _rows(request, session)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(t("web.audit", page_lang(request))[:31])
-    ws.append(heads)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return StreamingResponse(
-        iter([buf.getvalue()]),
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="audit.xlsx"'},
-    )
+    return _export(request, session, "xlsx")

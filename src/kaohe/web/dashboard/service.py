@@ -152,16 +152,28 @@ def dashboard(
     )
 
 
-def unit_cells(
-    session: Session, cycle: Cycle, scheme: Scheme, unit: str, department: str | None = None
-) -> list[tuple[str, str, str]]:
-    """(department, column, state) of each cell the cycle needs of ``unit`` (only
-    ``department``'s when one is given), in scheme order: the drill-down of a dashboard row."""
+def cells(
+    session: Session,
+    cycle: Cycle,
+    scheme: Scheme,
+    department: str | None = None,
+    unit: str = "",
+    state: str = "",
+    units: Collection[str] | None = None,
+) -> list[tuple[str, str, str, str]]:
+    """(department, unit, column, state) of each cell the cycle needs, in scheme order (by
+    department, then indicator, then unit), kept to ``department``'s, ``unit``'s, those in
+    ``state`` and those of ``units`` where given: the drill-down of a dashboard row."""
     states = newest_states(session, cycle)
     none = declarations.none_columns(scheme)
     declared = set(declarations.standing(session, cycle))
-    return [
-        (dept, key, states.get((uid, key)) or _unentered(dept, uid, key, none, declared))
-        for dept, uid, key in expected_cells(scheme)
-        if uid == unit and (department is None or dept == department)
-    ]
+    out = []
+    for dept, uid, key in expected_cells(scheme):
+        if (department is not None and dept != department) or (unit and uid != unit):
+            continue
+        if units is not None and uid not in units:
+            continue
+        now = states.get((uid, key)) or _unentered(dept, uid, key, none, declared)
+        if not state or now == state:
+            out.append((dept, uid, key, now))
+    return out

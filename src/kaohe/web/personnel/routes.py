@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaohe.i18n import LABELS, both, t
-from kaohe.web import policy
+from kaohe.web import lists, policy
 from kaohe.web.cycles.service import scheme_of
 from kaohe.web.deps import (
     DB,
@@ -39,6 +39,7 @@ from kaohe.web.deps import (
     visible_cycle,
 )
 from kaohe.web.personnel import compute as pc
+from kaohe.web.personnel import listing
 from kaohe.web.personnel import service as personnel
 from kaohe.web.personnel.pages import office_write
 from kaohe.web.policy import can_see_cycle, may_see_person, own_unit
@@ -106,6 +107,13 @@ def _overview(
     run = pc.latest_computation(session, cycle)
     offset = page_offset(request)
     names = _names(session, unit)
+    lang = page_lang(request)
+    units = {u: x.name for u, x in scheme_of(cycle, session).units.items()}
+    grades = listing.grade_names(session, run)
+    filters, filter_errors = listing.read_filters(request.query_params, list(units), grades, lang)
+    cadres, w = listing.page(session, run, filters, unit, list(units), offset)
+    base = f"/cycles/{cycle.id}/personnel"
+    query = filters.query()
     office = policy.is_office(user)
     imports = (
         session.execute(
@@ -124,17 +132,24 @@ def _overview(
         "personnel.html",
         user,
         cycle=cycle,
-        units={u: x.name for u, x in scheme_of(cycle, session).units.items()},
+        units=units,
         design=personnel.latest_design(session, cycle) if office else None,
         imports=imports,
         run=run,
         counts=json.loads(run.counts) if run else {},
         stale=pc.staleness(session, cycle, run) if office else [],
-        cadres=_grades(session, run, unit, "cadre", offset),
+        cadres=cadres,
+        window=w,
+        links=w.links(base, query),
+        filters=filters,
+        filter_errors=filter_errors,
+        grades=grades,
+        export={
+            "csv": lists.href(base + "/cadres.csv", query),
+            "xlsx": lists.href(base + "/cadres.xlsx", query),
+        },
         teams=_grades(session, run, unit, "team"),
         names=names,
-        offset=offset,
-        page=PAGE,
         errors=errors or [],
         notice=notice,
         status_code=status_code,
@@ -154,6 +169,34 @@ def _names(session: Session, unit: str | None) -> dict[str, str]:
 @router.get("/cycles/{cycle_id}/personnel", response_class=HTMLResponse)
 def personnel_page(request: Request, cycle_id: RowId, user: Viewer, session: DB) -> HTMLResponse:
     return _overview(request, session, visible_cycle(session, cycle_id, user), user)
+
+
+def _cadre_list(
+    request: Request, cycle_id: int, user: User | None, session: Session, kind: str
+) -> Response:
+    """The filtered cadre list (the page's filters, every page) as a file."""
+    cycle = visible_cycle(session, cycle_id, user)
+    lang = page_lang(request)
+    run = pc.latest_computation(session, cycle)
+    units = {u: x.name for u, x in scheme_of(cycle, session).units.items()}
+    filters, _ = listing.read_filters(
+        request.query_params, list(units), listing.grade_names(session, run), lang
+    )
+    rows = listing.every(session, run, filters, own_unit(user), list(units), units)
+    sheet = t("personnel.list_sheet", lang)
+    return lists.export(kind, "cadres", sheet, listing.heads(lang), rows)
+
+
+@router.get("/cycles/{cycle_id}/personnel/cadres.csv", response_model=None)
+def personnel_cadres_csv(request: Request, cycle_id: RowId, user: Viewer, session: DB) -> Response:
+    """The cadre list as the page filters it (a unit: its own cadres), UTF-8 with BOM."""
+    return _cadre_list(request, cycle_id, user, session, "csv")
+
+
+@router.get("/cycles/{cycle_id}/personnel/cadres.xlsx", response_model=None)
+def personnel_cadres_xlsx(request: Request, cycle_id: RowId, user: Viewer, session: DB) -> Response:
+    """The cadre list as the page filters it (a unit: its own cadres), as a workbook."""
+    return _cadre_list(request, cycle_id, user, session, "xlsx")
 
 
 @router.post("/cycles/{cycle_id}/personnel/designs", response_model=None)

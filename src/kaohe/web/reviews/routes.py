@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kaohe.i18n import both, t
 from kaohe.scheme import Scheme, resolve_value
+from kaohe.web import clock, lists
 from kaohe.web.cycles.service import ConflictError, CycleError
 from kaohe.web.deps import (
     DB,
@@ -20,6 +22,7 @@ from kaohe.web.deps import (
     RowId,
     flash_after,
     page_lang,
+    page_offset,
     render,
     row_id,
     save_in_batch,
@@ -57,29 +60,12 @@ def _review_view(
 ) -> HTMLResponse:
     """The review page; after a refused form, with what was ticked and typed kept and each
     problem beside its field (``errors``: field name → message; ``""`` for the whole form)."""
-    columns = entry_columns(scheme, user)
-    labels = {key: header for _, key, header in columns}
-    keys = list(labels)
-    waiting = (
-        session.execute(
-            select(Value).where(
-                newest(cycle.id), Value.state == "submitted", Value.column.in_(keys)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    order = {uid: i for i, uid in enumerate(scheme.units)}
-    place = {key: i for i, key in enumerate(keys)}
-    waiting = sorted(waiting, key=lambda v: (order.get(v.unit, len(order)), place[v.column]))
-    everyone = waiting
-    only_unit = request.query_params.get("unit", "")
-    only_indicator = request.query_params.get("indicator", "")
+    found = _waiting(request, session, cycle, scheme, user)
+    columns, labels, everyone = found.columns, found.labels, found.everyone
     indicator_of = {key: iid for iid, key, _ in columns}
-    if only_unit in scheme.units:
-        waiting = [v for v in waiting if v.unit == only_unit]
-    if only_indicator in scheme.indicators:
-        waiting = [v for v in waiting if indicator_of.get(v.column) == only_indicator]
+    waiting, w = lists.sliced(found.shown, page_offset(request))
+    base = f"/cycles/{cycle.id}/review"
+    query = found.filters
     history: dict[tuple[str, str], list[Value]] = {}
     cells = {(v.unit, v.column) for v in waiting}
     if cells:
@@ -97,7 +83,7 @@ def _review_view(
         for v in earlier:
             if (v.unit, v.column) in cells and v.version < newest_of[(v.unit, v.column)]:
                 history.setdefault((v.unit, v.column), []).append(v)
-    names = {uid: u.name for uid, u in scheme.units.items()}
+    names = found.names
     files = evidence.of_values(session, [v.id for v in waiting])
     return render(
         request,
@@ -117,13 +103,134 @@ def _review_view(
             for iid in dict.fromkeys(iid for iid, _, _ in columns)
             if any(indicator_of.get(v.column) == iid for v in everyone)
         ],
-        only_unit=only_unit,
-        only_indicator=only_indicator,
+        only_unit=query.get("unit", ""),
+        only_indicator=query.get("indicator", ""),
+        search=query.get("q", ""),
+        filter_errors=found.errors,
+        window=w,
+        links=w.links(base, query),
+        export={
+            "csv": lists.href(base + ".csv", query),
+            "xlsx": lists.href(base + ".xlsx", query),
+        },
         ticked={v for k, v in sent or [] if k == "value"},
         typed=dict(sent or []),
         field_errors=errors or {},
         status_code=status_code,
     )
+
+
+@dataclass
+class Waiting:
+    """The department's waiting values in the scheme's order (``everyone``) and those the
+    query's filters keep (``shown``)."""
+
+    columns: list[tuple[str, str, str]]
+    labels: dict[str, str]
+    names: dict[str, str]
+    everyone: list[Value]
+    shown: list[Value]
+    filters: dict[str, str]
+    errors: dict[str, str]
+
+
+def _waiting(
+    request: Request, session: Session, cycle: Cycle, scheme: Scheme, user: User | None
+) -> Waiting:
+    """What the review list holds: the newest submitted version of each of the department's
+    cells, in the scheme's order of units and indicators, filtered by the query's ``unit``,
+    ``indicator`` and ``q`` (part of the unit's or indicator's name, or of the value)."""
+    columns = entry_columns(scheme, user)
+    labels = {key: header for _, key, header in columns}
+    keys = list(labels)
+    waiting = (
+        session.execute(
+            select(Value).where(
+                newest(cycle.id), Value.state == "submitted", Value.column.in_(keys)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    order = {uid: i for i, uid in enumerate(scheme.units)}
+    place = {key: i for i, key in enumerate(keys)}
+    everyone = sorted(waiting, key=lambda v: (order.get(v.unit, len(order)), place[v.column]))
+    lang = page_lang(request)
+    errors: dict[str, str] = {}
+    params = request.query_params
+    only_unit = lists.choice(params, "unit", scheme.units, errors, lang)
+    only_indicator = lists.choice(params, "indicator", scheme.indicators, errors, lang)
+    search = lists.text(params, "q")
+    indicator_of = {key: iid for iid, key, _ in columns}
+    names = {uid: u.name for uid, u in scheme.units.items()}
+    shown = [
+        v
+        for v in everyone
+        if (not only_unit or v.unit == only_unit)
+        and (not only_indicator or indicator_of.get(v.column) == only_indicator)
+        and lists.found(search, names.get(v.unit), labels.get(v.column), v.raw)
+    ]
+    filters = lists.query(unit=only_unit, indicator=only_indicator, q=search)
+    return Waiting(columns, labels, names, everyone, shown, filters, errors)
+
+
+def _export(
+    request: Request, session: Session, cycle_id: int, user: User | None, kind: str
+) -> Response:
+    cycle, scheme = work_cycle(session, cycle_id, user)
+    lang = page_lang(request)
+    found = _waiting(request, session, cycle, scheme, user)
+    shown = found.shown[: lists.EXPORT_LIMIT]
+    context = _context(session, cycle, scheme, found.columns, shown)
+    people = {int(i): str(d) for i, d in session.execute(select(User.id, User.display_name))}
+    rows = []
+    for v in shown:
+        cx = context.get(v.id, {})
+        peers = (
+            t("review.peers_range", lang, low=cx["low"], high=cx["high"], n=cx["n"])
+            if cx.get("low")
+            else ""
+        )
+        rows.append(
+            [
+                found.names.get(v.unit, v.unit),
+                found.labels.get(v.column, v.column),
+                v.raw,
+                cx.get("measure", ""),
+                cx.get("last", ""),
+                peers,
+                v.version,
+                people.get(v.submitted_by, "") if v.submitted_by else "",
+                clock.local_time(v.submitted_at),
+            ]
+        )
+    heads = [t(h, lang) for h in EXPORT_HEADS]
+    return lists.export(kind, "review", t("review.list_sheet", lang), heads, rows)
+
+
+EXPORT_HEADS = (
+    "unit",
+    "web.indicator",
+    "web.value",
+    "review.unit_of_measure",
+    "review.last_year",
+    "review.peers",
+    "web.version",
+    "review.submitted_by",
+    "review.submitted_at",
+)
+
+
+@router.get("/cycles/{cycle_id}/review.csv", response_model=None)
+def review_csv(request: Request, cycle_id: RowId, user: Reviewer, session: DB) -> Response:
+    """The review list as the page filters it (every page), UTF-8 with BOM."""
+    return _export(request, session, cycle_id, user, "csv")
+
+
+@router.get("/cycles/{cycle_id}/review.xlsx", response_model=None)
+def review_xlsx(request: Request, cycle_id: RowId, user: Reviewer, session: DB) -> Response:
+    """The review list as the page filters it (every page), as a workbook."""
+    return _export(request, session, cycle_id, user, "xlsx")
 
 
 @router.post("/cycles/{cycle_id}/review", response_model=None)
@@ -226,4 +333,5 @@ def _review_save(
             lambda s: _review_view(request, s, cycle, scheme, user, fields, message, status)
         ) from None
     flash_after(request, "web.flash_approved" if approve else "web.flash_returned", n=len(chosen))
-    return RedirectResponse(f"/cycles/{cycle.id}/review", status_code=303)
+    back = lists.href(f"/cycles/{cycle.id}/review", dict(request.query_params))
+    return RedirectResponse(back, status_code=303)  # the same filters and page
