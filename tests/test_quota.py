@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaohe.quota import exact_quota, quota_counts
+from kaohe.quota import exact_quota, pooled_quota, quota_counts
 
 
 @pytest.mark.parametrize(
@@ -67,3 +68,40 @@ def test_it_counts_as_the_engine_and_the_rulebook_did(share: float, n: int, roun
     assert int(quota_counts(share, n, rounding)) == _reference(share, n, rounding)
     assert 0 <= int(quota_counts(share, n, rounding)) <= n
     assert math.isclose(float(exact_quota(share, n)), round(share * n, 9), abs_tol=1e-9)
+
+
+def test_a_pool_counts_the_sum_of_its_units_exact_quotas() -> None:
+    # pool 0: units of 1 and 2 at 30% → 3 × 30% = 0.9; pool 1: 4 at 50% and 6 at 30% → 3.8
+    got = pooled_quota([0.3, 0.3, 0.5, 0.3], [1, 2, 4, 6], [0, 0, 1, 1], "floor")
+    assert got.exact.tolist() == [0.9, 3.8]
+    assert got.counts.tolist() == [0, 3]
+    assert got.terms == (((0.3, 3),), ((0.3, 6), (0.5, 4)))
+    assert pooled_quota([0.3] * 11, [1] * 11, [0] * 11, "half_up").counts.tolist() == [3]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 1000).map(lambda k: k / 1000), st.integers(0, 10_000), st.integers(0, 4)
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from(["floor", "ceil", "half_up", "half_even"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_pool_of_one_unit_counts_as_that_unit(
+    units: list[tuple[float, int, int]], rounding: str
+) -> None:
+    share = [s for s, _, _ in units]
+    n = [k for _, k, _ in units]
+    alone = pooled_quota(share, n, list(range(len(units))), rounding)
+    assert alone.counts.tolist() == quota_counts(share, n, rounding).tolist()
+    assert alone.exact.tolist() == exact_quota(share, n).tolist()  # bit for bit
+    pool = [p for _, _, p in units]
+    pooled = pooled_quota(share, n, pool, rounding)
+    for p in set(pool):
+        members = [k for k, q in enumerate(pool) if q == p]
+        exact = sum(Fraction(str(share[k])) * n[k] for k in members)
+        assert abs(float(pooled.exact[p]) - float(exact)) < 1e-6
+        assert 0 <= int(pooled.counts[p]) <= sum(n[k] for k in members)

@@ -6,10 +6,13 @@
    left out with the other weights renormalised (``renormalise``), counted as 0 (``zero``), or
    makes the grade pending (``pending``). Scores are compared at ``decimals`` places.
 2. **Gates** (:mod:`kaohe.cadres.gates`) leave a grade pending or hold it below a cap.
-3. **Quota of the top grade, per unit**: ``share`` × participants (those graded, or all),
-   rounded by ``floor``/``half_up``/``ceil``. The share of a unit is the caller's (e.g. raised by
-   the rulebook's tilt table for units ranked near the top), else the default.
-4. Within each unit, subjects are ordered by score (higher first), then by the ``tie_break``
+3. **Quota of the top grade, per pool of units** (``pool``: each unit alone by default, all
+   units together, or named pools): ``share`` × participants (those graded, or all), rounded by
+   ``floor``/``half_up``/``ceil``. The share of a unit is the caller's (e.g. raised by the
+   rulebook's tilt table for units ranked near the top), else the default; a pool adds its
+   units' exact quotas (``6 × 30% + 4 × 50% = 3.8``) and rounds once
+   (:func:`kaohe.quota.pooled_quota`).
+4. Within each pool, subjects are ordered by score (higher first), then by the ``tie_break``
    keys. The first eligible ones (no gate below the top, at least the top grade's
    ``min_score``) take the quota. When the last place inside the quota is tied with the first
    one outside it, ``ties: break`` lets the ``tie_break`` order decide and ``ties: exclude``
@@ -36,7 +39,7 @@ from kaohe.cadres.quota import RoundingName
 from kaohe.cadres.words import Listing, Msg, fmt, join
 from kaohe.errors import DataError, Issue
 from kaohe.i18n import language
-from kaohe.quota import quota_counts
+from kaohe.quota import pooled_quota
 from kaohe.rulebook.inputs import HISTORY_COLUMNS
 
 FloatVec = NDArray[np.float64]
@@ -52,11 +55,16 @@ class _Arrays:
     pending: BoolVec
     cap: IntVec
     gates: tuple[Gate, ...]
-    position: IntVec  # 1-based place among the graded of the unit; 0 when pending
-    graded_in_unit: IntVec
-    participants: IntVec
-    share: FloatVec
-    limit: IntVec
+    position: IntVec  # 1-based place among the graded of the pool; 0 when pending
+    graded_in_pool: IntVec
+    participants: IntVec  # of the pool
+    share: FloatVec  # of the unit
+    limit: IntVec  # of the pool
+    pool: IntVec  # the pool's code (the unit's own with pool: unit)
+    pools: tuple[str, ...]  # pool code → id
+    pool_units: IntVec  # pool code → units of the subjects in it
+    pool_exact: FloatVec  # pool code → exact quota
+    pool_terms: tuple[tuple[tuple[float, int], ...], ...]  # pool code → (share, participants)
     grade: IntVec  # index; PENDING
     tie_excluded: BoolVec
     tied_at_boundary: BoolVec
@@ -96,10 +104,14 @@ class AnnualGrades:
     def frame(self) -> pd.DataFrame:
         a, gs = self._a, self.design
         names = np.array([g.name for g in gs.grades] + [gs.pending.name], dtype=object)
+        pooled = (
+            {"pool": np.array(a.pools, dtype=object)[a.pool]} if gs.quota.pool != "unit" else {}
+        )
         return pd.DataFrame(
             {
                 self.id_column: self.ids,
                 "unit": self.units,
+                **pooled,
                 "year": self.year,
                 "score": a.score,
                 "grade": self.grade_ids(),
@@ -147,20 +159,35 @@ class AnnualGrades:
                 out.append(Msg("a.pending", reason=Msg("g.no_score")))
             return out
         top = gs.grades[0].name
-        out.append(
-            Msg("a.placed", unit=self.units[i], n=int(a.graded_in_unit[i]), p=int(a.position[i]))
-        )
-        out.append(
-            Msg(
-                "a.quota",
-                top=top,
-                n=int(a.participants[i]),
-                pct=fmt(a.share[i] * 100),
-                exact=fmt(round(a.share[i] * a.participants[i], 9)),
-                rounding=RoundingName(gs.quota.rounding),
-                limit=int(a.limit[i]),
+        n_in, place = int(a.graded_in_pool[i]), int(a.position[i])
+        if gs.quota.pool == "unit":
+            out.append(Msg("a.placed", unit=self.units[i], n=n_in, p=place))
+            out.append(
+                Msg(
+                    "a.quota",
+                    top=top,
+                    n=int(a.participants[i]),
+                    pct=fmt(a.share[i] * 100),
+                    exact=fmt(round(a.share[i] * a.participants[i], 9)),
+                    rounding=RoundingName(gs.quota.rounding),
+                    limit=int(a.limit[i]),
+                )
             )
-        )
+        else:
+            pool = self._pool_name(int(a.pool[i]))
+            terms = [Msg("a.quota_term", n=k, pct=fmt(s * 100)) for s, k in a.pool_terms[a.pool[i]]]
+            out.append(Msg("a.placed_pool", pool=pool, n=n_in, p=place))
+            out.append(
+                Msg(
+                    "a.quota_pool",
+                    top=top,
+                    pool=pool,
+                    terms=_Sum(terms),
+                    exact=fmt(a.pool_exact[a.pool[i]]),
+                    rounding=RoundingName(gs.quota.rounding),
+                    limit=int(a.limit[i]),
+                )
+            )
         if not math.isclose(a.share[i], self.default_share, abs_tol=1e-12):
             out.append(Msg("a.tilt", pct=fmt(a.share[i] * 100)))
         k = int(a.grade[i])
@@ -168,18 +195,37 @@ class AnnualGrades:
             if a.below_min_top[i]:
                 out.append(_min_msg(gs, 0, a.score[i]))
             elif a.tie_excluded[i]:
-                n_tied = int(np.sum(a.tie_excluded & (self.units == self.units[i]))) - 1
+                n_tied = int(np.sum(a.tie_excluded & (a.pool == a.pool[i]))) - 1
                 out.append(Msg("a.tie_excluded", n=n_tied, top=top))
             else:
                 out.append(Msg("a.quota_full", top=top, limit=int(a.limit[i])))
         for j in range(max(int(a.cap[i]), 1), k):
             out.append(_min_msg(gs, j, a.score[i]))
         if a.tied_at_boundary[i]:
-            same = (self.units == self.units[i]) & a.tied_at_boundary
+            same = (a.pool == a.pool[i]) & a.tied_at_boundary
             others = ", ".join(str(s) for s in self.ids[same] if s != self.ids[i])
             out.append(Msg("a.tie_broken", others=others, key=tie_keys_text(gs)))
         out.append(Msg("a.grade", grade=gs.grades[k].name))
         return out
+
+    def _pool_name(self, code: int) -> Msg:
+        """The pool as the explanations name it: all the units, or a named pool."""
+        pools, k = self.design.quota.pool, int(self._a.pool_units[code])
+        if isinstance(pools, dict):
+            return Msg("pool.named", name=pools[self._a.pools[code]].name, k=k)
+        return Msg("pool.all", k=k)
+
+
+class _Sum:
+    """Terms added up, as the arithmetic of an explanation writes them (rendered when read)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Msg]) -> None:
+        self.parts = parts
+
+    def __str__(self) -> str:
+        return " + ".join(str(p) for p in self.parts)
 
 
 def tie_keys_text(gs: GradeSet) -> Listing:
@@ -293,6 +339,9 @@ def grade_annual(
     unit_codes, unit_names = pd.factorize(pd.Series(units, dtype=object), sort=True)
     unit_codes = unit_codes.astype(np.int64)
     n_u = len(unit_names)
+    pool_of_unit, pool_ids = _pools(gs, [str(u) for u in unit_names], unit_codes, ids)
+    pool_codes = pool_of_unit[unit_codes]  # of each subject
+    n_p = len(pool_ids)
     graded_per_unit = np.bincount(unit_codes[~pending], minlength=n_u)
     counted = (
         graded_per_unit
@@ -300,12 +349,15 @@ def grade_annual(
         else np.bincount(unit_codes, minlength=n_u)
     )
     unit_share = np.array([shares.get(str(u), default) for u in unit_names], dtype=np.float64)
-    unit_limit = quota_counts(unit_share, counted, gs.quota.rounding)
+    quota = pooled_quota(unit_share, counted, pool_of_unit, gs.quota.rounding)
+    pool_limit = quota.counts
+    counted_pool = np.bincount(pool_of_unit, weights=counted, minlength=n_p).astype(np.int64)
+    graded_per_pool = np.bincount(pool_codes[~pending], minlength=n_p)
 
     order = np.lexsort(
-        [*_tie_keys(gs, ids, score, values)[::-1], np.where(pending, 1, 0), unit_codes]
+        [*_tie_keys(gs, ids, score, values)[::-1], np.where(pending, 1, 0), pool_codes]
     )
-    u_sorted = unit_codes[order]
+    u_sorted = pool_codes[order]
     s_sorted = score[order]
     min_top = gs.grades[0].min_score
     below_min_top = np.zeros(n, dtype=bool)
@@ -313,7 +365,7 @@ def grade_annual(
         below_min_top = ~pending & (np.nan_to_num(score, nan=-np.inf) < min_top - 1e-9)
     eligible = (~pending & (cap == 0) & ~below_min_top)[order]
     pos = _rank_within(u_sorted, eligible)  # 0-based among eligible in the unit
-    limit_sorted = unit_limit[u_sorted]
+    limit_sorted = pool_limit[u_sorted]
     taken = eligible & (pos < limit_sorted)
     tie_excluded_s = np.zeros(n, dtype=bool)
     tied_s = np.zeros(n, dtype=bool)
@@ -324,7 +376,7 @@ def grade_annual(
     both = b_last.index.intersection(b_next.index)
     clash = both[b_last[both].to_numpy() == b_next[both].to_numpy()]
     if len(clash):
-        boundary = np.full(n_u, np.nan)
+        boundary = np.full(n_p, np.nan)
         boundary[clash.to_numpy()] = b_last[clash].to_numpy()
         at = eligible & (s_sorted == boundary[u_sorted])
         if gs.quota.ties == "exclude":
@@ -359,16 +411,48 @@ def grade_annual(
         cap=cap,
         gates=tuple(gates),
         position=unsort(position_s).astype(np.int64),
-        graded_in_unit=graded_per_unit[unit_codes].astype(np.int64),
-        participants=counted[unit_codes].astype(np.int64),
+        graded_in_pool=graded_per_pool[pool_codes].astype(np.int64),
+        participants=counted_pool[pool_codes],
         share=unit_share[unit_codes],
-        limit=unit_limit[unit_codes],
+        limit=pool_limit[pool_codes].astype(np.int64),
         grade=unsort(grade_s).astype(np.int64),
         tie_excluded=unsort(tie_excluded_s).astype(bool),
         tied_at_boundary=unsort(tied_s).astype(bool),
         below_min_top=below_min_top,
+        pool=pool_codes,
+        pools=tuple(pool_ids),
+        pool_units=np.bincount(pool_of_unit, minlength=n_p).astype(np.int64),
+        pool_exact=quota.exact,
+        pool_terms=quota.terms,
     )
     return AnnualGrades(kind, year, gs, default, ids, units, arrays)
+
+
+def _pools(
+    gs: GradeSet, unit_names: list[str], unit_codes: IntVec, ids: NDArray[np.object_]
+) -> tuple[IntVec, list[str]]:
+    """(the pool code of each unit, the pool ids by code): with ``pool: unit`` each unit is its
+    own pool (the codes the units'); a unit in none of the named pools is refused, naming the
+    subjects it holds."""
+    spec = gs.quota.pool
+    if spec == "unit":
+        return np.arange(len(unit_names), dtype=np.int64), list(unit_names)
+    if spec == "all":
+        return np.zeros(len(unit_names), dtype=np.int64), ["all"] if unit_names else []
+    where = {u: pid for pid, p in spec.items() for u in p.units}
+    issues = []
+    for k, unit in enumerate(unit_names):
+        if unit not in where:
+            held = [str(x) for x in ids[unit_codes == k]]
+            shown = ", ".join(held[:10]) + (" …" if len(held) > 10 else "")
+            issues.append(
+                Issue(f"unit {unit!r} is in none of the quota's pools ({', '.join(spec)}): {shown}")
+            )
+    if issues:
+        raise DataError(issues)
+    names = [pid for pid in spec if any(where[u] == pid for u in unit_names)]
+    code = {pid: c for c, pid in enumerate(names)}
+    return np.array([code[where[u]] for u in unit_names], dtype=np.int64), names
 
 
 def _rank_within(groups: IntVec, member: BoolVec) -> IntVec:

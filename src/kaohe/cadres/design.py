@@ -188,14 +188,36 @@ class Component(_Model):
     weight: NonNeg
 
 
+class QuotaPool(_Model):
+    """A named pool of units whose top-grade quota is counted together (e.g. the county-level
+    units' teams): ``name`` shown in the explanations, the ``units`` it holds."""
+
+    name: Annotated[str, StringConstraints(min_length=1)]
+    units: list[Annotated[str, StringConstraints(min_length=1)]] = Field(min_length=1)
+
+
 class QuotaRule(_Model):
-    """The top grade's quota per unit: ``share`` × participants, rounded; ties at the boundary."""
+    """The top grade's quota per pool of units (per unit by default): ``share`` × participants,
+    rounded; ties at the boundary."""
 
     share: Share = 0.2
     rounding: Rounding = "floor"
     participants: Literal["graded", "all"] = "graded"
     ties: Literal["break", "exclude"] = "break"
     tie_break: list[str] = Field(default_factory=lambda: ["id"])
+    pool: Literal["unit", "all"] | dict[Id, QuotaPool] = "unit"
+
+    @model_validator(mode="after")
+    def _one_pool_each(self) -> Self:
+        if isinstance(self.pool, dict):
+            seen: dict[str, list[str]] = {}
+            for pid, spec in self.pool.items():
+                for unit in dict.fromkeys(spec.units):
+                    seen.setdefault(unit, []).append(pid)
+            for unit, pools in seen.items():
+                if len(pools) > 1:
+                    raise ValueError(f"unit {unit!r} is in two pools: {', '.join(pools)}")
+        return self
 
 
 class InvestigationGate(_Model):

@@ -52,6 +52,7 @@ LABELS: dict[str, str] = {
     "team_id": "班子编号",
     "cadre_id": "干部编号",
     "unit": "单位",
+    "pool": "名额池",
     "name": "名称",
     "position": "职务",
     "rank_level": "职级",
@@ -68,6 +69,7 @@ LABELS: dict[str, str] = {
     "grade_name": "等次名称",
     "score": "得分",
     "position_in_unit": "单位内名次",
+    "position_in_pool": "名额池内名次",
     "participants": "参评人数",
     "share": "优秀比例",
     "quota": "优秀名额",
@@ -317,4 +319,12 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
 
 def write_grades(grades: AnnualGrades, path: str | Path) -> Path:
     """Annual grades with the explanation of every person (CSV or .xlsx)."""
-    return write_table(grades.table.rename(columns={"position": "position_in_unit"}), path)
+    return write_table(grades_for_export(grades), path)
+
+
+def grades_for_export(grades: AnnualGrades) -> pd.DataFrame:
+    """The grades table as the files write it: the place is the one in the unit, or in the
+    quota's pool when the quota is pooled (the table then has the column ``pool``)."""
+    table = grades.table
+    place = "position_in_pool" if "pool" in table.columns else "position_in_unit"
+    return table.rename(columns={"position": place})

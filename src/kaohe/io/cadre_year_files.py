@@ -19,6 +19,7 @@ from kaohe.io.atomic import atomic_dir
 from kaohe.io.cadre_files import (
     CADRE_SHEETS,
     TEAM_SHEETS,
+    grades_for_export,
     load_ballots,
     load_checks,
     load_design,
@@ -168,9 +169,7 @@ def write_assessment(result: CadreAssessment, out: str | Path) -> Path:
     ``decisions.csv``, ``public.csv`` and ``decisions.xlsx`` (as ``kaohe rulebook apply``)."""
     out = Path(out)
     sheets = {
-        (CADRE_SHEETS if g.kind == "cadre" else TEAM_SHEETS)[1]: g.table.rename(
-            columns={"position": "position_in_unit"}
-        )
+        (CADRE_SHEETS if g.kind == "cadre" else TEAM_SHEETS)[1]: grades_for_export(g)
         for g in result.graded
     }
     keep = [c for c in (*HISTORY_COLUMNS, "years_at_level") if c in result.history.columns]

@@ -32,7 +32,12 @@ Viewer = Annotated[User | None, Depends(Access("board.view"))]
 
 
 def _page(
-    request: Request, cycle: Cycle, user: User | None, session: DB, error: str = ""
+    request: Request,
+    cycle: Cycle,
+    user: User | None,
+    session: DB,
+    error: str = "",
+    status_code: int = 409,
 ) -> HTMLResponse:
     found = robustness.runs(session, cycle)
     latest = found[0] if found else None
@@ -41,7 +46,7 @@ def _page(
         request,
         "robustness.html",
         user,
-        status_code=409 if error else 200,
+        status_code=status_code if error else 200,
         cycle=cycle,
         runs=found,
         latest=latest,
@@ -88,7 +93,7 @@ def start_run(
         session.commit()
     except robustness.RobustnessError as exc:
         session.rollback()
-        return _page(request, cycle, user, session, exc.text(lang))
+        return _page(request, cycle, user, session, exc.text(lang), exc.status)
     tasks.add_task(robustness.run, request.app.state.sessions, row.id, actor_name(user))
     flash(request, "robustness.flash_started")
     return RedirectResponse(f"/cycles/{cycle_id}/robustness", status_code=303)
@@ -113,7 +118,7 @@ def publish_run(
         session.commit()
     except robustness.RobustnessError as exc:
         session.rollback()
-        return _page(request, cycle, user, session, exc.text(page_lang(request)))
+        return _page(request, cycle, user, session, exc.text(page_lang(request)), exc.status)
     flash(request, "robustness.flash_published")
     return RedirectResponse(f"/cycles/{cycle_id}/robustness", status_code=303)
 

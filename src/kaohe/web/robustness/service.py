@@ -48,9 +48,17 @@ class RobustnessError(ValueError):
     """A run that cannot start or be published: a catalogue label and its values, read in the
     page's language by :meth:`text`."""
 
+    #: labels of a form value that is wrong (422); the others conflict with the cycle's state (409)
+    INVALID = frozenset({"robustness.bad_samples"})
+
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(both(key, **values))
         self.key, self.values = key, values
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of the page that says it."""
+        return 422 if self.key in self.INVALID else 409
 
     def text(self, language: str) -> str:
         return t(self.key, language, **self.values)
