@@ -54,10 +54,8 @@ ALLOWED_CONSTANTS = {
         "as entered: a number, N/A, 是/否, or a note's text",
         "the reporter's note on this value (说明)",
     },
-    "cli/main.py": {  # command groups' help names the glossary's term
-        "The ledgers (台账): the project register and the follow-up matters.",
-        "The results rulebook (考核结果运用): ``kaohe rulebook check|apply|evaluate``.",
-    },
+    # the punctuation a help's first sentence ends at
+    "cli/words.py": {"[。？；]", "（", "）", "："},
     "cli/terminal.py": {"（", "）"},  # full-width brackets around a category in a table title
     "web/monitoring/service.py": {  # the period template's headers and its notes sheet's name
         # (the series file's documented columns, read back by the upload) and the not-applicable

@@ -111,9 +111,10 @@ def test_it_shows_how_to_start_in_the_main_help() -> None:
 
 @pytest.mark.parametrize("command", ["run", "check", "explain", "template"])
 def test_it_shows_an_example_in_every_commands_help(command: str) -> None:
-    result = kaohe(command, "--help")
+    result = kaohe(command, "--help", "--lang", "en")
     assert result.exit_code == 0
     assert "Example" in result.output
+    assert "示例" in kaohe(command, "--help", "--lang", "zh").output
     assert f"kaohe {command} " in result.output
 
 
@@ -533,23 +534,23 @@ def test_atomic_dir_creates_missing_parent_folders(tmp_path: Path) -> None:
 
 
 def test_the_platform_commands_are_listed_without_importing_them() -> None:
-    """``kaohe --help`` shows the platform's commands from the table in kaohe.cli, so the web
-    stack is imported only to run one; the table must say what the commands themselves say."""
+    """``kaohe --help`` shows the platform's commands from the catalogue (``cli.help.<name>``),
+    so the web stack is imported only to run one; the table names each command's object."""
     import importlib
     import subprocess
     import sys
 
-    import click
-
     from kaohe.cli.main import PLATFORM_COMMANDS
 
-    for name, (module, attr, text) in PLATFORM_COMMANDS.items():
-        command = getattr(importlib.import_module(module), attr)
-        for limit in (30, 45, 90, 300):
-            stub = click.Command(name, help=text)
-            assert stub.get_short_help_str(limit) == command.get_short_help_str(limit), name
+    for name, (module, attr) in PLATFORM_COMMANDS.items():
+        assert getattr(importlib.import_module(module), attr).name == name
     code = (
-        "import sys, kaohe.cli.main; "
+        "import sys\n"
+        "from kaohe.cli.main import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
         "sys.exit('sqlalchemy' in sys.modules or 'fastapi' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -33,20 +34,46 @@ def catalogue(context: str) -> dict[str, tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def _tables() -> dict[str, dict[str, tuple[str, str]]]:
-    """Every entry of ``locale/<lang>/LC_MESSAGES/kaohe.po``, read once per process."""
-    from babel.messages.pofile import read_po
-
+    """Every entry of ``locale/<lang>/LC_MESSAGES/kaohe.po``, read once per process (by
+    :func:`read_catalogue`: Babel's reader takes 0.8 s to import and parse both files, which
+    ``kaohe --help`` would pay; tests/test_i18n.py checks the two read the same)."""
     texts: dict[str | None, dict[str, dict[str, str]]] = {}
     for code in LANGUAGES:
-        with (LOCALE / code / "LC_MESSAGES" / "kaohe.po").open("rb") as f:
-            for message in read_po(f):
-                if message.id and isinstance(message.id, str):
-                    entry = texts.setdefault(message.context, {}).setdefault(message.id, {})
-                    entry[code] = str(message.string or "")
+        for context, key, text in read_catalogue(LOCALE / code / "LC_MESSAGES" / "kaohe.po"):
+            texts.setdefault(context, {}).setdefault(key, {})[code] = text
     return {
         str(ctx): {k: (v.get("zh") or k, v.get("en") or v.get("zh") or k) for k, v in table.items()}
         for ctx, table in texts.items()
     }
+
+
+_ESCAPES = re.compile(r'\\([\\"ntr])')
+_UNESCAPED = {"\\": "\\", '"': '"', "n": "\n", "t": "\t", "r": "\r"}
+
+
+_ENTRY = re.compile(
+    r'^(?:msgctxt "(.*)"\n((?:".*"\n)*))?msgid "(.*)"\n((?:".*"\n)*)msgstr "(.*)"\n?((?:".*"\n?)*)',
+    re.MULTILINE,
+)
+_CONTINUED = re.compile(r'^"(.*)"$', re.MULTILINE)
+
+
+def read_catalogue(path: Path) -> list[tuple[str | None, str, str]]:
+    """(msgctxt, msgid, msgstr) of every entry of a ``.po`` file as Kaohe writes them (no
+    plurals, no obsolete entries; the header skipped)."""
+    out: list[tuple[str | None, str, str]] = []
+    for m in _ENTRY.finditer(path.read_text(encoding="utf-8")):
+        ctx, ctx_more, key, key_more, text, text_more = m.groups()
+        key = _unquote(key, key_more)
+        if key:
+            context = None if ctx is None else _unquote(ctx, ctx_more)
+            out.append((context, key, _unquote(text, text_more)))
+    return out
+
+
+def _unquote(first: str, more: str | None) -> str:
+    text = first + "".join(_CONTINUED.findall(more or ""))
+    return _ESCAPES.sub(lambda m: _UNESCAPED[m.group(1)], text) if "\\" in text else text
 
 
 #: Labels of tables, files and pages: key → (Chinese, English).

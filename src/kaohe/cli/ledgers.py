@@ -16,13 +16,14 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from kaohe.cli.main import DATE, LANG, _console, reports_errors
+from kaohe.cli.words import Group
 from kaohe.ledgers.report import Sheet
 from kaohe.ledgers.words import word
 
 FILE = click.Path(path_type=Path)
 
 
-@click.group("ledgers", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, name="ledgers", context_settings={"help_option_names": ["-h", "--help"]})
 def ledgers_group() -> None:
     """The ledgers (台账): the project register and the follow-up matters.
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from kaohe import __version__
+from kaohe.cli.words import META, Group, lang_of
 from kaohe.errors import KaoheError
 
 if TYPE_CHECKING:
@@ -19,77 +20,33 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: The platform's commands: name → (module, attribute, the first paragraph of its help).
-#: They are imported only when run (or asked for help), so that the engine's commands and
-#: ``kaohe --help`` do not load the web stack; a test checks the lines match the commands.
-PLATFORM_COMMANDS: dict[str, tuple[str, str, str]] = {
-    "audit": ("kaohe.cli.platform", "audit_group", "The audit log: ``kaohe audit verify``."),
-    "backup": (
-        "kaohe.cli.platform",
-        "backup_command",
-        (
-            "Write the whole database (KAOHE_DATABASE_URL) into FILE: every table's rows "
-            "read at one instant, the schema revision, a SHA-256 of the content and, with "
-            "KAOHE_BACKUP_KEY set, an HMAC signature; FILE appears complete or not at all (an "
-            "existing FILE is replaced)."
-        ),
-    ),
-    "cadres": (
-        "kaohe.cli.personnel",
-        "cadres_group",
-        "Leadership teams and cadres: ``kaohe cadres grade`` (files or platform), "
-        "``import|export``.",
-    ),
-    "cycle": (
-        "kaohe.cli.platform",
-        "cycle_group",
-        "A cycle as files: ``kaohe cycle export`` / ``kaohe cycle import``.",
-    ),
-    "db": ("kaohe.cli.platform", "db", "The database: ``kaohe db upgrade``."),
-    "ledgers": (
-        "kaohe.cli.ledgers",
-        "ledgers_group",
-        "The ledgers (台账): the project register and the follow-up matters.",
-    ),
-    "demo": (
-        "kaohe.cli.platform",
-        "demo",
-        (
-            "A fresh demo: the Ulanqab example with a year of illustrative data entered, "
-            "reviewed, computed and published, an account for every role; then serve the "
-            "site."
-        ),
-    ),
-    "restore": (
-        "kaohe.cli.platform",
-        "restore_command",
-        (
-            "Load a backup FILE into the database of KAOHE_DATABASE_URL, all or nothing: "
-            "its checksum and schema revision are checked, a new database is created at the"
-            " backup's schema, and the result is identical to the database that was backed "
-            "up."
-        ),
-    ),
-    "rulebook": (
-        "kaohe.cli.personnel",
-        "rulebook_group",
-        "The results rulebook (考核结果运用): ``kaohe rulebook check|apply|evaluate``.",
-    ),
-    "serve": (
-        "kaohe.cli.platform",
-        "serve",
-        "Serve the platform on the database of KAOHE_DATABASE_URL (default: SQLite kaohe.db).",
-    ),
-    "users": (
-        "kaohe.cli.platform",
-        "users",
-        "Accounts: add, disable, enable, reset-password, set-role, unlock, tokens.",
-    ),
+#: The platform's commands: name → (module, attribute). They are imported only when run (or
+#: asked for help), so that the engine's commands and ``kaohe --help`` do not load the web stack;
+#: their lines in ``kaohe --help`` are the catalogue's (``cli.help.<name>``, kaohe.cli.words).
+PLATFORM_COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("kaohe.cli.platform", "audit_group"),
+    "backup": ("kaohe.cli.platform", "backup_command"),
+    "cadres": ("kaohe.cli.personnel", "cadres_group"),
+    "cycle": ("kaohe.cli.platform", "cycle_group"),
+    "db": ("kaohe.cli.platform", "db"),
+    "ledgers": ("kaohe.cli.ledgers", "ledgers_group"),
+    "demo": ("kaohe.cli.platform", "demo"),
+    "restore": ("kaohe.cli.platform", "restore_command"),
+    "rulebook": ("kaohe.cli.personnel", "rulebook_group"),
+    "serve": ("kaohe.cli.platform", "serve"),
+    "users": ("kaohe.cli.platform", "users"),
 }
 
 
-class _Kaohe(click.Group):
-    """The ``kaohe`` group: the engine's commands, and the platform's imported on first use."""
+class _Kaohe(Group):
+    """The ``kaohe`` group: the engine's commands, and the platform's imported on first use;
+    every help in the language of ``--lang`` (anywhere on the line), else ``KAOHE_LANG``."""
+
+    root = True
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[META] = lang_of(args)
+        return super().parse_args(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *PLATFORM_COMMANDS})
@@ -98,21 +55,9 @@ class _Kaohe(click.Group):
         if cmd_name not in self.commands and cmd_name in PLATFORM_COMMANDS:
             import importlib
 
-            module, attr, _ = PLATFORM_COMMANDS[cmd_name]
+            module, attr = PLATFORM_COMMANDS[cmd_name]
             self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
         return super().get_command(ctx, cmd_name)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        limit = formatter.width - 6 - max(len(n) for n in self.list_commands(ctx))
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in self.commands:
-                rows.append((name, self.commands[name].get_short_help_str(limit)))
-            else:
-                stub = click.Command(name, help=PLATFORM_COMMANDS[name][2])
-                rows.append((name, stub.get_short_help_str(limit)))
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
 
 
 LANG = click.option(
@@ -178,12 +123,14 @@ def reports_errors(fn: F) -> F:
         from kaohe.cli.terminal import print_issues
         from kaohe.i18n import language
 
-        try:
-            with language(kwargs.get("lang")):  # --lang, else KAOHE_LANG, else Chinese
+        ctx = click.get_current_context(silent=True)
+        chosen = kwargs.get("lang") or (ctx.find_root().meta.get(META) if ctx else None)
+        with language(chosen):  # --lang, else KAOHE_LANG, else Chinese
+            try:
                 return fn(*args, **kwargs)
-        except KaoheError as exc:
-            print_issues(_err_console(), exc.issues, "errors_found", kwargs.get("lang"))
-            sys.exit(1)
+            except KaoheError as exc:  # the problems said in the language chosen, too
+                print_issues(_err_console(), exc.issues, "errors_found", chosen)
+                sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 

@@ -18,6 +18,7 @@ import click
 from sqlalchemy.orm import Session
 
 from kaohe.cli.main import LANG, _console, reports_errors
+from kaohe.cli.words import Group
 from kaohe.errors import KaoheError
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -53,7 +54,7 @@ def _cycle_session(cycle_id: int) -> Iterator[tuple[Session, Any]]:
         raise _fail(exc) from None
 
 
-@click.group("cadres")
+@click.group(cls=Group, name="cadres")
 def cadres_group() -> None:
     """Leadership teams and cadres: ``kaohe cadres grade`` (files or platform), ``import|export``.
 
@@ -331,7 +332,7 @@ def _export(session: Session, run: Any, out: Path) -> None:
         export_workbook(session, run, tmp / "grades.xlsx")
 
 
-@click.group("rulebook")
+@click.group(cls=Group, name="rulebook")
 def rulebook_group() -> None:
     """The results rulebook (考核结果运用): ``kaohe rulebook check|apply|evaluate``."""
 

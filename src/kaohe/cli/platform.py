@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from kaohe.cli.database import settings as read_settings
 from kaohe.cli.database import transaction
+from kaohe.cli.words import Command, Group
 from kaohe.errors import KaoheError
 from kaohe.i18n import both
 from kaohe.web.settings import Settings
@@ -52,7 +53,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     )
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--db",
     "db_path",
@@ -95,7 +96,7 @@ def demo(db_path: Path, host: str, port: int, no_serve: bool) -> None:
         _serve(Settings(database_url=url), host, port)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option(
@@ -121,7 +122,7 @@ def serve(host: str, port: int, workers: int) -> None:
     _serve(settings, host, port, workers)
 
 
-@click.group()
+@click.group(cls=Group)
 def db() -> None:
     """The database: ``kaohe db upgrade``."""
 
@@ -136,7 +137,7 @@ def upgrade() -> None:
     click.echo("the database is at the newest schema")
 
 
-@click.group()
+@click.group(cls=Group)
 def users() -> None:
     """Accounts: add, disable, enable, reset-password, set-role, unlock, tokens."""
 
@@ -301,7 +302,7 @@ def users_tokens(username: str) -> None:
         click.echo(f"{name}\t{created:%Y-%m-%d %H:%M}\t{'revoked' if revoked else 'live'}")
 
 
-@click.group("audit")
+@click.group(cls=Group, name="audit")
 def audit_group() -> None:
     """The audit log: ``kaohe audit verify``."""
 
@@ -329,7 +330,7 @@ def _engine() -> Engine:
     return open_engine(read_settings().database_url)
 
 
-@click.command("backup")
+@click.command(cls=Command, name="backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(file: Path) -> None:
     """Write the whole database (KAOHE_DATABASE_URL) into FILE: every table's rows read at one
@@ -363,7 +364,7 @@ def backup_command(file: Path) -> None:
         )
 
 
-@click.command("restore")
+@click.command(cls=Command, name="restore")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--replace",
@@ -399,7 +400,7 @@ def restore_command(file: Path, replace: bool, unsigned: bool) -> None:
     )
 
 
-@click.group("cycle")
+@click.group(cls=Group, name="cycle")
 def cycle_group() -> None:
     """A cycle as files: ``kaohe cycle export`` / ``kaohe cycle import``."""
 
