@@ -13,8 +13,9 @@ from kaohe.dataset import header_key
 from kaohe.io.template import template_columns
 from kaohe.web import clock
 from kaohe.web.cycles import service as cycles
+from kaohe.web.dashboard.periods import period_board
 from kaohe.web.dashboard.service import dashboard, unit_cells
-from kaohe.web.deps import DB, Access, RowId, render, visible_cycle
+from kaohe.web.deps import DB, Access, RowId, page_lang, render, visible_cycle
 from kaohe.web.policy import department_of
 from kaohe.web.store.models import User
 from kaohe.web.submissions import declarations
@@ -71,6 +72,7 @@ def cycle_dashboard(request: Request, cycle_id: RowId, user: Watcher, session: D
         state_labels=STATE_LABELS,
         base=f"/cycles/{cycle.id}/dashboard",
         may_choose=department_of(user) is None,
+        periods=period_board(session, cycle, today, own, page_lang(request)),  # 调度数据
     )
 
 
