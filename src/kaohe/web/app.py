@@ -170,6 +170,7 @@ def _back(request: Request) -> str:
 def routers() -> tuple[APIRouter, ...]:
     """Every router of the site (the route × role test walks them all)."""
     from kaohe.web.accounts import routes as accounts
+    from kaohe.web.api import periods as api_periods
     from kaohe.web.api import routes as api
     from kaohe.web.audit import routes as audit
     from kaohe.web.board import routes as board
@@ -194,6 +195,7 @@ def routers() -> tuple[APIRouter, ...]:
         reviews.router,
         cycles.router,
         api.router,
+        api_periods.router,  # the API's period values (调度数据)
         board.router,
         commitments.router,  # 亮: the units' commitments
         accounts.router,

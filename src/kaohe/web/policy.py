@@ -31,6 +31,7 @@ POLICY: dict[str, frozenset[str]] = {
     "monitoring.enter": frozenset({"reporter"}),
     "monitoring.review": frozenset({"reviewer"}),
     "monitoring.warnings": frozenset({"office"}),
+    "monitoring.values": frozenset({"office", "reporter", "reviewer"}),  # the API's list
     # ledgers (台账): the register is seen by every account (a unit's its own projects), kept
     # by the owner departments, every stage change reviewed; matters are the office's and the
     # units' involved (ledgers.service.may_see_matter); everyone has an inbox

@@ -17,6 +17,7 @@ from kaohe.io.template import template_columns
 from kaohe.scheme import Scheme
 from kaohe.web import clock, lists
 from kaohe.web.cycles import service as cycles
+from kaohe.web.dashboard.periods import period_board
 from kaohe.web.dashboard.service import STATES, cells, dashboard
 from kaohe.web.deps import DB, Access, RowId, page_lang, page_offset, render, visible_cycle
 from kaohe.web.policy import department_of
@@ -136,6 +137,7 @@ def cycle_dashboard(request: Request, cycle_id: RowId, user: Watcher, session: D
         base=base,
         query=query,
         may_choose=department_of(user) is None,
+        periods=period_board(session, cycle, today, drill.own, lang),  # 调度数据
     )
 
 

@@ -39,9 +39,8 @@ from kaohe.web.deps import (
 from kaohe.web.monitoring import charts
 from kaohe.web.monitoring import service as mon
 from kaohe.web.policy import can_see_cycle, department_of
-from kaohe.web.reviews import service as reviews
 from kaohe.web.store import writer
-from kaohe.web.store.models import Cycle, User, Value
+from kaohe.web.store.models import Cycle, User
 
 router = APIRouter(include_in_schema=False)  # pages: the API is documented
 
@@ -307,19 +306,12 @@ def _review_save(
     plan = _plan(session, cycle)
     mine = {plan.series[s] for s in mon.department_series(plan, department_of(user))}
     ids = [i for i in (row_id(v) for k, v in fields if k == "value") if i is not None]
-    errors = [] if ids else [both("monitoring.say.tick_values")]
+    comments = {i: form.get(f"comment:{i}", "") or form.get("comment", "") for i in ids}
     try:
-        for vid in ids:
-            value = session.get(Value, vid)
-            if value is None or value.cycle_id != cycle.id or not value.period:
-                errors.append(f"#{vid}: {both('monitoring.say.no_such_value')}")
-            elif value.column not in mine:
-                errors.append(f"#{vid}: {both('monitoring.say.not_your_value')}")
-            else:
-                comment = form.get(f"comment:{vid}", "") or form.get("comment", "")
-                reviews.review(session, value, approve, user, comment)
-        if errors:
-            raise CycleError("; ".join(errors))
+        if not ids:
+            raise CycleError(both("monitoring.say.tick_values"))
+        # the ticked values at once, all or none (one read, one batch of updates)
+        mon.review_many(session, cycle, ids, approve, user, mine, comments)
     except CycleError as exc:
         message = str(exc)
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from kaohe.dataset import NOT_APPLICABLE, PRESENT, Table
 from kaohe.errors import DataError, KaoheError
@@ -379,20 +379,182 @@ def save(
     session: Session, cycle: Cycle, cells: dict[tuple[str, str, str], str], user: User | None
 ) -> int:
     """Save the changed cells as new versions (all in the caller's transaction); how many."""
+    return len(save_versions(session, cycle, cells, user))
+
+
+def save_versions(
+    session: Session, cycle: Cycle, cells: dict[tuple[str, str, str], str], user: User | None
+) -> list[Value]:
+    """Save the changed cells as new versions, set-based: each a version of its cell and an
+    audit entry, as :func:`kaohe.web.submissions.service.submit` writes them one by one (the
+    same rows, the same ``value.submit`` entries), sent as one batch of inserts of each. A cell
+    whose text is unchanged, or empty and never entered, is left as it is. The saved versions,
+    in order of (unit, indicator, period)."""
+    if cycle.state != "collecting":
+        raise CycleError(f"values are entered while the cycle is collecting (it is {cycle.state})")
     audit.lock(session)
     latest = newest_versions(session, cycle, {p for _, _, p in cells})
-    saved = 0
+    rows: list[dict[str, Any]] = []
+    at = now()
     for (uid, sid, pid), raw in sorted(cells.items()):
         old = latest.get((uid, sid, pid))
-        if old is not None and old.raw.strip() == raw:
+        if (old is not None and old.raw.strip() == raw) or (old is None and raw == ""):
             continue
-        if old is None and raw == "":
-            continue
-        submissions.submit(
-            session, cycle, uid, sid, raw, user=user, newest=old.version if old else 0, period=pid
+        rows.append(
+            {
+                "cycle_id": cycle.id,
+                "unit": uid,
+                "column": sid,
+                "period": pid,
+                "version": (old.version if old else 0) + 1,
+                "raw": raw,
+                "note": "",
+                "state": "submitted",
+                "submitted_by": user.id if user else None,
+                "submitted_at": at,
+                "reviewed_by": None,
+                "reviewed_at": None,
+                "comment": "",
+            }
         )
-        saved += 1
+    if not rows:
+        return []
+    ids = session.execute(
+        insert(Value).returning(Value.id, sort_by_parameter_order=True), rows
+    ).scalars()
+    saved = [Value(id=i, **row) for i, row in zip(ids, rows, strict=True)]
+    for value in saved:
+        make_transient_to_detached(value)
+        session.add(value)
+    audit.record_many(
+        session,
+        user.username if user else "system",
+        (
+            (
+                "value.submit",
+                submissions.value_target(cycle.id, v.unit, v.column, v.period),
+                None,
+                {"raw": v.raw, "note": "", "version": v.version},
+            )
+            for v in saved
+        ),
+    )
     return saved
+
+
+def review_many(
+    session: Session,
+    cycle: Cycle,
+    ids: Iterable[int],
+    approve: bool,
+    user: User | None,
+    mine: set[str] | None,
+    comments: dict[int, str] | None = None,
+) -> list[Reviewed]:
+    """Approve or return many period values at once, set-based and all or none: under the audit
+    lock, the values are read as they are now (one query), each checked as
+    :func:`kaohe.web.reviews.service.review` checks one — the cycle's period value, of the
+    reviewer's indicators (``mine``; None: any), waiting, the newest version of its cell, not
+    the reviewer's own entry, a comment when returned — then changed with one batch of updates
+    and one ``value.approve``/``value.return`` audit entry each. Any problem refuses the whole
+    set (:class:`CycleError`, every problem named)."""
+    wanted = sorted(set(ids))
+    comments = comments or {}
+    audit.lock(session)
+    found: dict[int, Any] = {}
+    newest_ids: set[int] = set()
+    for chunk in _chunks(wanted, 5000):
+        for row in session.execute(
+            select(
+                Value.id,
+                Value.cycle_id,
+                Value.unit,
+                Value.column,
+                Value.period,
+                Value.version,
+                Value.raw,
+                Value.state,
+                Value.submitted_by,
+            ).where(Value.id.in_(chunk))
+        ):
+            found[row.id] = row
+        newest_ids.update(
+            session.execute(
+                select(Value.id).where(submissions.newest(cycle.id, None), Value.id.in_(chunk))
+            ).scalars()
+        )
+    errors: list[str] = []
+    for vid in wanted:
+        v = found.get(vid)
+        comment = comments.get(vid, "")
+        if v is None or v.cycle_id != cycle.id or not v.period:
+            errors.append(f"#{vid}: {both('monitoring.say.no_such_value')}")
+        elif mine is not None and v.column not in mine:
+            errors.append(f"#{vid}: {both('monitoring.say.not_your_value')}")
+        elif v.state != "submitted":
+            errors.append(f"#{vid}: {both('monitoring.say.reviewed_already', state=v.state)}")
+        elif vid not in newest_ids:
+            errors.append(f"#{vid}: {both('monitoring.say.replaced_since')}")
+        elif user is not None and v.submitted_by == user.id:
+            errors.append(f"#{vid}: {both('monitoring.say.own_entry')}")
+        elif not approve and not comment.strip():
+            errors.append(f"#{vid}: {both('monitoring.say.say_why_returned')}")
+    if errors:
+        raise CycleError("; ".join(errors))
+    if not wanted:
+        return []
+    at = now()
+    state = "approved" if approve else "returned"
+    reviewer = user.id if user else None
+    changes: list[dict[str, Any]] = [
+        {
+            "id": vid,
+            "state": state,
+            "reviewed_by": reviewer,
+            "reviewed_at": at,
+            "comment": comments.get(vid, ""),
+        }
+        for vid in wanted
+    ]
+    session.execute(update(Value), changes)
+    audit.record_many(
+        session,
+        user.username if user else "system",
+        (
+            (
+                "value.approve" if approve else "value.return",
+                submissions.value_target(cycle.id, v.unit, v.column, v.period),
+                None,
+                {"version": v.version, "comment": comments.get(v.id, "")},
+            )
+            for v in (found[vid] for vid in wanted)
+        ),
+    )
+    for obj in list(session.identity_map.values()):  # loaded copies are stale now
+        if isinstance(obj, Value) and obj.id in found:
+            session.expire(obj)
+    return [
+        Reviewed(v.id, v.unit, v.column, v.period, v.version, v.raw, state)
+        for v in (found[vid] for vid in wanted)
+    ]
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """A period value as :func:`review_many` left it."""
+
+    id: int
+    unit: str
+    column: str
+    period: str
+    version: int
+    raw: str
+    state: str
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for k in range(0, len(items), size):
+        yield items[k : k + size]
 
 
 def waiting(session: Session, cycle: Cycle, series: set[str]) -> list[Value]:
