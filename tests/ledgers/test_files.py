@@ -224,3 +224,43 @@ def test_the_templates_are_read_back_empty_or_refused_for_what_is_missing(tmp_pa
     assert got.entered("started") == D(2022, 3, 1)
     mpath = write_template("matters", tmp_path / "m.xlsx")
     assert load_matters([mpath]).matters == ()  # a blank template is a valid, empty ledger
+
+
+def test_a_nul_character_in_a_register_is_refused_at_its_cell(tmp_path: Path) -> None:
+    path = tmp_path / "projects.csv"
+    path.write_text(
+        "编号,项目名称,所属单位\np1,风电,甲县\np2,光\x00伏,乙县\n", encoding="utf-8", newline=""
+    )
+    with pytest.raises(DataError) as bad, language("en"):
+        load_projects(path, UNITS)
+    text = str(bad.value)
+    assert "row 3, column B" in text
+    assert "NUL" in text
+
+
+def test_a_nul_character_in_a_matter_sheet_is_refused_at_its_cell(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path / "事项.csv",
+        [
+            ["编号", "类型", "事项名称", "交办日期", "办结期限", "责任单位", "责任领导"],
+            ["m1", "督办", "修路\x00", "2022-01-05", "2022-06-30", "甲县", "张三"],
+        ],
+    )
+    with pytest.raises(DataError) as bad, language("en"):
+        load_matters([path], UNITS)
+    assert "row 2, column C" in str(bad.value)
+    assert "NUL" in str(bad.value)
+
+
+def test_a_malformed_csv_file_is_refused_with_its_row(tmp_path: Path) -> None:
+    # a quoted field longer than the csv module reads (csv.Error): a located refusal
+    path = tmp_path / "projects.csv"
+    path.write_text(
+        '编号,项目名称,所属单位\np1,风电,甲县\np2,"' + "长" * 200_000 + '",乙县\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError) as bad, language("en"):
+        load_projects(path, UNITS)
+    text = str(bad.value)
+    assert "projects.csv" in text
+    assert "row 3" in text

@@ -164,14 +164,18 @@ def _csv_table(path: Path, fh: Any, bound: RowBound | None) -> Table:
     body: list[tuple[int, list[Any]]] = []
     cut = None
     filled = 0
-    for n, r in enumerate(rows):
-        cells = [(plain_text(c) if c[:1] == "'" else c) if c.strip() else None for c in r]
-        if limit is not None and any(c is not None for c in cells):
-            filled += 1
-            if filled > limit:
-                cut = _too_many_rows(str(path), None, n + 2, limit)
-                break
-        body.append((n + 2, cells))
+    try:
+        for n, r in enumerate(rows):
+            cells = [(plain_text(c) if c[:1] == "'" else c) if c.strip() else None for c in r]
+            if limit is not None and any(c is not None for c in cells):
+                filled += 1
+                if filled > limit:
+                    cut = _too_many_rows(str(path), None, n + 2, limit)
+                    break
+            body.append((n + 2, cells))
+    except csv.Error as exc:  # a field over the csv module's limit, a stray quote…
+        text = t("data.csv_malformed", why=str(exc))
+        raise DataError(Issue(text, file=str(path), row=len(body) + 2)) from None
     if not any(h.strip() for h in header) and all(all(c is None for c in r) for _, r in body):
         raise DataError(Issue("the file is empty", file=str(path)))
     return Table(path.name, header, body, file=str(path), cut=cut)

@@ -142,6 +142,10 @@ class _Reader:
                 shown = word("comma").join(f"{both('col.' + a)[0]} [{a}]" for a in allowed)
                 self._at(table.header_row, k, word("err.col.unknown", header=text, allowed=shown))
         self.rows = [(n, c) for n, c in table.rows if any(c) and any(_given(v) for v in c)]
+        for n, cells in self.rows:  # no database stores a NUL character: refused at its cell
+            for k, v in enumerate(cells):
+                if isinstance(v, str) and "\x00" in v:
+                    self._at(n, k, word("err.cell.nul"))
         width = max((len(c) for _, c in self.rows), default=0)
         self._columns = list(
             zip(*(list(c) + [None] * (width - len(c)) for _, c in self.rows), strict=True)

@@ -170,6 +170,7 @@ def _back(request: Request) -> str:
 def routers() -> tuple[APIRouter, ...]:
     """Every router of the site (the route × role test walks them all)."""
     from kaohe.web.accounts import routes as accounts
+    from kaohe.web.api import ledgers as api_ledgers
     from kaohe.web.api import periods as api_periods
     from kaohe.web.api import routes as api
     from kaohe.web.audit import routes as audit
@@ -195,6 +196,7 @@ def routers() -> tuple[APIRouter, ...]:
         reviews.router,
         cycles.router,
         api.router,
+        api_ledgers.router,  # the ledgers' JSON API (/api/v1/cycles/{id}/ledgers/…)
         api_periods.router,  # the API's period values (调度数据)
         board.router,
         commitments.router,  # 亮: the units' commitments

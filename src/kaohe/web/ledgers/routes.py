@@ -380,22 +380,7 @@ def import_file(
 
 
 def _flags(m: Matter, on: dt.date, soon: int = SOON) -> dict[str, Any]:
-    """The matter's state on ``on`` and whether any party is overdue or due soon."""
-    from kaohe.ledgers.workflow import is_overdue, parties, standing_at
-
-    s = standing_at(m, on)
-    if s is None:
-        return {"state": "", "overdue": False, "soon": False, "deadline": m.deadline}
-    ps = parties(m, s)
-    late = any(is_overdue(s, status, on) for _, _, status in ps)
-    deadline = s.deadline
-    soon_ = (
-        not late
-        and deadline is not None
-        and any(status == "open" for _, _, status in ps)
-        and 0 <= (deadline - on).days < soon
-    )
-    return {"state": s.state, "overdue": late, "soon": soon_, "deadline": deadline}
+    return ledgers.flags(m, on, soon)
 
 
 def _matters_page(

@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -50,8 +50,15 @@ from kaohe.ledgers.problems import LedgerError, Problem, TransitionError
 from kaohe.ledgers.projects import Project, StageChange, advance
 from kaohe.ledgers.stages import STAGES, Stage
 from kaohe.ledgers.summary import Due, TalkList, due_list, talk_lists
-from kaohe.ledgers.words import word
-from kaohe.ledgers.workflow import apply, check_matter, close_list
+from kaohe.ledgers.words import WORDS, word
+from kaohe.ledgers.workflow import (
+    apply,
+    check_matter,
+    close_list,
+    is_overdue,
+    parties,
+    standing_at,
+)
 from kaohe.scheme import Scheme
 from kaohe.web.audit import chain as audit
 from kaohe.web.dashboard.service import Tally, dashboard
@@ -120,6 +127,22 @@ def _day(v: Any) -> dt.date | None:
 
 def _names(scheme: Scheme) -> dict[str, str]:
     return {u: x.name for u, x in scheme.units.items()}
+
+
+def _label(key: str) -> str:
+    key = "id" if key == "code" else key
+    for name in (f"field.{key}", f"col.{key}"):
+        if name in WORDS:
+            return word(name)
+    return key
+
+
+def refuse_nul(fields: Mapping[str, str]) -> None:
+    """Refuse a form whose fields hold a NUL character (no database stores one; PostgreSQL
+    refuses it outright), naming each such field."""
+    bad = [k for k, v in fields.items() if "\x00" in v]
+    if bad:
+        raise LedgerWebError([word("web.nul", field=_label(k)) for k in bad])
 
 
 # --------------------------------------------------------------------------- import
@@ -724,6 +747,23 @@ def may_see_matter(user: User | None, m: Matter) -> bool:
     return user.role == "office" or (user.role == "unit" and (user.unit or "") in involved(m))
 
 
+def flags(m: Matter, on: dt.date, soon: int = 14) -> dict[str, Any]:
+    """The matter's state on ``on`` and whether any party is overdue or due soon."""
+    s = standing_at(m, on)
+    if s is None:
+        return {"state": "", "overdue": False, "soon": False, "deadline": m.deadline}
+    ps = parties(m, s)
+    late = any(is_overdue(s, status, on) for _, _, status in ps)
+    deadline = s.deadline
+    soon_ = (
+        not late
+        and deadline is not None
+        and any(status == "open" for _, _, status in ps)
+        and 0 <= (deadline - on).days < soon
+    )
+    return {"state": s.state, "overdue": late, "soon": soon_, "deadline": deadline}
+
+
 # --------------------------------------------------------------------------- stage changes
 
 
@@ -736,6 +776,7 @@ class StageForm:
 
 
 def parse_stage(stage: str, on: str, reason: str, evidence: str) -> StageForm:
+    refuse_nul({"stage": stage, "on": on, "drop_reason": reason, "evidence": evidence})
     problems = []
     if stage not in STAGES:
         problems.append(word("web.bad_stage"))
@@ -882,6 +923,7 @@ def edit_project(
     audit.lock_fresh(session, project)
     if not may_propose(user, project):
         raise LedgerWebError([word("web.not_owner")])
+    refuse_nul(fields)
     problems: list[str] = []
     values: dict[str, Any] = {}
     for k in EDITABLE:
@@ -969,6 +1011,17 @@ def record_event(
 def parse_event(
     action: str, on: str, unit: str, by: str, text: str, deadline: str, evidence: str
 ) -> Event:
+    refuse_nul(
+        {
+            "action": action,
+            "on": on,
+            "unit": unit,
+            "by": by,
+            "text": text,
+            "deadline": deadline,
+            "evidence": evidence,
+        }
+    )
     problems = []
     if action not in ACTIONS:
         problems.append(word("web.bad_action"))
@@ -1100,6 +1153,7 @@ def close_talk_list(
 ) -> ListClosure:
     """Close a talk list: refused (naming each talk not recorded) unless every talk is."""
     _writable(cycle)
+    refuse_nul({"batch": batch})
     audit.lock(session)
     if any(c.batch == batch for c in closures(session, cycle)):
         raise LedgerWebError([word("web.list_closed", batch=batch)])
@@ -1128,6 +1182,7 @@ MATTER_FORM_MORE = ("subject", "level", "batch", "public", "source", "evidence")
 
 def parse_matter(fields: dict[str, str], scheme: Scheme) -> Matter:
     """A matter from the office's form, checked by the core (every problem at once)."""
+    refuse_nul({k: v for k, v in fields.items() if k in (*MATTER_FORM, *MATTER_FORM_MORE)})
     problems: list[str] = []
     names = {x.name: u for u, x in scheme.units.items()}
 
