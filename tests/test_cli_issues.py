@@ -118,3 +118,24 @@ def test_an_issues_place_is_said_in_the_language_chosen() -> None:
     assert issue.text("en") == str(issue)
     assert Issue("m", file="s.yaml", line=4).text("zh") == "s.yaml:4: m"
     assert Issue("m", line=4).text("zh") == "第 4 行: m"
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ulanqab"
+
+
+def test_the_commands_summaries_are_in_the_language_chosen(tmp_path: Path) -> None:
+    book = EXAMPLE / "rulebook.yaml"
+    zh = kaohe("rulebook", "check", book, "--lang", "zh").output
+    en = kaohe("rulebook", "check", book, "--lang", "en").output
+    assert "条规则，有效" in zh
+    assert "rules, valid" in en
+    wrong = kaohe("template", EXAMPLE / "scheme.yaml", "-o", tmp_path / "t.csv", "--lang", "zh")
+    assert "填报模板是 Excel 工作簿" in wrong.output
+    alone = ("report", EXAMPLE / "scheme.yaml", EXAMPLE / "data.xlsx", "-o", tmp_path / "r")
+    assert "须配合 --rulebook 使用" in kaohe(*alone, "--year", "2022", "--lang", "zh").output
+    assert "go with --rulebook" in kaohe(*alone, "--year", "2022", "--lang", "en").output
+    bad = write_text(
+        tmp_path / "bad.yaml",
+        "name: x\nrules:\n  q:\n    type: rank_quota_allocation\n    totl: 3\n",
+    )
+    assert "rules.q.total: 此键必须填写" in kaohe("rulebook", "check", bad, "--lang", "zh").output
