@@ -193,7 +193,7 @@ def test_it_prints_warnings_but_exits_0(scheme_path: Path, tmp_path: Path) -> No
 def test_it_names_a_scheme_file_that_does_not_exist(tmp_path: Path) -> None:
     result = kaohe("check", tmp_path / "nope.yaml")
     assert result.exit_code == 1
-    assert f"{tmp_path / 'nope.yaml'}: file not found" in result.stderr
+    assert f"{tmp_path / 'nope.yaml'}: 找不到文件" in result.stderr
 
 
 # ------------------------------------------------------------------- run: nothing on failure
@@ -256,7 +256,7 @@ def test_it_names_a_data_file_that_does_not_exist(tmp_path: Path, scheme_path: P
     out = tmp_path / "out"
     result = kaohe("run", scheme_path, tmp_path / "nope.xlsx", "-o", out)
     assert result.exit_code == 1
-    assert "nope.xlsx: file not found" in result.stderr
+    assert "nope.xlsx: 找不到文件" in result.stderr
     assert not out.exists()
 
 
