@@ -139,3 +139,15 @@ def test_the_commands_summaries_are_in_the_language_chosen(tmp_path: Path) -> No
         "name: x\nrules:\n  q:\n    type: rank_quota_allocation\n    totl: 3\n",
     )
     assert "rules.q.total: 此键必须填写" in kaohe("rulebook", "check", bad, "--lang", "zh").output
+
+
+def test_the_schemes_meaning_is_checked_in_the_language_chosen(tmp_path: Path) -> None:
+    bad = DATA_SCHEME.replace(
+        "development: {name: 重点开发区}", "development: {name: 重点开发区, full_marks: 90}", 1
+    )
+    path = write_text(tmp_path / "scheme.yaml", bad)
+    zh = kaohe("check", path, "--lang", "zh").stderr
+    en = kaohe("check", path, "--lang", "en").stderr
+    assert "categories.development.full_marks: 适用于重点开发区的指标合计" in zh
+    assert "但 full_marks 写的是 90" in zh
+    assert "the indicators that apply to 重点开发区 are worth" in en

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kaohe.errors import Issue, KaoheError, SchemeError
+from kaohe.i18n import Said
 from kaohe.ledgers.spec import derivation_issues
 from kaohe.messages import issues_from_pydantic, raw_reference_issues, unknown_reference
 from kaohe.monitoring.validation import check_monitoring
@@ -35,13 +36,7 @@ def check_scheme(scheme: Scheme) -> list[Issue]:
 
     issues: list[Issue] = []
     if scheme.aggregation == "power":
-        issues.append(
-            Issue(
-                "a power mean needs its power: put the top dimensions under one "
-                "dimension with aggregation: power and power: p",
-                path="aggregation",
-            )
-        )
+        issues.append(Issue(Said("check.power_top"), path="aggregation"))
     issues += _check_ids(scheme)
     issues += _check_units(scheme)
     tree = _check_tree(scheme)
@@ -64,21 +59,11 @@ def _check_ids(scheme: Scheme) -> list[Issue]:
     issues = []
     for iid in scheme.indicators:
         if iid in scheme.dimensions:
-            issues.append(
-                Issue(
-                    f"id {iid!r} is used by a dimension too; ids must be unique",
-                    path=f"indicators.{iid}",
-                )
-            )
+            issues.append(Issue(Said("check.id_twice", id=iid), path=f"indicators.{iid}"))
     for section in ("dimensions", "indicators"):
         for nid in getattr(scheme, section):
             if nid in RESERVED_IDS:
-                issues.append(
-                    Issue(
-                        f"{nid!r} is reserved for a results column; choose another id",
-                        path=f"{section}.{nid}",
-                    )
-                )
+                issues.append(Issue(Said("check.reserved_id", id=nid), path=f"{section}.{nid}"))
     return issues
 
 
@@ -94,7 +79,7 @@ def _check_units(scheme: Scheme) -> list[Issue]:
     used = {u.category for u in scheme.units.values()}
     for cid in scheme.categories:
         if cid not in used and not issues:  # a mistyped category explains an empty one
-            issues.append(Issue("no unit is in this category", path=f"categories.{cid}"))
+            issues.append(Issue(Said("check.empty_category"), path=f"categories.{cid}"))
     return issues
 
 
@@ -117,12 +102,7 @@ def _check_tree(scheme: Scheme) -> list[Issue]:
         cur = nodes.get(did)
         while cur is not None and cur in nodes:
             if cur in seen:
-                issues.append(
-                    Issue(
-                        "the parent chain loops back to this dimension",
-                        path=f"dimensions.{did}.parent",
-                    )
-                )
+                issues.append(Issue(Said("check.parent_loop"), path=f"dimensions.{did}.parent"))
                 break
             seen.add(cur)
             cur = nodes[cur]
@@ -130,12 +110,7 @@ def _check_tree(scheme: Scheme) -> list[Issue]:
     has_child |= {i.parent for i in scheme.indicators.values()}
     for did in scheme.dimensions:
         if did not in has_child:
-            issues.append(
-                Issue(
-                    "this dimension has no indicators or dimensions under it",
-                    path=f"dimensions.{did}",
-                )
-            )
+            issues.append(Issue(Said("check.empty_dimension"), path=f"dimensions.{did}"))
     return issues
 
 
@@ -148,11 +123,7 @@ def _check_extra_dimensions(scheme: Scheme) -> list[Issue]:
         agg = _parent_aggregation(scheme, scheme.dimensions[did].parent)
         if agg != "sum":
             issues.append(
-                Issue(
-                    f"this dimension holds only bonus/deduction items, which add "
-                    f"points: its parent must aggregate by sum, not {agg}",
-                    path=f"dimensions.{did}.parent",
-                )
+                Issue(Said("check.extra_dimension", agg=agg), path=f"dimensions.{did}.parent")
             )
     return issues
 
