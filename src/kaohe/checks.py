@@ -197,21 +197,9 @@ def _check_indicator(scheme: Scheme, iid: str, ind: Indicator) -> list[Issue]:
             )
         )
     if kind == "base" and agg == "sum" and ind.weights is None:
-        issues.append(
-            Issue(
-                "the points (分值) of this indicator are missing: give weights, "
-                "one number or one per category",
-                path=f"{p}.weights",
-            )
-        )
+        issues.append(Issue(Said("check.no_weights"), path=f"{p}.weights"))
     if kind in ("bonus", "deduction", "veto") and ind.weights is not None:
-        issues.append(
-            Issue(
-                f"a {kind} item has no full marks; remove weights (use categories "
-                "to limit where it applies)",
-                path=f"{p}.weights",
-            )
-        )
+        issues.append(Issue(Said("check.item_weights", kind=kind), path=f"{p}.weights"))
     for idx, rule in enumerate(rules):
         rp = f"{p}.rule" if idx == 0 else f"{p}.category_rules"
         issues += _check_rule_inputs(scheme, ind, rule, rp)
@@ -234,20 +222,17 @@ def _check_rule_inputs(scheme: Scheme, ind: Indicator, rule: RuleBase, path: str
             shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
             issues.append(
                 Issue(
-                    f"rule {rule.type} needs a {need} for every unit it applies to; "
-                    f"missing for {shown}",
+                    Said("check.rule_input", rule=rule.type, need=need, units=shown),
                     path=path.rsplit(".", 1)[0] + f".{need}",
                 )
             )
     if isinstance(rule, TimeProgress):
         if rule.as_of is None and scheme.period.as_of is None:
-            issues.append(
-                Issue("time_progress needs as_of (on the rule or in period.as_of)", path=path)
-            )
+            issues.append(Issue(Said("check.time_progress_as_of"), path=path))
         if ind.direction != "higher":
             issues.append(
                 Issue(
-                    "time_progress measures cumulative progress: direction must be higher",
+                    Said("check.time_progress_direction"),
                     path=path.rsplit(".", 1)[0] + ".direction",
                 )
             )
@@ -262,7 +247,7 @@ def _check_rule_inputs(scheme: Scheme, ind: Indicator, rule: RuleBase, path: str
         if bad:
             issues.append(
                 Issue(
-                    f"proportional needs targets > 0; not so for {', '.join(bad[:6])}",
+                    Said("check.proportional_target", units=", ".join(bad[:6])),
                     path=path.rsplit(".", 1)[0] + ".target",
                 )
             )
@@ -287,17 +272,11 @@ def _check_grading(scheme: Scheme) -> list[Issue]:
     issues: list[Issue] = []
     ids = [gr.id for gr in g.grades]
     for dup in {i for i in ids if ids.count(i) > 1}:
-        issues.append(Issue(f"grade id {dup!r} appears more than once", path="grading.grades"))
+        issues.append(Issue(Said("check.grade_twice", id=dup), path="grading.grades"))
     last = g.grades[-1]
     n = len(g.grades) - 1
     if last.quota is not None or last.min_score is not None or last.min_share is not None:
-        issues.append(
-            Issue(
-                "the last grade takes every unit not placed above it: it can have "
-                "no quota and no minimum",
-                path=f"grading.grades.{n}",
-            )
-        )
+        issues.append(Issue(Said("check.last_grade"), path=f"grading.grades.{n}"))
     for i, gr in enumerate(g.grades):
         if gr.quota is not None and isinstance(gr.quota.count, dict):
             if g.scope != "category":
