@@ -20,7 +20,6 @@ ALLOWED = {
     # names, status words, the template's instructions); the catalogues' loader (i18n.py) holds
     # none and needs no entry
     "dataset.py": "the data file's words (是/否, N/A …), parsed",
-    "checks.py": "the data file's words, parsed",
     "io/template.py": "the data template's bilingual instructions and headers",
     "io/cadre_files.py": "the cadre files' bilingual headers and sheet names, parsed",
     "io/ledger_files.py": "the ledger files' bilingual headers, parsed",

@@ -167,7 +167,7 @@ def test_it_lists_every_scheme_problem_on_stderr_with_exit_1(tmp_path: Path) -> 
 
 
 def test_it_lists_every_bad_cell_on_stderr_with_exit_1(scheme_path: Path, bad_data: Path) -> None:
-    result = kaohe("check", scheme_path, bad_data)
+    result = kaohe("check", scheme_path, bad_data, "--lang", "en")  # zh: tests/test_cli_issues.py
     assert result.exit_code == 1
     assert f"{bad_data} row 2, column B (gdp_growth): text in a number cell: 'abc'" in (
         result.stderr
@@ -183,15 +183,17 @@ def test_it_prints_warnings_but_exits_0(scheme_path: Path, tmp_path: Path) -> No
     body = [list(r) for r in GOOD_ROWS]
     body[2][2] = 50  # siziwang (ecology) industry (development only)
     data = write_csv(tmp_path / "data.csv", GOOD_HEADER, body)
-    result = kaohe("check", scheme_path, data)
+    result = kaohe("check", scheme_path, data, "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "工业增加值 does not apply to 重点生态功能区" in result.stderr
+    zh = kaohe("check", scheme_path, data, "--lang", "zh")
+    assert "“工业增加值”不适用于重点生态功能区；该值不予采用" in zh.stderr
 
 
 def test_it_names_a_scheme_file_that_does_not_exist(tmp_path: Path) -> None:
     result = kaohe("check", tmp_path / "nope.yaml")
     assert result.exit_code == 1
-    assert f"{tmp_path / 'nope.yaml'}: file not found" in result.stderr
+    assert f"{tmp_path / 'nope.yaml'}: 找不到文件" in result.stderr
 
 
 # ------------------------------------------------------------------- run: nothing on failure
@@ -201,7 +203,7 @@ def test_it_writes_nothing_when_the_data_are_bad(
     tmp_path: Path, scheme_path: Path, bad_data: Path
 ) -> None:
     out = tmp_path / "out"
-    result = kaohe("run", scheme_path, bad_data, "-o", out)
+    result = kaohe("run", scheme_path, bad_data, "-o", out, "--lang", "en")
     assert result.exit_code == 1
     assert "text in a number cell" in result.stderr
     assert not out.exists()
@@ -254,7 +256,7 @@ def test_it_names_a_data_file_that_does_not_exist(tmp_path: Path, scheme_path: P
     out = tmp_path / "out"
     result = kaohe("run", scheme_path, tmp_path / "nope.xlsx", "-o", out)
     assert result.exit_code == 1
-    assert "nope.xlsx: file not found" in result.stderr
+    assert "nope.xlsx: 找不到文件" in result.stderr
     assert not out.exists()
 
 

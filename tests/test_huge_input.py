@@ -60,9 +60,14 @@ def test_kaohe_check_lists_the_first_problems_then_counts_by_kind(tmp_path: Path
         assert result.exit_code == 1
         lines = result.output.splitlines()
         assert len(lines) < SHOWN_ISSUES + 30, result.output
-        located = [line for line in lines if "data.csv row" in line]
+        row, unknown = (
+            ("data.csv row", "unknown unit …")
+            if lang == "en"
+            else ("data.csv 第", "未知的考核对象…")
+        )
+        located = [line for line in lines if row in line]
         assert len(located) == SHOWN_ISSUES
-        assert any("unknown unit …" in line and "×" in line for line in lines)
+        assert any(unknown in line and "×" in line for line in lines)
         assert "1,008" in lines[-1] or "1,008" in result.output
     with pytest.raises(DataError) as info:  # the rows read are checked, then the cut reported
         load_data(load_scheme(scheme), _bad_csv(tmp_path / "big.csv", 5000))
@@ -73,4 +78,8 @@ def test_kaohe_check_lists_the_first_problems_then_counts_by_kind(tmp_path: Path
 def test_the_kind_of_a_problem_leaves_out_what_varies() -> None:
     a = Issue("text in a number cell: 'abc'; write 3 (the unit…)", row=5)
     b = Issue("text in a number cell: 'xyz'; write 12.5 (the unit…)", row=9)
-    assert issue_kind(a) == issue_kind(b) == "text in a number cell: …; write … (the unit…)"
+    assert (
+        issue_kind(a, "en")
+        == issue_kind(b, "en")
+        == "text in a number cell: …; write … (the unit…)"
+    )

@@ -287,5 +287,5 @@ def test_kaohe_panel_writes_nothing_on_bad_input(tmp_path: Path) -> None:
     bad = write(tmp_path / "p.csv", [["year", "unit"], ["", "x"]])
     r = CliRunner().invoke(main, ["panel", str(ULANQAB / "scheme.yaml"), str(bad), "-o", str(out)])
     assert r.exit_code != 0
-    assert "p.csv row 2" in r.output
+    assert "p.csv 第 2 行" in r.output  # the CLI says the place in the language chosen
     assert not out.exists()

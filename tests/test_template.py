@@ -335,7 +335,7 @@ def test_it_refuses_an_output_name_that_is_not_xlsx(
 def test_it_writes_no_template_for_an_invalid_scheme(tmp_path: Path) -> None:
     scheme = write_text(tmp_path / "scheme.yaml", MINIMAL.replace("ecology: 30}", "ecology: -3}"))
     out = tmp_path / "t.xlsx"
-    result = CliRunner().invoke(main, ["template", str(scheme), "-o", str(out)])
+    result = CliRunner().invoke(main, ["template", str(scheme), "-o", str(out), "--lang", "en"])
     assert result.exit_code == 1
     assert "weight must be ≥ 0, got -3" in result.output
     assert not out.exists()

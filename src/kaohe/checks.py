@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kaohe.errors import Issue, KaoheError, SchemeError
+from kaohe.i18n import Said
 from kaohe.ledgers.spec import derivation_issues
 from kaohe.messages import issues_from_pydantic, raw_reference_issues, unknown_reference
 from kaohe.monitoring.validation import check_monitoring
@@ -35,13 +36,7 @@ def check_scheme(scheme: Scheme) -> list[Issue]:
 
     issues: list[Issue] = []
     if scheme.aggregation == "power":
-        issues.append(
-            Issue(
-                "a power mean needs its power: put the top dimensions under one "
-                "dimension with aggregation: power and power: p",
-                path="aggregation",
-            )
-        )
+        issues.append(Issue(Said("check.power_top"), path="aggregation"))
     issues += _check_ids(scheme)
     issues += _check_units(scheme)
     tree = _check_tree(scheme)
@@ -64,21 +59,11 @@ def _check_ids(scheme: Scheme) -> list[Issue]:
     issues = []
     for iid in scheme.indicators:
         if iid in scheme.dimensions:
-            issues.append(
-                Issue(
-                    f"id {iid!r} is used by a dimension too; ids must be unique",
-                    path=f"indicators.{iid}",
-                )
-            )
+            issues.append(Issue(Said("check.id_twice", id=iid), path=f"indicators.{iid}"))
     for section in ("dimensions", "indicators"):
         for nid in getattr(scheme, section):
             if nid in RESERVED_IDS:
-                issues.append(
-                    Issue(
-                        f"{nid!r} is reserved for a results column; choose another id",
-                        path=f"{section}.{nid}",
-                    )
-                )
+                issues.append(Issue(Said("check.reserved_id", id=nid), path=f"{section}.{nid}"))
     return issues
 
 
@@ -94,7 +79,7 @@ def _check_units(scheme: Scheme) -> list[Issue]:
     used = {u.category for u in scheme.units.values()}
     for cid in scheme.categories:
         if cid not in used and not issues:  # a mistyped category explains an empty one
-            issues.append(Issue("no unit is in this category", path=f"categories.{cid}"))
+            issues.append(Issue(Said("check.empty_category"), path=f"categories.{cid}"))
     return issues
 
 
@@ -117,12 +102,7 @@ def _check_tree(scheme: Scheme) -> list[Issue]:
         cur = nodes.get(did)
         while cur is not None and cur in nodes:
             if cur in seen:
-                issues.append(
-                    Issue(
-                        "the parent chain loops back to this dimension",
-                        path=f"dimensions.{did}.parent",
-                    )
-                )
+                issues.append(Issue(Said("check.parent_loop"), path=f"dimensions.{did}.parent"))
                 break
             seen.add(cur)
             cur = nodes[cur]
@@ -130,12 +110,7 @@ def _check_tree(scheme: Scheme) -> list[Issue]:
     has_child |= {i.parent for i in scheme.indicators.values()}
     for did in scheme.dimensions:
         if did not in has_child:
-            issues.append(
-                Issue(
-                    "this dimension has no indicators or dimensions under it",
-                    path=f"dimensions.{did}",
-                )
-            )
+            issues.append(Issue(Said("check.empty_dimension"), path=f"dimensions.{did}"))
     return issues
 
 
@@ -148,11 +123,7 @@ def _check_extra_dimensions(scheme: Scheme) -> list[Issue]:
         agg = _parent_aggregation(scheme, scheme.dimensions[did].parent)
         if agg != "sum":
             issues.append(
-                Issue(
-                    f"this dimension holds only bonus/deduction items, which add "
-                    f"points: its parent must aggregate by sum, not {agg}",
-                    path=f"dimensions.{did}.parent",
-                )
+                Issue(Said("check.extra_dimension", agg=agg), path=f"dimensions.{did}.parent")
             )
     return issues
 
@@ -226,21 +197,9 @@ def _check_indicator(scheme: Scheme, iid: str, ind: Indicator) -> list[Issue]:
             )
         )
     if kind == "base" and agg == "sum" and ind.weights is None:
-        issues.append(
-            Issue(
-                "the points (分值) of this indicator are missing: give weights, "
-                "one number or one per category",
-                path=f"{p}.weights",
-            )
-        )
+        issues.append(Issue(Said("check.no_weights"), path=f"{p}.weights"))
     if kind in ("bonus", "deduction", "veto") and ind.weights is not None:
-        issues.append(
-            Issue(
-                f"a {kind} item has no full marks; remove weights (use categories "
-                "to limit where it applies)",
-                path=f"{p}.weights",
-            )
-        )
+        issues.append(Issue(Said("check.item_weights", kind=kind), path=f"{p}.weights"))
     for idx, rule in enumerate(rules):
         rp = f"{p}.rule" if idx == 0 else f"{p}.category_rules"
         issues += _check_rule_inputs(scheme, ind, rule, rp)
@@ -263,20 +222,17 @@ def _check_rule_inputs(scheme: Scheme, ind: Indicator, rule: RuleBase, path: str
             shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
             issues.append(
                 Issue(
-                    f"rule {rule.type} needs a {need} for every unit it applies to; "
-                    f"missing for {shown}",
+                    Said("check.rule_input", rule=rule.type, need=need, units=shown),
                     path=path.rsplit(".", 1)[0] + f".{need}",
                 )
             )
     if isinstance(rule, TimeProgress):
         if rule.as_of is None and scheme.period.as_of is None:
-            issues.append(
-                Issue("time_progress needs as_of (on the rule or in period.as_of)", path=path)
-            )
+            issues.append(Issue(Said("check.time_progress_as_of"), path=path))
         if ind.direction != "higher":
             issues.append(
                 Issue(
-                    "time_progress measures cumulative progress: direction must be higher",
+                    Said("check.time_progress_direction"),
                     path=path.rsplit(".", 1)[0] + ".direction",
                 )
             )
@@ -291,7 +247,7 @@ def _check_rule_inputs(scheme: Scheme, ind: Indicator, rule: RuleBase, path: str
         if bad:
             issues.append(
                 Issue(
-                    f"proportional needs targets > 0; not so for {', '.join(bad[:6])}",
+                    Said("check.proportional_target", units=", ".join(bad[:6])),
                     path=path.rsplit(".", 1)[0] + ".target",
                 )
             )
@@ -316,17 +272,11 @@ def _check_grading(scheme: Scheme) -> list[Issue]:
     issues: list[Issue] = []
     ids = [gr.id for gr in g.grades]
     for dup in {i for i in ids if ids.count(i) > 1}:
-        issues.append(Issue(f"grade id {dup!r} appears more than once", path="grading.grades"))
+        issues.append(Issue(Said("check.grade_twice", id=dup), path="grading.grades"))
     last = g.grades[-1]
     n = len(g.grades) - 1
     if last.quota is not None or last.min_score is not None or last.min_share is not None:
-        issues.append(
-            Issue(
-                "the last grade takes every unit not placed above it: it can have "
-                "no quota and no minimum",
-                path=f"grading.grades.{n}",
-            )
-        )
+        issues.append(Issue(Said("check.last_grade"), path=f"grading.grades.{n}"))
     for i, gr in enumerate(g.grades):
         if gr.quota is not None and isinstance(gr.quota.count, dict):
             if g.scope != "category":

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kaohe.errors import DataError, Issue
+from kaohe.i18n import Localised, Said
 from kaohe.provenance import Provenance
 from kaohe.scheme import Scheme
 
@@ -63,6 +64,28 @@ class CellRef:
 
     def same_table(self, other: CellRef) -> bool:
         return (self.file, self.sheet) == (other.file, other.sheet)
+
+
+class _Where(Localised):
+    """A cell's place as a value of a :class:`Said`: rendered in the message's language."""
+
+    cell: CellRef
+    seen_from: CellRef
+
+    def __new__(cls, cell: CellRef, seen_from: CellRef) -> _Where:
+        self = super().__new__(cls, cell.where(seen_from))
+        self.cell, self.seen_from = cell, seen_from
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Where, (self.cell, self.seen_from))
+
+    def text(self, language: str | None = None) -> str:
+        same_file = self.seen_from.file == self.cell.file
+        c = self.cell
+        return Issue(
+            "", file=None if same_file else c.file, sheet=c.sheet, row=c.row, column=c.column
+        ).where_in(language)
 
 
 @dataclass(frozen=True)
@@ -170,7 +193,7 @@ class ColumnResolver:
         key = header_key(header)
         low = key.lower()
         if not key:
-            return "empty header: every column needs a name"
+            return Said("cell.empty_header")
         for role, names in (
             ("unit", UNIT_HEADERS),
             ("name", NAME_HEADERS),
@@ -191,14 +214,17 @@ class ColumnResolver:
                 items = ", ".join(
                     f"{iid}:{k}" for k in self.scheme.indicators[iid].rule.item_points() or {}
                 )
-                return f"indicator {iid!r} is counted by item: use the columns {items}"
+                name = self.scheme.indicators[iid].name
+                return Said("cell.by_item", iid=iid, name=name, items=items)
             return Column("value", iid)
         if rest == "note":
             return Column("note", iid)
         allowed = self.scheme.indicators[iid].rule.item_points()
         if allowed is None or rest not in allowed:
-            opts = ", ".join(f"{iid}:{k}" for k in (allowed or {})) or f"{iid} (one value)"
-            return f"unknown item {key!r}; {iid} takes: {opts}, {iid}:note"
+            opts: str = ", ".join(f"{iid}:{k}" for k in (allowed or {})) or Said(
+                "cell.one_value", iid=iid
+            )
+            return Said("cell.unknown_item", key=key, iid=iid, options=opts)
         return Column("item", iid, rest)
 
 
@@ -207,8 +233,11 @@ def _unknown_indicator(key: str, scheme: Scheme) -> str:
 
     names = [*scheme.indicators, *(i.name for i in scheme.indicators.values())]
     close = difflib.get_close_matches(key, names, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown indicator {key!r}{hint}"
+    return Said("cell.unknown_indicator", key=key, hint=_did_you_mean(close))
+
+
+def _did_you_mean(close: Sequence[str]) -> str:
+    return Said("cell.did_you_mean", close=close[0]) if close else ""
 
 
 # --------------------------------------------------------------------------- cells
@@ -224,12 +253,12 @@ def parse_number(raw: Any, boolean: bool = False) -> tuple[float | None, int, st
     if isinstance(raw, bool):
         if boolean:
             return float(raw), PRESENT, None
-        return None, MISSING, f"a yes/no value ({raw}) in a number cell; enter the number"
+        return None, MISSING, Said("cell.yes_no", raw=str(raw))
     if isinstance(raw, int | float):
         if math.isnan(raw):
             return None, MISSING, None
         if math.isinf(raw):
-            return None, MISSING, f"not a finite number: {raw}"
+            return None, MISSING, Said("cell.not_finite", raw=str(raw))
         return float(raw), PRESENT, None
     text = str(raw).strip()
     if not text:
@@ -244,26 +273,19 @@ def parse_number(raw: Any, boolean: bool = False) -> tuple[float | None, int, st
     cleaned = text.replace("，", ",").replace(" ", "")
     if "," in cleaned:
         if not _THOUSANDS.match(cleaned.removesuffix("%")):
-            return (
-                None,
-                MISSING,
-                (
-                    f"{text!r}: a comma is read only between groups of three digits (1,234.5); "
-                    "write the decimal point as '.'"
-                ),
-            )
+            return None, MISSING, Said("cell.comma", text=text)
         cleaned = cleaned.replace(",", "")
     try:
         value = float(cleaned)
     except ValueError:
-        hint = ""
+        hint: str = ""
         if cleaned.endswith("%"):
-            hint = f"; write {cleaned[:-1]} (the unit of measure is stated in the scheme)"
+            hint = Said("cell.hint_percent", number=cleaned[:-1])
         elif boolean:
-            hint = "; write 是/否 (yes/no) or 1/0"
-        return None, MISSING, f"text in a number cell: {text!r}{hint}"
+            hint = Said("cell.hint_boolean")
+        return None, MISSING, Said("cell.text", text=text, hint=hint)
     if not math.isfinite(value):
-        return None, MISSING, f"not a finite number: {text!r}"
+        return None, MISSING, Said("cell.not_finite", raw=repr(text))
     return value, PRESENT, None
 
 
@@ -272,19 +294,19 @@ def value_problem(scheme: Scheme, iid: str, col: Column, value: float) -> str | 
     ind = scheme.indicators[iid]
     if col.role == "item":
         if value < 0 or not float(value).is_integer():
-            return f"a count must be a whole number ≥ 0, got {value:g}"
+            return Said("cell.count", value=f"{value:g}")
         return None
     if ind.rule.type == "veto" and value not in (0.0, 1.0):
-        return f"a veto is 是/否 (1/0), got {value:g}"
+        return Said("cell.veto", value=f"{value:g}")
     if ind.rule.type == "judgement" and value < 0:
-        return f"a judgement cell holds the points deducted (≥ 0), got {value:g}"
+        return Said("cell.judgement", value=f"{value:g}")
     if ind.rule.type == "count_deduction" and value < 0:
-        return f"a count must be ≥ 0, got {value:g}"
+        return Said("cell.count_deduction", value=f"{value:g}")
     if ind.range is not None:
         lo, hi = ind.range
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             shown = f"[{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
-            return f"{value:g} is outside the range {shown} declared for {ind.name}"
+            return Said("cell.range", value=f"{value:g}", range=shown, name=ind.name)
     return None
 
 
@@ -297,7 +319,7 @@ def cell_problem(scheme: Scheme, column: str, raw: Any) -> str | None:
     if col.role == "note":
         return None  # any text: a reason, evidence
     if col.role not in ("value", "item") or col.indicator is None:
-        return f"{column!r} is not a column of values"
+        return Said("cell.not_values", column=column)
     boolean = scheme.indicators[col.indicator].rule.type == "veto"
     value, _, problem = parse_number(raw, boolean=boolean)
     if problem is None and value is not None:
@@ -336,7 +358,7 @@ class _Builder:
     def unit(self, key: Any, ref: CellRef) -> str | None:
         text = header_key(key)
         if not text:
-            self.errors.append(ref.issue("empty unit cell: every row needs a unit id or name"))
+            self.errors.append(ref.issue(Said("cell.empty_unit")))
             return None
         if text in self.scheme.units:
             return text
@@ -345,8 +367,9 @@ class _Builder:
         import difflib
 
         close = difflib.get_close_matches(text, [*self.scheme.units, *self.by_unit_name], n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        self.errors.append(ref.issue(f"unknown unit {text!r}{hint}"))
+        self.errors.append(
+            ref.issue(Said("cell.unknown_unit", text=text, hint=_did_you_mean(close)))
+        )
         return None
 
     def put(self, uid: str, col: Column, raw: Any, ref: CellRef) -> None:
@@ -369,8 +392,11 @@ class _Builder:
             if status == PRESENT:
                 self.warnings.append(
                     ref.issue(
-                        f"{ind.name} does not apply to {self.scheme.categories[category].name}; "
-                        "the value is ignored"
+                        Said(
+                            "cell.not_applicable",
+                            name=ind.name,
+                            category=self.scheme.categories[category].name,
+                        )
                     )
                 )
             return
@@ -399,7 +425,7 @@ class _Builder:
             if not same or status == NOT_APPLICABLE:
                 self.errors.append(
                     ref.issue(
-                        f"a second value for {uid} / {key[1]}; the first is at {prev.where(ref)}"
+                        Said("cell.second_value", unit=uid, key=key[1], where=_Where(prev, ref))
                     )
                 )
                 self.bad.add((uid, iid))
@@ -425,7 +451,7 @@ class _Builder:
     def _set_note(self, uid: str, iid: str, text: str, ref: CellRef) -> None:
         old = self.notes.get((uid, iid))
         if old is not None and old != text:
-            self.errors.append(ref.issue(f"a second, different note for {uid} / {iid}"))
+            self.errors.append(ref.issue(Said("cell.second_note", unit=uid, iid=iid)))
             return
         self.notes[(uid, iid)] = text
 
@@ -531,7 +557,7 @@ class _Builder:
             if uid not in self.unit_rows:
                 self.errors.append(
                     Issue(
-                        f"no data for unit {self.scheme.units[uid].name} ({uid}): add a row for it",
+                        Said("cell.no_unit_data", name=self.scheme.units[uid].name, uid=uid),
                         file=files,
                     )
                 )
@@ -554,8 +580,7 @@ class _Builder:
                 more = " …" if len(need) > 6 else ""
                 self.errors.append(
                     Issue(
-                        f"no column for indicator {ind.name} ({iid}); "
-                        f"a value is required for {names}{more}",
+                        Said("cell.no_column", name=ind.name, iid=iid, units=names + more),
                         file=files,
                     )
                 )
@@ -564,9 +589,12 @@ class _Builder:
                 uid = self.units[i]
                 self.errors.append(
                     self._where_missing(uid, iid).issue(
-                        f"missing value for {ind.name} ({iid}) of {self.scheme.units[uid].name}"
-                        "; the scheme requires one (set missing: zero, peer_average or renormalise "
-                        "to allow a gap, or write N/A if it does not apply)"
+                        Said(
+                            "cell.missing",
+                            name=ind.name,
+                            iid=iid,
+                            unit=self.scheme.units[uid].name,
+                        )
                     )
                 )
 
@@ -683,11 +711,10 @@ def check_tables(scheme: Scheme, tables: Iterable[Table]) -> list[Issue]:
         for rownum, (uid, first) in repeated.items():
             cell = _get(cells_of[rownum], k)
             name = scheme.units[uid].name
-            how = "" if header_key(cell) == uid else f" (written as its name {name!r})"
+            how: str = "" if header_key(cell) == uid else Said("cell.written_as_name", name=name)
             issues.append(
                 table.ref(rownum, column_label(k, table)).issue(
-                    f"unit {uid} appears twice in this sheet (first on row {first}){how}; "
-                    "keep one row per unit"
+                    Said("cell.unit_twice", uid=uid, first=first, how=how)
                 )
             )
     return issues

@@ -35,6 +35,34 @@ class Issue:
             loc += f", column {self.column}" if loc else f"column {self.column}"
         return loc
 
+    def where_in(self, language: str | None = None) -> str:
+        """:meth:`where` in the words of ``language`` (default: the language in force):
+        ``data.xlsx[市统计局] 第 5 行，列 D (gdp_growth)``; a text file's ``file:line`` as it is."""
+        from kaohe.i18n import t
+
+        loc = self.file or ""
+        if self.sheet is not None:
+            loc += f"[{self.sheet}]"
+        if self.row is not None:
+            row = t("issue.where.row", language, row=self.row)
+            loc += f" {row}" if loc else row
+        elif self.line is not None:
+            loc += f":{self.line}" if loc else t("issue.where.line", language, line=self.line)
+        if self.column is not None:
+            column = t("issue.where.column", language, column=self.column)
+            loc += t("issue.where.sep", language) + column if loc else column
+        return loc
+
+    def text(self, language: str | None = None) -> str:
+        """The problem in ``language`` (default: the language in force): its place, field and
+        message (a :class:`kaohe.i18n.Said` rendered; other messages as written)."""
+        from kaohe.i18n import said
+
+        head = self.where_in(language)
+        message = said(self.message, language)
+        body = f"{self.path}: {message}" if self.path else message
+        return f"{head}: {body}" if head else body
+
     def __str__(self) -> str:
         head = self.where()
         body = f"{self.path}: {self.message}" if self.path else self.message

@@ -156,3 +156,52 @@ def _text(v: Any) -> Any:
     if isinstance(v, tuple | list) and v and all(isinstance(x, Msg) for x in v):
         return say("sum.sep").join(str(x) for x in v)
     return v
+
+
+class Localised(str):
+    """A text whose words depend on the reader's language: as a ``str``, its English; its
+    :meth:`text` in a language (see :class:`Said`)."""
+
+    def text(self, language: str | None = None) -> str:
+        return str(self)
+
+
+class Said(Localised):
+    """A message of the library kept as its key and values: the text itself is the English
+    sentence (what the library's errors and logs read), and :func:`said` renders it in a
+    reader's language at the edge — ``kaohe check``'s problem lines, the entry form's and the
+    upload's cell problems. A value that is itself a :class:`Said` is rendered in the same
+    language."""
+
+    key: str
+    values: dict[str, Any]
+
+    def __new__(cls, key: str, /, **values: Any) -> Said:
+        if key not in MESSAGES:
+            raise KeyError(f"no message {key!r}")
+        self = super().__new__(cls, _render(key, "en", values))
+        self.key = key
+        self.values = values
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_said_again, (self.key, self.values))
+
+    def text(self, language: str | None = None) -> str:
+        return _render(self.key, language or lang(), self.values)
+
+
+def _said_again(key: str, values: dict[str, Any]) -> Said:
+    return Said(key, **values)
+
+
+def _render(key: str, language: str, values: dict[str, Any]) -> str:
+    zh, en = MESSAGES[key]
+    shown = {k: said(v, language) if isinstance(v, str) else v for k, v in values.items()}
+    return (en if language == "en" else zh).format(**shown)
+
+
+def said(text: str, language: str | None = None) -> str:
+    """A message in ``language`` (default: the language in force): a :class:`Said` rendered,
+    any other text as it is."""
+    return text.text(language) if isinstance(text, Localised) else str(text)

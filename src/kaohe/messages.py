@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kaohe.errors import Issue
+from kaohe.i18n import MESSAGES, Said
 from kaohe.monitoring.declaration import model_at as monitoring_model_at
 from kaohe.scheme import (
     Category,
@@ -125,26 +126,29 @@ def _clean_loc(loc: tuple[Any, ...], raw: Any, kind: str) -> tuple[Any, ...]:
     return tuple(out)
 
 
-_NOUNS = {
-    "weights": "weight",
-    "full_marks": "full marks",
-    "target": "target",
-    "baseline": "baseline",
-    "previous": "previous value",
-    "share": "share",
-    "count": "count",
-    "cap_ratio": "cap_ratio",
-    "step": "step",
-    "scale": "scale",
-}
+#: the keys whose values have a name of their own in messages (``scheme.noun.<key>``)
+_NOUNS = frozenset(
+    {
+        "weights",
+        "full_marks",
+        "target",
+        "baseline",
+        "previous",
+        "share",
+        "count",
+        "cap_ratio",
+        "step",
+        "scale",
+    }
+)
 
 
 def _noun(path: tuple[Any, ...]) -> str:
     for part in reversed(path):
         if isinstance(part, str) and part in _NOUNS:
-            return _NOUNS[part]
-    last = path[-1] if path else "value"
-    return str(last) if isinstance(last, str) else "value"
+            return Said(f"scheme.noun.{part}")
+    last = path[-1] if path else None
+    return str(last) if isinstance(last, str) else Said("scheme.noun.value")
 
 
 def _message(err: Any, path: tuple[Any, ...], raw: Any) -> str:
@@ -155,7 +159,7 @@ def _message(err: Any, path: tuple[Any, ...], raw: Any) -> str:
     if kind == "extra_forbidden":
         return _unknown_key(str(path[-1]) if path else "?", path, raw)
     if kind == "missing":
-        return "this key is required"
+        return Said("scheme.required")
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         sym = {
             "greater_than_equal": "≥",
@@ -164,37 +168,32 @@ def _message(err: Any, path: tuple[Any, ...], raw: Any) -> str:
             "less_than": "<",
         }[kind]
         limit = next(iter(ctx.values()))
-        return f"{noun} must be {sym} {_num(limit)}, got {_num(got)}"
+        return Said("scheme.compare", noun=noun, sym=sym, limit=_num(limit), got=_num(got))
     if kind == "union_tag_invalid":
-        return (
-            f"unknown rule type {ctx.get('tag')!r}; allowed: "
-            f"{ctx.get('expected_tags', '').replace(chr(39), '')}"
-        )
+        allowed = str(ctx.get("expected_tags", "")).replace(chr(39), "")
+        return Said("scheme.rule_type", tag=str(ctx.get("tag")), allowed=allowed)
     if kind == "union_tag_not_found":
-        return "a rule needs a type, e.g. type: linear"
+        return Said("scheme.rule_needs_type")
     if kind == "string_pattern_mismatch":
-        return (
-            f"{got!r} is not a valid id: use letters, digits, _, . or -, starting with a letter "
-            "or a digit"
-        )
+        return Said("scheme.bad_id", got=repr(got))
     if kind == "literal_error":
-        return f"{got!r} is not allowed; allowed: {ctx.get('expected', '')}"
+        return Said("scheme.not_allowed", got=repr(got), allowed=str(ctx.get("expected", "")))
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
-        return f"{noun} must be a number, got {got!r}"
+        return Said("scheme.number", noun=noun, got=repr(got))
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"must be a mapping of keys to values, got {_describe(got)}"
+        return Said("scheme.mapping", got=_describe(got))
     if kind in ("list_type", "tuple_type"):
-        return f"must be a list, got {_describe(got)}"
+        return Said("scheme.list", got=_describe(got))
     if kind == "too_short":
-        return f"must not be empty (at least {ctx.get('min_length', 1)} entries)"
+        return Said("scheme.too_short", n=str(ctx.get("min_length", 1)))
     if kind == "value_error":
         return str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
-        return f"must be a date like 2024-12-31, got {got!r}"
+        return Said("scheme.date", got=repr(got))
     if kind == "string_type":
-        return f"must be text, got {_describe(got)}"
+        return Said("scheme.text", got=_describe(got))
     if kind == "bool_type" or kind == "bool_parsing":
-        return f"must be true or false, got {got!r}"
+        return Said("scheme.bool", got=repr(got))
     return str(err["msg"])
 
 
@@ -203,9 +202,11 @@ def _unknown_key(key: str, path: tuple[Any, ...], raw: Any) -> str:
     hint = ""
     if allowed:
         close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown key {key!r}{hint}; allowed: {', '.join(sorted(allowed))}"
-    return f"unknown key {key!r}"
+        hint = Said("cell.did_you_mean", close=close[0]) if close else ""
+        return Said(
+            "scheme.unknown_key_allowed", key=key, hint=hint, allowed=", ".join(sorted(allowed))
+        )
+    return Said("scheme.unknown_key", key=key)
 
 
 def _allowed_keys(parent: tuple[Any, ...], raw: Any) -> list[str]:
@@ -273,11 +274,11 @@ def _num(x: Any) -> str:
 
 def _describe(x: Any) -> str:
     if isinstance(x, str):
-        return f"text {x!r}"
+        return Said("scheme.described_text", text=repr(x))
     if isinstance(x, list):
-        return "a list"
+        return Said("scheme.described_list")
     if isinstance(x, dict):
-        return "a mapping"
+        return Said("scheme.described_mapping")
     return repr(x)
 
 
@@ -287,6 +288,10 @@ def _describe(x: Any) -> str:
 def unknown_reference(what: str, value: str, known: Any, path: str) -> Issue:
     names = list(known)
     close = difflib.get_close_matches(value, names, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = Said("cell.did_you_mean", close=close[0]) if close else ""
     shown = ", ".join(names[:12]) + (" …" if len(names) > 12 else "")
-    return Issue(f"unknown {what} {value!r}{hint}; known: {shown}", path=path)
+    key = f"scheme.what.{what.replace(' ', '_')}"
+    kind: str = Said(key) if key in MESSAGES else what
+    return Issue(
+        Said("scheme.unknown_reference", what=kind, value=value, hint=hint, known=shown), path=path
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kaohe.errors import Issue
+from kaohe.i18n import Said
 from kaohe.rulespec import RankStep, RankTable
 from kaohe.scheme import Scheme, _weight, is_close
 
@@ -139,8 +140,13 @@ def full_marks_issues(scheme: Scheme) -> list[Issue]:
             top = ", ".join(f"{c} {_fmt(full[c])}" for c in tree.children[ROOT] if full.get(c, 0.0))
             issues.append(
                 Issue(
-                    f"the indicators that apply to {cat.name} are worth {_fmt(full[ROOT])} in all "
-                    f"({top}), but full_marks says {_fmt(cat.full_marks)}",
+                    Said(
+                        "check.full_marks",
+                        category=cat.name,
+                        worth=_fmt(full[ROOT]),
+                        top=top,
+                        stated=_fmt(cat.full_marks),
+                    ),
                     path=f"categories.{cid}.full_marks",
                 )
             )

@@ -190,9 +190,9 @@ def test_every_bad_file_is_reported_and_nothing_is_written(tmp_path: Path) -> No
     result = kaohe(*_args(paths), "-o", out)
     assert result.exit_code == 1
     text = result.output
-    assert "ballots.csv row 2, column 总体评价" in text
-    assert "checks.csv row 2, column cadre_id" in text
-    assert "checks.csv row 2, column quarter" in text
+    assert "ballots.csv 第 2 行，列 总体评价" in text  # the CLI says the place in zh (issue 15)
+    assert "checks.csv 第 2 行，列 cadre_id" in text
+    assert "checks.csv 第 2 行，列 quarter" in text
     assert (out / "grades.xlsx").read_bytes() == b"last year's"
 
 
@@ -217,7 +217,7 @@ def test_it_says_which_mode_it_needs(tmp_path: Path) -> None:
 
 
 def test_its_help_shows_both_modes_with_an_example() -> None:
-    result = kaohe("cadres", "grade", "--help")
+    result = kaohe("cadres", "grade", "--help", "--lang", "en")
     assert result.exit_code == 0
     assert "Example" in result.output
     assert "kaohe cadres grade --designs" in result.output

@@ -67,8 +67,8 @@ def test_ledgers_check_reports_the_files_or_every_problem(tmp_path: Path) -> Non
     bad = tmp_path / "p.csv"
     bad.write_text("id,name,unit,started_on\np1,x,nowhere,2022-13-01\n", encoding="utf-8")
     result = _run("ledgers", "check", "--projects", str(bad), "--scheme", SCHEME, code=1)
-    assert f"{bad} row 2, column C (unit): 未知单位“nowhere”" in result.stderr
-    assert f"{bad} row 2, column D (started_on)" in result.stderr
+    assert f"{bad} 第 2 行，列 C (unit): 未知单位“nowhere”" in result.stderr  # the place in zh too
+    assert f"{bad} 第 2 行，列 D (started_on)" in result.stderr
 
 
 def test_ledgers_summary_prints_and_writes_the_funnels(tmp_path: Path) -> None:
@@ -177,6 +177,6 @@ def test_ledgers_template_writes_a_blank_workbook(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ["check", "summary", "overdue", "talks", "template"])
 def test_every_ledgers_command_has_help_with_an_example(command: str) -> None:
-    text = _run("ledgers", command, "--help").stdout
+    text = _run("ledgers", command, "--help", "--lang", "en").stdout
     assert "Example:" in text
     assert "kaohe ledgers " + command in text

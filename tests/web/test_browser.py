@@ -120,7 +120,7 @@ def test_enter_review_and_manage_in_a_browser(page: Any, site: str) -> None:
     page.fill("input[name='cell:jining:gdp_growth']", "6.5")
     page.fill("input[name='cell:fengzhen:gdp_growth']", "6.5%")
     page.click("#entry-form button[type=submit]")
-    assert "text in a number cell" in page.content()
+    assert "数字单元格中填了文字" in page.content()
     shot(page, "03-entry-refused")
     page.goto(page.url.replace("/entry", "/entry"))
     page.fill("input[name='cell:jining:gdp_growth']", "6.5")

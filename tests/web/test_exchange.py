@@ -142,5 +142,5 @@ def test_it_exports_and_imports_through_the_commands(
     r = runner.invoke(main, ["cycle", "import", str(tmp_path / "c")])
     assert r.exit_code == 1
     assert "scheme.yaml" in r.output
-    assert "Example:" in runner.invoke(main, ["cycle", "export", "--help"]).output
-    assert "Example:" in runner.invoke(main, ["cycle", "import", "--help"]).output
+    assert "Example:" in runner.invoke(main, ["cycle", "export", "--help", "--lang", "en"]).output
+    assert "Example:" in runner.invoke(main, ["cycle", "import", "--help", "--lang", "en"]).output

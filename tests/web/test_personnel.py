@@ -421,7 +421,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 
 def test_rulebook_check_and_apply_work_on_files_alone(tmp_path: Path) -> None:
-    code, out = _run("rulebook", "check", str(EXAMPLE / "rulebook.yaml"))
+    code, out = _run("rulebook", "check", str(EXAMPLE / "rulebook.yaml"), "--lang", "en")
     assert code == 0
     assert "8 rules, valid" in out
     bad = tmp_path / "bad.yaml"

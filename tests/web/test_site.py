@@ -284,7 +284,9 @@ def test_reporters_enter_and_reviewers_approve_through_the_pages(
         },
     )
     assert bad.status_code == 422
-    assert "text in a number cell" in bad.text
+    # in the page's language, naming the unit and the indicator (issue 15)
+    assert "丰镇市 · 地区生产总值增速: 数字单元格中填了文字“6.5%”；请填 6.5" in bad.text
+    assert "text in a number cell" not in bad.text
     foreign = rep.post(
         f"/cycles/{cid}/entry",
         data={"csrf": token(rep, f"/cycles/{cid}/entry"), "cell:jining:pm25": "30"},

@@ -60,9 +60,10 @@ def test_an_upload_with_a_unit_twice_or_an_uncached_formula_is_refused(demo_url:
     bad = send("data.csv", twice.encode("utf-8"))
     assert bad.status_code == 422  # type: ignore[attr-defined]
     text = bad.text  # type: ignore[attr-defined]
-    assert "data.csv row 4, column A (unit): unit liangcheng appears twice" in text
-    assert "data.csv row 5, column A (unit): unit liangcheng appears twice" in text
-    assert "first on row 2" in text
+    # in the page's language (issue 15): the place and the message
+    assert "data.csv 第 4 行，列 A (unit): 考核对象 liangcheng 在本表中出现两次" in text
+    assert "data.csv 第 5 行，列 A (unit): 考核对象 liangcheng 在本表中出现两次" in text
+    assert "第一次在第 2 行" in text
 
     wb = Workbook()
     ws = wb.active
@@ -73,7 +74,7 @@ def test_an_upload_with_a_unit_twice_or_an_uncached_formula_is_refused(demo_url:
     wb.save(buf)
     bad = send("data.xlsx", buf.getvalue())
     assert bad.status_code == 422  # type: ignore[attr-defined]
-    assert "row 2, column B (gdp_growth)" in bad.text  # type: ignore[attr-defined]
+    assert "第 2 行，列 B (gdp_growth)" in bad.text  # type: ignore[attr-defined]
     assert _saved(demo_url, cid) == []
 
 

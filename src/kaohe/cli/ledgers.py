@@ -17,6 +17,7 @@ from rich.table import Table as RichTable
 
 from kaohe.cli.main import DATE, LANG, _console, reports_errors
 from kaohe.cli.words import Group
+from kaohe.i18n import t
 from kaohe.ledgers.report import Sheet
 from kaohe.ledgers.words import word
 
@@ -110,7 +111,7 @@ def check(
           --matters examples/ulanqab/ledgers/matters.xlsx --scheme examples/ulanqab/scheme.yaml
     """
     if projects is None and not matters:
-        raise click.UsageError("give --projects FILE and/or --matters FILE")
+        raise click.UsageError(t("cli.say.give_ledgers"))
     _, names = _units(scheme)
     pf, mf = _read(projects, matters, names)
     console = _console()
@@ -171,7 +172,7 @@ def summary(
     from kaohe.ledgers.summary import funnel, matter_counts, talk_lists
 
     if projects is None and not matters:
-        raise click.UsageError("give --projects FILE and/or --matters FILE")
+        raise click.UsageError(t("cli.say.give_ledgers"))
     s, names = _units(scheme)
     pf, mf = _read(projects, matters, names)
     first, on = _dates(s, as_of, start)

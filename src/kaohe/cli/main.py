@@ -378,9 +378,7 @@ def template(scheme: Path, out: Path, lang: str | None) -> None:
     from kaohe.io.template import write_template
 
     if out.suffix.lower() != ".xlsx":
-        raise click.BadParameter(
-            "the template is an Excel workbook: give a .xlsx file name", param_hint="--out"
-        )
+        raise click.BadParameter(t("cli.say.template_xlsx", lang), param_hint="--out")
     write_template(load_scheme(scheme), out)
     _console().print(t("template_written", lang, path=out))
 
@@ -619,6 +617,7 @@ def report(
       kaohe report 1 -o report-cycle-1
     """
     from kaohe.i18n import lang as current_lang
+    from kaohe.i18n import t
     from kaohe.report.files import provenance, report_date, write_report
 
     when = report_date(date_)
@@ -643,10 +642,10 @@ def report(
             if p
         ]
     elif any((previous, history, promotions, year)):
-        raise click.UsageError("--previous, --history, --promotions and --year go with --rulebook")
+        raise click.UsageError(t("cli.say.with_rulebook", lang))
     robust = _robustness_of(results, samples) if samples else None
     if series is None and (series_previous or period):
-        raise click.UsageError("--series-previous and --period go with --series")
+        raise click.UsageError(t("cli.say.with_series", lang))
     mon = None
     if series is not None:
         mon = _monitor_of(scheme, series, series_previous, period, None, lang)
@@ -676,8 +675,8 @@ def _print_written(written: Any, out: Path, lang: str | None) -> None:
 
     console = _console()
     for name, seconds in written.seconds.items():
-        pages = f", {written.pages} pages" if name == "report.pdf" else ""
-        console.print(f"  {name}: {seconds:.2f} s{pages}")
+        pages = t("cli.say.pages", lang, n=written.pages) if name == "report.pdf" else ""
+        console.print(f"  {name}: {t('cli.say.seconds', lang, s=f'{seconds:.2f}')}{pages}")
     console.print(t("report_written", lang, path=out))
 
 

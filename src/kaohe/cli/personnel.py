@@ -18,15 +18,18 @@ import click
 from sqlalchemy.orm import Session
 
 from kaohe.cli.main import LANG, _console, reports_errors
-from kaohe.cli.words import Group
+from kaohe.cli.words import Group, ctx_lang
 from kaohe.errors import KaoheError
+from kaohe.i18n import t
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _fail(exc: Exception) -> click.ClickException:
+    """The problems, each located, in the language of the command line."""
     if isinstance(exc, KaoheError):
-        return click.ClickException("\n".join(str(i) for i in exc.issues))
+        lang = ctx_lang(click.get_current_context(silent=True))
+        return click.ClickException("\n".join(i.text(lang) for i in exc.issues))
     return click.ClickException(str(exc))
 
 
@@ -299,7 +302,6 @@ def _grade_files(
     files: dict[str, Path | None],
 ) -> None:
     from kaohe.cadres import assess_cadres
-    from kaohe.i18n import t
     from kaohe.io.cadre_year_files import load_designs, load_inputs, write_assessment
 
     found = load_designs(designs, rulebook)
@@ -352,9 +354,10 @@ def rulebook_check(rulebook: Path) -> None:
         book = load_rulebook(rulebook)
     except KaoheError as exc:
         raise _fail(exc) from None
-    click.echo(f"{rulebook}: {book.name} — {len(book.rules)} rules, valid")
+    lang = ctx_lang(click.get_current_context(silent=True))
+    click.echo(t("cli.say.rulebook_valid", lang, path=rulebook, name=book.name, n=len(book.rules)))
     for rid, rule in book.rules.items():
-        public = " (public)" if rule.public else ""
+        public = t("cli.say.public", lang) if rule.public else ""
         click.echo(f"  {rid}: {rule.type} {rule.name or ''}{public}")
 
 
@@ -415,9 +418,10 @@ def rulebook_apply(
         write_decisions(decisions, out)
     except (KaoheError, OSError) as exc:
         raise _fail(exc) from None
+    lang = ctx_lang(click.get_current_context(silent=True))
     for o in decisions.outcomes:
-        click.echo(f"  {o.rule}: {len(o)} decisions")
-    click.echo(f"{len(decisions)} decisions written to {out}")
+        click.echo(f"  {o.rule}: {t('cli.say.decisions', lang, n=len(o))}")
+    click.echo(t("cli.say.decisions_written", lang, n=len(decisions), path=out))
 
 
 @rulebook_group.command("evaluate")

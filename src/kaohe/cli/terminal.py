@@ -14,7 +14,7 @@ from rich.text import Text
 
 from kaohe.errors import Issue
 from kaohe.explanation import UnitExplanation, decision_summary
-from kaohe.i18n import t
+from kaohe.i18n import said, t
 from kaohe.panel import Panel
 from kaohe.results import Results
 from kaohe.rules.base import fmt
@@ -159,7 +159,7 @@ def print_explanation(
 SHOWN_ISSUES = 50
 #: Kinds of the rest listed with their counts; past these, one line for all others.
 SHOWN_KINDS = 20
-_VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
+_VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|[-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
 def print_derivations(console: Console, e: UnitExplanation, limit: int = 10) -> None:
@@ -197,12 +197,12 @@ def print_issues(
     huge bad file lists a screen, not 700,000 lines)."""
     console.print(f"[{style}]{t(key, language, n=f'{len(issues):,}')}[/]")
     for issue in issues[:SHOWN_ISSUES]:
-        console.print(Text(f"  {issue}"))
+        console.print(Text(f"  {issue.text(language)}"))
     rest = issues[SHOWN_ISSUES:]
     if not rest:
         return
     console.print(Text(t("issues_more", language, n=f"{len(rest):,}")))
-    kinds = Counter(issue_kind(i) for i in rest).most_common()
+    kinds = Counter(issue_kind(i, language) for i in rest).most_common()
     for kind, n in kinds[:SHOWN_KINDS]:
         console.print(Text(f"    {n:>9,} × {kind}"))
     others = kinds[SHOWN_KINDS:]
@@ -211,9 +211,10 @@ def print_issues(
         console.print(Text(t("issues_other_kinds", language, k=f"{len(others):,}", n=f"{n:,}")))
 
 
-def issue_kind(issue: Issue) -> str:
-    """What a problem says, without what varies from cell to cell (quoted text, numbers)."""
-    return _VARYING.sub("…", issue.message)
+def issue_kind(issue: Issue, language: str | None = None) -> str:
+    """What a problem says (in ``language``; default: the language in force), without what
+    varies from cell to cell (quoted text, numbers)."""
+    return _VARYING.sub("…", said(issue.message, language))
 
 
 def print_robustness(console: Console, rr: Any, language: str | None = None) -> None:

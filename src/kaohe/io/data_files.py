@@ -27,7 +27,7 @@ from kaohe.dataset import (
     year_column,
 )
 from kaohe.errors import DataError, Issue
-from kaohe.i18n import t
+from kaohe.i18n import Said, t
 from kaohe.io.cells import plain_text
 from kaohe.io.formulas import formula_issues
 from kaohe.scheme import Scheme
@@ -44,17 +44,15 @@ def read_tables(path: str | Path, bound: RowBound | None = None) -> tuple[list[T
     file is never read whole (every row past it would be an error)."""
     path = Path(path)
     if not path.exists():
-        raise DataError(Issue("file not found", file=str(path)))
+        raise DataError(Issue(Said("file.not_found"), file=str(path)))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, bound), []
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(path, bound)
     if suffix == ".xls":
-        raise DataError(
-            Issue("the old .xls format is not read; save the file as .xlsx", file=str(path))
-        )
-    raise DataError(Issue(f"unknown data file type {suffix!r}; use .csv or .xlsx", file=str(path)))
+        raise DataError(Issue(Said("file.xls"), file=str(path)))
+    raise DataError(Issue(Said("file.unknown_type", suffix=suffix), file=str(path)))
 
 
 def load_data(scheme: Scheme, path: str | Path) -> tuple[Dataset, list[Issue]]:
@@ -76,8 +74,7 @@ def data_tables(path: str | Path, bound: RowBound | None = None) -> tuple[list[T
         if len(years) > 1:
             raise DataError(
                 Issue(
-                    f"the file holds {len(years)} years ({', '.join(sorted(years))})"
-                    ": assess them with kaohe panel",
+                    Said("file.years", n=len(years), years=", ".join(sorted(years))),
                     file=str(path),
                 )
             )
@@ -107,7 +104,7 @@ def load_panel(
     if errors:
         raise DataError(errors)
     if not tables:
-        raise DataError(Issue("no rows of data in " + ", ".join(map(str, sources))))
+        raise DataError(Issue(Said("file.no_rows", sources=", ".join(map(str, sources)))))
     out: dict[str, Dataset] = {}
     for y in sorted(tables):
         try:
@@ -159,7 +156,7 @@ def _csv_table(path: Path, fh: Any, bound: RowBound | None) -> Table:
     rows = csv.reader(fh, delimiter=delimiter)
     header = next(rows, None)
     if header is None:
-        raise DataError(Issue("the file is empty", file=str(path)))
+        raise DataError(Issue(Said("file.empty"), file=str(path)))
     limit = bound(header) if bound is not None else None
     body: list[tuple[int, list[Any]]] = []
     cut = None
@@ -177,7 +174,7 @@ def _csv_table(path: Path, fh: Any, bound: RowBound | None) -> Table:
         text = t("data.csv_malformed", why=str(exc))
         raise DataError(Issue(text, file=str(path), row=len(body) + 2)) from None
     if not any(h.strip() for h in header) and all(all(c is None for c in r) for _, r in body):
-        raise DataError(Issue("the file is empty", file=str(path)))
+        raise DataError(Issue(Said("file.empty"), file=str(path)))
     return Table(path.name, header, body, file=str(path), cut=cut)
 
 
@@ -197,7 +194,7 @@ def _read_xlsx(path: Path, bound: RowBound | None = None) -> list[Table]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise DataError(Issue(f"not a readable .xlsx workbook: {exc}", file=str(path))) from None
+        raise DataError(Issue(Said("file.not_xlsx", error=str(exc)), file=str(path))) from None
     tables = []
     problems: list[Issue] = []
     try:
@@ -214,7 +211,7 @@ def _read_xlsx(path: Path, bound: RowBound | None = None) -> list[Table]:
     if problems:
         raise DataError(problems)
     if not tables:
-        raise DataError(Issue("the workbook has no sheet with data", file=str(path)))
+        raise DataError(Issue(Said("file.no_sheet"), file=str(path)))
     return tables
 
 

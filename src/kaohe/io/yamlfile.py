@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from kaohe.errors import Issue
-from kaohe.i18n import t
+from kaohe.i18n import Said, t
 
 #: The largest YAML file read (bytes): far above any real scheme (the examples are 25 KB; a
 #: scheme of 30,000 units is about 2 MB), far below what would exhaust memory.
@@ -107,9 +107,9 @@ def load_yaml(text: str, name: str) -> tuple[Any, LineMap, list[Issue]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, lm, [Issue(f"not valid YAML: {problem}", file=name, line=line)]
+        return None, lm, [Issue(Said("file.not_yaml", problem=problem), file=name, line=line)]
     if node is None:
-        return None, lm, [Issue("the file is empty", file=name, line=1)]
+        return None, lm, [Issue(Said("file.empty"), file=name, line=1)]
     loader = _Loader("")
     value = _build(node, (), lm, issues, loader)
     return value, lm, issues
@@ -180,7 +180,7 @@ def _too_large(name: str, size: int) -> Issue:
 
 
 def _not_utf8(name: str, exc: UnicodeDecodeError) -> Issue:
-    return Issue(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=name)
+    return Issue(Said("file.not_utf8", byte=exc.start), file=name)
 
 
 def _build(
@@ -237,7 +237,7 @@ def read_yaml(path: Path) -> tuple[Any, LineMap, list[Issue]]:
             return None, LineMap(str(path)), [_too_large(str(path), size)]
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return None, LineMap(str(path)), [Issue("file not found", file=str(path))]
+        return None, LineMap(str(path)), [Issue(Said("file.not_found"), file=str(path))]
     except UnicodeDecodeError as exc:
         return None, LineMap(str(path)), [_not_utf8(str(path), exc)]
     return load_yaml(text, str(path))

@@ -13,9 +13,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from kaohe.dataset import cell_problem, check_tables, header_key, row_bound
-from kaohe.errors import DataError
-from kaohe.i18n import both, t
+from kaohe.dataset import cell_problem, check_tables, column_label, header_key, row_bound
+from kaohe.errors import DataError, Issue
+from kaohe.i18n import Said, both, said, t
 from kaohe.io.data_files import read_tables
 from kaohe.io.template import write_template
 from kaohe.scheme import Scheme
@@ -131,7 +131,9 @@ def _save(
     latest = _newest_sent(session, cycle, scheme, user, entered)
     changes = [
         (uid, key, raw)
-        for uid, key, raw in _checked(scheme, user, entered, errors, where, latest)
+        for uid, key, raw in _checked(
+            scheme, user, entered, errors, where, latest, page_lang(request)
+        )
         if raw != (latest[(uid, key)].raw.strip() if (uid, key) in latest else "")
     ]
     if errors:  # all or nothing: nothing is saved
@@ -192,10 +194,11 @@ def _checked(
     errors: list[str],
     where: dict[str, str] | None,
     latest: dict[Cell, Any],
+    lang: str,
 ) -> list[tuple[str, str, str]]:
     """Every entered cell of the department as (unit, column, stripped text), in the order
     sent; each problem (a cell not the department's, a changed text a cell cannot hold) added
-    to ``errors``, located."""
+    to ``errors``, located, in the page's language, naming the unit and the indicator."""
     cols = {key for _, key, _ in entry_columns(scheme, user)}
     out: list[tuple[str, str, str]] = []
     for name, raw in entered.items():
@@ -207,8 +210,10 @@ def _checked(
         if raw.strip() != (old.raw if old else "").strip() and raw.strip():
             problem = cell_problem(scheme, key, raw)
             if problem:
-                place = (where or {}).get(name) or f"{scheme.units[uid].name} · {key}"
-                errors.append(f"{place}: {problem}")
+                place = (where or {}).get(
+                    name
+                ) or f"{scheme.units[uid].name} · {_column(scheme, key)}"
+                errors.append(f"{place}: {said(problem, lang)}")
         out.append((uid, key, raw.strip()))
     return out
 
@@ -285,7 +290,9 @@ async def upload(request: Request, cycle_id: RowId, user: Reporter) -> Response:
     read: Read = (
         ({}, {}, [problem])
         if problem
-        else await run_in_threadpool(_read_upload, scheme, user, body, suffix, name)
+        else await run_in_threadpool(
+            _read_upload, scheme, user, body, suffix, name, page_lang(request)
+        )
     )
     return await run_in_threadpool(_upload_preview, request, cycle_id, user, read, name)
 
@@ -303,7 +310,7 @@ def _upload_preview(
         if cycle.state != "collecting":
             return entry_page(request, session, cycle, scheme, user, [t("web.closed", lang)], 409)
         latest = _newest_sent(session, cycle, scheme, user, cells, locked=False)
-        checked = _checked(scheme, user, cells, errors, where, latest)
+        checked = _checked(scheme, user, cells, errors, where, latest, lang)
         if errors:  # nothing to confirm: every problem, located
             return entry_page(request, session, cycle, scheme, user, errors, 422, cells)
         preview = staging.stage(checked, latest)
@@ -394,10 +401,11 @@ Read = tuple[dict[str, str], dict[str, str], list[str]]
 
 
 def _read_upload(
-    scheme: Scheme, user: User | None, body: bytes, suffix: str, name: str
+    scheme: Scheme, user: User | None, body: bytes, suffix: str, name: str, lang: str
 ) -> tuple[dict[str, str], dict[str, str], list[str]]:
-    """{cell:unit:column: raw} of the department's columns, where each was read, and every
-    problem of the file itself, located."""
+    """{cell:unit:column: raw} of the department's columns, where each was read (the column's
+    letter and the indicator's name), and every problem of the file itself, located, in the
+    page's language."""
     mine = {key for _, key, _ in entry_columns(scheme, user)}
     by_name = {u.name: uid for uid, u in scheme.units.items()}
     cells: dict[str, str] = {}
@@ -412,7 +420,7 @@ def _read_upload(
             if repeated:
                 raise DataError(repeated)
         except DataError as exc:
-            return {}, {}, [str(i).replace(str(path), name) for i in exc.issues]
+            return {}, {}, [i.text(lang).replace(str(path), name) for i in exc.issues]
     for table in tables:
         keys = [header_key(h) for h in table.header]
         if "unit" not in keys:
@@ -425,15 +433,26 @@ def _read_upload(
                 raw = row[k] if k < len(row) else None
                 if key in ("unit", "name", "category") or raw is None or str(raw).strip() == "":
                     continue
-                where = f"{name}[{table.sheet or ''}] row {number}, column {key}"
+                column = f"{column_label(k, table).split(' ')[0]} ({_column(scheme, key)})"
+                at = Issue("", file=name, sheet=table.sheet, row=number, column=column)
+                where = at.where_in(lang)
                 if uid not in scheme.units:
-                    errors.append(f"{where}: unknown unit {raw_unit!r}")
+                    unknown = Said("cell.unknown_unit", text=str(raw_unit), hint="")
+                    errors.append(f"{where}: {said(unknown, lang)}")
                 elif key not in mine:
                     errors.append(f"{where}: {both('web.say.not_your_column')}")
                 else:
                     cells[f"cell:{uid}:{key}"] = _text(raw)
                     where_of[f"cell:{uid}:{key}"] = where
     return cells, where_of, errors
+
+
+def _column(scheme: Scheme, key: str) -> str:
+    """A column of the entry as people name it: the indicator's name (``name:item`` for an
+    item, ``name:note`` for its note), else the key as written."""
+    base, sep, rest = key.partition(":")
+    ind = scheme.indicators.get(base)
+    return f"{ind.name}{sep}{rest}" if ind is not None else key
 
 
 def _text(raw: Any) -> str:
