@@ -442,7 +442,10 @@ def progress_page(ctx: Context) -> tuple[float, str]:
 
     pf = platform_of(ctx)
     path = f"/board/{pf.cycle_id}/monitoring"
-    proc, base = web.start_server(pf.url, 1)
+    try:
+        proc, base = web.start_server(pf.url, 1)
+    except RuntimeError:  # a busy machine: the first start may take longer than web.py waits
+        proc, base = web.start_server(pf.url, 1)
     try:
         t = time.perf_counter()
         first = httpx_get(base + path)
