@@ -213,16 +213,27 @@ def _check_rule_inputs(scheme: Scheme, ind: Indicator, rule: RuleBase, path: str
     issues = []
     for need in rule.inputs():
         vm = getattr(ind, need)
+        from_last_year = need == "previous" and ind.previous_from == "last_year"
+        if from_last_year and ind.last_year is None:
+            continue  # last year's values are filled in when read (monitoring.last_year)
+        known = ind.last_year or {} if from_last_year else {}
         missing = [
             uid
             for uid, u in scheme.units.items()
-            if ind.applies_to(u.category) and resolve_value(vm, uid, u.category) is None
+            if ind.applies_to(u.category)
+            and uid not in known
+            and resolve_value(vm, uid, u.category) is None
         ]
         if missing:
             shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
             issues.append(
                 Issue(
-                    Said("check.rule_input", rule=rule.type, need=need, units=shown),
+                    Said(
+                        "check.rule_input_last_year" if from_last_year else "check.rule_input",
+                        rule=rule.type,
+                        need=need,
+                        units=shown,
+                    ),
                     path=path.rsplit(".", 1)[0] + f".{need}",
                 )
             )

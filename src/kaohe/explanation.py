@@ -71,6 +71,9 @@ class IndicatorExplanation:
     #: every preparation step from ``value`` to ``value_used``, in order: plain data
     #: ``{step, op, before, after, terms, text}`` (shared, read-only); empty when none changed it
     steps: tuple[dict[str, Any], ...] = ()
+    #: where ``previous`` came from: ``scheme`` (written in it), ``last_year`` (last year's
+    #: value of the indicator: ``previous_from: last_year``), None when there is none
+    previous_from: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON data (±∞ and NaN as None), built field by field: what
@@ -102,6 +105,7 @@ class IndicatorExplanation:
             "derivation": _clean(self.derivation),
             "value_used": _finite(self.value_used),
             "steps": self.steps,  # plain JSON data already (NaN and ±∞ as None)
+            "previous_from": self.previous_from,
         }
 
 
@@ -484,6 +488,13 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
         text = _arithmetic(cell, rule, terms, raw, lo, hi, static.grades)
         if steps:  # the steps' sentences, then the rule's arithmetic on the value they gave
             text = say("sum.sep").join([*(s["text"] for s in steps), text])
+        previous = _num(col.previous[i])
+        previous_from = None
+        if previous is not None:
+            previous_from = "last_year" if uid in (ind.last_year or {}) else "scheme"
+            if previous_from == "last_year" and "previous" in rule.inputs():
+                said = say("previous.last_year", p=fmt(previous))
+                text = say("sum.sep").join([text, said])
         out[i] = IndicatorExplanation(
             indicator=iid,
             name=ind.name,
@@ -498,7 +509,8 @@ def explain_cells(res: Results, j: int, rows: Iterable[int]) -> dict[int, Indica
             source=_source_text(src) if src else None,
             target=_num(col.target[i]),
             baseline=_num(col.baseline[i]),
-            previous=_num(col.previous[i]),
+            previous=previous,
+            previous_from=previous_from,
             rule=static.dumps[id(rule)],  # shared, read-only
             terms=shown,
             arithmetic=text,

@@ -92,6 +92,11 @@ def compile_plan(scheme: Scheme) -> Plan:
             for k, v in vm.items():
                 if k in pos:
                     out[pos[k], j] = v
+        if key == "previous":  # last year's values, where known, take the place of previous
+            for j, iid in enumerate(inds):
+                for k, v in (scheme.indicators[iid].last_year or {}).items():
+                    if k in pos:
+                        out[pos[k], j] = v
         return out
 
     arrays = [

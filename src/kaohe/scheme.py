@@ -186,6 +186,13 @@ class Indicator(_Model):
     target: ValueMap | None = None
     baseline: ValueMap | None = None
     previous: ValueMap | None = None
+    #: where ``previous`` comes from: as written (``scheme``), or last year's value of the same
+    #: indicator for each unit that has one (``last_year``: ``kaohe run --last-year``, on the
+    #: platform the previous cycle of the same scheme), ``previous`` as written for the others
+    previous_from: Literal["scheme", "last_year"] = "scheme"
+    #: last year's values by unit id, as :func:`kaohe.monitoring.last_year.with_last_year` fills
+    #: them in (``previous_from: last_year``); they take the place of ``previous`` per unit
+    last_year: dict[Id, float] | None = None
     rule: Rule
     category_rules: dict[Id, Rule] = Field(default_factory=dict)
     missing: MissingPolicy | None = None

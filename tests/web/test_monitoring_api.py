@@ -24,6 +24,7 @@ from .test_monitoring import _setup, values_count
 
 VALUES = "/api/v1/cycles/1/periods/values"
 REVIEWS = "/api/v1/cycles/1/periods/reviews"
+NEWEST = "/api/v1/cycles/1/periods/newest"
 
 
 @pytest.fixture
@@ -77,15 +78,15 @@ def test_period_values_entered_listed_reviewed_and_warned(
     assert [(v["version"], v["value"]) for v in again] == [(2, "109")]
     assert dev.post(VALUES, json=cells([("c", "fai", "2022-Q1", "108")])).status_code == 201
     # listed: a department sees its own, the office every one; filters
-    mine = fin.get(VALUES).json()
+    mine = fin.get(NEWEST).json()
     assert {v["indicator"] for v in mine} == {"revenue"}
     assert len(mine) == 8
-    assert len(api["office"].get(VALUES).json()) == 15
-    got = api["office"].get(VALUES, params={"unit": "c", "indicator": "fai", "period": "2022-Q1"})
+    assert len(api["office"].get(NEWEST).json()) == 15
+    got = api["office"].get(NEWEST, params={"unit": "c", "indicator": "fai", "period": "2022-Q1"})
     assert [(v["version"], v["value"], v["state"]) for v in got.json()] == [(3, "108", "submitted")]
-    assert api["office"].get(VALUES, params={"period": "2022-Q7"}).status_code == 422
+    assert api["office"].get(NEWEST, params={"period": "2022-Q7"}).status_code == 422
     # reviewed at once: a department's reviewer, its own indicators only, all or none
-    ids = [v["id"] for v in dev.get(VALUES).json()]
+    ids = [v["id"] for v in dev.get(NEWEST).json()]
     r = api["rev-fin"].post(REVIEWS, json={"values": ids, "approve": True})
     assert r.status_code == 409
     assert "不是您部门的" in r.text
@@ -98,7 +99,7 @@ def test_period_values_entered_listed_reviewed_and_warned(
     assert len(r.json()) == 7
     r = api["rev-dev"].post(REVIEWS, json={"values": ids[:1], "approve": True})
     assert r.status_code == 409  # reviewed already
-    ids = [v["id"] for v in fin.get(VALUES).json()]
+    ids = [v["id"] for v in fin.get(NEWEST).json()]
     assert api["rev-fin"].post(REVIEWS, json={"values": ids, "approve": True}).status_code == 200
     # the warnings at the second quarter, as on the pages (docs/monitoring.md's table)
     with session_factory(engine)() as s:
@@ -147,5 +148,5 @@ def test_bad_period_values_are_located_and_nothing_is_written(
     assert detail[4].startswith("values[5].unit: 未知的考核对象 zz")
     assert values_count(engine) == before
     # the unit's account and the public have no access; a reporter cannot review
-    assert TestClient(api["app"]).get(VALUES).status_code == 401
+    assert TestClient(api["app"]).get(NEWEST).status_code == 401
     assert api["rep-dev"].post(REVIEWS, json={"values": [1], "approve": True}).status_code == 403

@@ -95,6 +95,39 @@ def ledger_options(fn: F) -> F:
     )(fn)
 
 
+def last_year_option(fn: F) -> F:
+    """``--last-year``: last year's data file, the previous values of the indicators that read
+    them (``previous_from: last_year``; see docs/scheme.md)."""
+    return click.option(
+        "--last-year",
+        "last_year",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Last year's data file (the same layout): the previous value of every indicator "
+        "with previous_from: last_year.",
+    )(fn)
+
+
+def _with_last_year(scheme: Any, path: Path | None) -> Any:
+    """The scheme with last year's values read from ``path`` as the previous values of the
+    indicators that read them (the scheme as it is without a file)."""
+    from kaohe.monitoring.last_year import last_year_values, reads_last_year, with_last_year
+
+    if path is None or not reads_last_year(scheme):
+        return scheme
+    from kaohe.io.data_files import load_data
+
+    # read against this year's scheme, a gap allowed anywhere (only some columns are read)
+    lenient = {
+        iid: ind.model_copy(update={"missing": "renormalise"})
+        if ind.effective_kind == "base"
+        else ind
+        for iid, ind in scheme.indicators.items()
+    }
+    last, _ = load_data(scheme.model_copy(update={"indicators": lenient}), path)
+    return with_last_year(scheme, last_year_values(scheme, last))
+
+
 def out_option(help: str) -> Callable[[F], F]:
     """The required ``-o/--out`` path of the commands that write."""
     return click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help=help)
@@ -157,7 +190,7 @@ def _load(scheme_path: Path, data_path: Path, lang: str | None, **ledgers: Any) 
     from kaohe.engine import assess
     from kaohe.io.scheme_file import load_scheme
 
-    scheme = load_scheme(scheme_path)
+    scheme = _with_last_year(load_scheme(scheme_path), ledgers.pop("last_year", None))
     data, warnings = _data(scheme, data_path, **ledgers)
     _warn(warnings, lang)
     return assess(scheme, data)
@@ -187,6 +220,7 @@ def _data(
 @out_option("Folder to write results.csv, results.xlsx and explain.json into.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the ranking tables.")
 @ledger_options
+@last_year_option
 @LANG
 @reports_errors
 def run(scheme: Path, data: Path, out: Path, quiet: bool, lang: str | None, **ledgers: Any) -> None:
@@ -268,6 +302,7 @@ def check(scheme: Path, data: Path | None, lang: str | None, **ledgers: Any) -> 
 @click.argument("unit")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 @ledger_options
+@last_year_option
 @LANG
 @reports_errors
 def explain(
@@ -758,6 +793,7 @@ def _robustness_of(results: Any, samples: int) -> Any:
     help="The day of the late check (default: the day after the period's deadline).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the summary and the ranking.")
+@last_year_option
 @LANG
 @reports_errors
 def monitor(
@@ -768,6 +804,7 @@ def monitor(
     period: str | None,
     as_of: Any,
     quiet: bool,
+    last_year: Path | None,
     lang: str | None,
 ) -> None:
     """Monitor a year (调度与预警): progress of every unit on every dispatched indicator against
@@ -796,7 +833,7 @@ def monitor(
     from kaohe.io.monitor_files import write_monitor
     from kaohe.monitoring.provisional import assess_provisional
 
-    m = _monitor_of(scheme, series, previous, period, as_of, lang)
+    m = _monitor_of(scheme, series, previous, period, as_of, lang, last_year)
     prov = assess_provisional(m)
     write_monitor(m, prov, out, lang)
     console = _console()
@@ -822,15 +859,17 @@ def _monitor_of(
     period: str | None,
     as_of: Any,
     lang: str | None,
+    last_year_data: Path | None = None,
 ) -> Any:
     """The monitoring of the scheme's year from its series files (``kaohe monitor``, ``kaohe
-    report --series``), its reading warnings printed."""
+    report --series``), its reading warnings printed; ``last_year_data``: last year's annual
+    data file, for the provisional assessment's previous values (``--last-year``)."""
     from kaohe.io.scheme_file import load_scheme
     from kaohe.io.series_files import load_series, period_index
     from kaohe.monitoring.monitor import monitor as run_monitor
     from kaohe.monitoring.plan import compile_monitor
 
-    plan = compile_monitor(load_scheme(scheme))
+    plan = compile_monitor(_with_last_year(load_scheme(scheme), last_year_data))
     values, warnings = load_series(plan, series)
     last_year = None
     if previous is not None:

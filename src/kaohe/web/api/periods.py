@@ -1,5 +1,6 @@
 """Period values (调度数据) in the JSON API (``/api/v1/cycles/{id}/periods/…``): a machine
-client enters a monitoring period's values (unit, indicator, period, value) and lists them, and a
+client enters a monitoring period's values (unit, indicator, period, value: ``POST …/periods/
+values``) and lists them (``GET …/periods/newest``), and a
 reviewer approves or returns them — through the same writes as the pages' (the writer's group
 commit, :func:`kaohe.web.monitoring.service.save_versions` and
 :func:`~kaohe.web.monitoring.service.review_many`: a version per changed cell, review, the audit
@@ -78,7 +79,9 @@ def _mine(plan: MonitorPlan, user: User | None) -> set[str]:
     return {plan.series[s] for s in mon.department_series(plan, dept)}
 
 
-@router.get("/cycles/{cycle_id}/periods/values", response_model=list[PeriodValueOut])
+# the list is not ``GET …/periods/values``: a path is one route here, and the 405 of a path
+# whose methods are split over two routes names only the first route's
+@router.get("/cycles/{cycle_id}/periods/newest", response_model=list[PeriodValueOut])
 def list_period_values(
     cycle_id: RowId,
     user: Reader,

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from kaohe.dataset import Dataset
 from kaohe.engine import assess
 from kaohe.io.results_files import explain_document
+from kaohe.monitoring.last_year import reads_last_year, with_last_year
 from kaohe.publication import Publication, parse_publication
 from kaohe.results import Results
 from kaohe.scheme import Scheme
 from kaohe.web.audit import chain as audit
-from kaohe.web.cycles.service import scheme_of
+from kaohe.web.cycles.service import last_year, scheme_of
 from kaohe.web.ledgers import service as ledgers
 from kaohe.web.store.models import (
     Cycle,
@@ -48,9 +49,39 @@ def dataset(session: Session, cycle: Cycle, scheme: Scheme) -> Dataset:
 
 
 def assess_cycle(session: Session, cycle: Cycle) -> Results:
-    """The engine on the cycle's approved values (what :func:`compute` keeps)."""
-    scheme = scheme_of(cycle, session)
+    """The engine on the cycle's approved values (what :func:`compute` keeps), the previous
+    values that the scheme reads from last year from the previous cycle of the same scheme."""
+    scheme = with_previous_cycle(session, cycle, scheme_of(cycle, session))
     return assess(scheme, dataset(session, cycle, scheme))
+
+
+def with_previous_cycle(session: Session, cycle: Cycle, scheme: Scheme) -> Scheme:
+    """The scheme with last year's values as the previous values of the indicators that read
+    them (``previous_from: last_year``): the newest approved annual value of each unit in the
+    previous cycle of the same scheme (:func:`kaohe.web.cycles.service.last_year`), numbers
+    only. The scheme as it is when none of its indicators reads them."""
+    wanted = reads_last_year(scheme)
+    if not wanted:
+        return scheme
+    values: dict[str, dict[str, float | None]] = {}
+    prev = last_year(session, cycle)
+    if prev is not None:
+        rows = session.execute(
+            select(Value.unit, Value.column, Value.raw)
+            .where(
+                Value.cycle_id == prev.id,
+                Value.period == "",
+                Value.state == "approved",
+                Value.column.in_(wanted),
+            )
+            .order_by(Value.version)
+        )
+        for unit, column, raw in rows:  # later versions replace earlier ones
+            try:
+                values.setdefault(column, {})[unit] = float(raw)
+            except ValueError:
+                values.setdefault(column, {})[unit] = None  # N/A or empty: no value
+    return with_last_year(scheme, values)
 
 
 def compute(session: Session, cycle: Cycle, actor: str = "system") -> Results:
