@@ -67,4 +67,4 @@ def test_the_examples_teams_are_graded_in_one_pool() -> None:
     assert set(teams["优秀名额 [quota]"]) == {3}
     best = teams.sort_values("得分 [score]", ascending=False)
     assert list(best["等次 [grade]"]) == ["good"] * 3 + ["fairly_good"] * 8
-    assert "好名额按全部 11 个单位合计：11 × 30% = 3.3 → 四舍五入 → 3" in best.iloc[0, -1]
+    assert "好名额按全部 11 个单位合计：11 × 30% = 3.3 → 四舍五入 → 3" in str(best.iloc[0, -1])
