@@ -52,3 +52,19 @@ def test_the_example_files_are_valid() -> None:
     design = load_design(EXAMPLE / "appraisal.yaml", AppraisalDesign)
     ballots = load_ballots(EXAMPLE / "ballots.csv", design, set(people.cadres["cadre_id"]))
     assert len(ballots) > 1000
+
+
+def test_the_examples_teams_are_graded_in_one_pool() -> None:
+    """The eleven leadership teams share the quota of 好: 11 × 30% = 3.3 → half up → 3 (alone,
+    each would have 1 × 30% = 0.3 → 0)."""
+    from kaohe.cadres.design import GradingDesign
+
+    grading = load_design(EXAMPLE / "grading.yaml", GradingDesign)
+    assert grading.team is not None
+    assert grading.team.quota.pool == "all"
+    teams = pd.read_excel(EXAMPLE / "team_grades_2022.xlsx")
+    assert list(teams.columns[:3]) == ["班子编号 [team_id]", "单位 [unit]", "名额池 [pool]"]
+    assert set(teams["优秀名额 [quota]"]) == {3}
+    best = teams.sort_values("得分 [score]", ascending=False)
+    assert list(best["等次 [grade]"]) == ["good"] * 3 + ["fairly_good"] * 8
+    assert "好名额按全部 11 个单位合计：11 × 30% = 3.3 → 四舍五入 → 3" in str(best.iloc[0, -1])

@@ -523,3 +523,38 @@ def test_explanations_made_on_demand_equal_the_stored_ones(
             assert pc.explain_grade(s, cycle, g) == stored[g.subject_key], g.subject_key
     page = client(app, "office").get("/cycles/1/personnel/people/jining-003").text
     assert str(stored["jining-003"]) in page
+    with _session(demo_url) as s:  # a team's pool is the eleven units: graded again whole
+        cycle, run = _latest(s)
+        team = s.execute(
+            select(AnnualGrade).where(
+                AnnualGrade.computation_id == run.id, AnnualGrade.subject_key == "fengzhen-team"
+            )
+        ).scalar_one()
+        assert team.explanation is None
+        made = pc.explain_grade(s, cycle, team)
+        assert made == stored["fengzhen-team"]
+        assert "全部 11 个单位" in made
+
+
+def test_the_demos_teams_share_one_pool_of_good_grades(app: Any, demo_url: str) -> None:
+    """Issue 15: with a quota per unit every team had 好名额 1 × 30% = 0.3 → 0; the example's
+    team design pools the eleven: 11 × 30% = 3.3 → half up → 3, to the three best teams."""
+    with _session(demo_url) as s:
+        cycle, run = _latest(s)
+        teams = list(
+            s.execute(
+                select(AnnualGrade).where(
+                    AnnualGrade.computation_id == run.id, AnnualGrade.kind == "team"
+                )
+            ).scalars()
+        )
+        best = sorted(teams, key=lambda g: -(g.score or 0))
+        said = pc.explain_grade(s, cycle, best[0], "zh")  # stored, or made (EXPLAIN_LIMIT)
+    assert len(teams) == 11
+    assert {(g.quota, g.participants) for g in teams} == {(3, 11)}
+    assert [g.grade for g in best[:3]] == ["good"] * 3
+    assert "good" not in {g.grade for g in best[3:]}
+    assert "好名额按全部 11 个单位合计：11 × 30% = 3.3 → 四舍五入 → 3" in said
+    page = client(app, "office").get("/cycles/1/personnel")
+    assert page.status_code == 200
+    assert page.text.count(">3 / 11<") == 11

@@ -219,6 +219,18 @@ class QuotaRule(_Model):
                     raise ValueError(f"unit {unit!r} is in two pools: {', '.join(pools)}")
         return self
 
+    def pool_members(self, unit: str) -> list[str] | None:
+        """The units graded together with ``unit`` (its pool's; None: every unit), e.g. to
+        grade one person's pool again for their explanation."""
+        if self.pool == "unit":
+            return [unit]
+        if self.pool == "all":
+            return None
+        for spec in self.pool.values():
+            if unit in spec.units:
+                return list(spec.units)
+        return [unit]
+
 
 class InvestigationGate(_Model):
     """Under investigation (立案审查) and not closed by the end of the year → grade pending."""

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from kaohe.dataset import cell_problem
+from kaohe.dataset import cell_problem, header_key
 from kaohe.i18n import both, t
+from kaohe.io.template import template_columns
+from kaohe.scheme import Scheme
 from kaohe.web import policy
 from kaohe.web.cycles.service import ConflictError, CycleError, scheme_of
 from kaohe.web.deps import (
@@ -27,6 +29,7 @@ from kaohe.web.deps import (
 from kaohe.web.evidence import service as evidence
 from kaohe.web.objections import service as objections
 from kaohe.web.store.models import Cycle, Objection, User, Value
+from kaohe.web.submissions import service as submissions
 
 router = APIRouter(include_in_schema=False)  # pages: the API is documented
 Viewer = Annotated[User | None, Depends(Access("objections.view"))]
@@ -57,6 +60,7 @@ def _page(
     names = {iid: ind.name for iid, ind in scheme.indicators.items()}
     units = {uid: u.name for uid, u in scheme.units.items()}
     found = session.execute(query).scalars().all()
+    open_ones = [o for o in found if o.state == "open"] if policy.is_office(user) else []
     return render(
         request,
         "objections.html",
@@ -70,7 +74,35 @@ def _page(
         error=error,
         status_code=status_code,
         changes=objections.changes(session, cycle) if policy.is_office(user) else [],
+        answering=_answer_columns(session, cycle, scheme, open_ones),
     )
+
+
+def _answer_columns(
+    session: DB, cycle: Cycle, scheme: Scheme, open_ones: list[Objection]
+) -> dict[int, list[tuple[str, str, str]]]:
+    """Objection id → (column key, its name, its value now) of each column of the objected
+    indicator that a correction may set (its value or items; not its note), for the answer
+    form: the column is chosen from these, beside the value it would replace."""
+    wanted: dict[int, list[tuple[str, str]]] = {}
+    for o in open_ones:
+        if o.indicator not in scheme.indicators:
+            continue
+        wanted[o.id] = [
+            (header_key(header), header.rsplit(" [", 1)[0])
+            for header, kind in template_columns(scheme, o.indicator)
+            if kind != "note"
+        ]
+    keys = sorted({key for cols in wanted.values() for key, _ in cols})
+    now = submissions.latest_values(session, cycle, keys) if keys else {}
+    units = {o.id: o.unit for o in open_ones}
+    out: dict[int, list[tuple[str, str, str]]] = {}
+    for oid, cols in wanted.items():
+        out[oid] = []
+        for key, name in cols:
+            value = now.get((units[oid], key))
+            out[oid].append((key, name, value.raw if value is not None else ""))
+    return out
 
 
 @router.get("/cycles/{cycle_id}/objections", response_class=HTMLResponse)

@@ -463,12 +463,14 @@ def explained(row: AnnualGrade | RulebookDecision, lang: str | None) -> str:
 
 def explain_grade(session: Session, cycle: Cycle, row: AnnualGrade, lang: str | None = None) -> str:
     """A grade's explanation in ``lang`` (None: the language in force): as stored, or made now
-    by grading the person's unit again from the inputs of the computation (grades are decided
-    unit by unit)."""
+    by grading the person's pool of units again from the inputs of the computation (grades are
+    decided pool by pool: by default each unit alone)."""
     if row.explanation is not None:
         return explained(row, lang)
     designs = need_designs(session, cycle)
-    read = read_inputs(session, cycle, designs, [row.unit], decide=False)
+    gs = designs.grading.cadre if row.kind == "cadre" else designs.grading.team
+    units = gs.quota.pool_members(row.unit) if gs is not None else [row.unit]
+    read = read_inputs(session, cycle, designs, units, decide=False)
     done = assess_cadres(read.designs, read.inputs, decide=False)
     grades = done.cadres if row.kind == "cadre" else done.teams
     if grades is None:
