@@ -38,6 +38,8 @@ def test_numbers_written_differently_by_orjson_take_json_s_path() -> None:
         1e15,
         1e16,
         1.5e300,
+        12345678901234567.0,
+        [0.33799999999999997, -0.00003, 1e-7],
         2**63,
         np.float64(0.5),
         {"k": '\x00"\\ 中 \u2028'},

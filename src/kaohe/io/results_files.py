@@ -157,9 +157,10 @@ def _compact(value: Any) -> str:
 
 #: In orjson's output, what Python's ``json`` may write otherwise: a number in exponent form
 #: (``9.2e-6``; Python: ``9.2e-06``), below 1e-4 written out (``0.000033``; Python:
-#: ``3.3e-05``) or of 17 digits or more (Python: ``1e+16``). Text can hold these too: a false
-#: alarm only costs that unit the slower path.
-_MAY_DIFFER = re.compile(rb"\de[-+\d]|0\.0000|\d{17}")
+#: ``3.3e-05``) or with 17 digits or more before its point (Python: ``1e+16``); not 17 digits
+#: after it (``0.33799999999999997``: the same in both). Text can hold these too: a false alarm
+#: only costs that unit the slower path.
+_MAY_DIFFER = re.compile(rb"\de[-+\d]|(?<![\d.])-?0\.0000|(?<![\d.])-?\d{17}")
 
 
 def _compact_fast(value: Any) -> str:
