@@ -460,25 +460,30 @@ class _Builder:
     def wide(self, table: Table, cols: list[Column | None]) -> None:
         unit_col = next(k for k, c in enumerate(cols) if c is not None and c.role == "unit")
         repeated = repeated_units(self.scheme, table, unit_col)
+        labels: dict[int, str] = {}  # a column's label, made once (not once a cell)
+
+        def label(k: int) -> str:
+            if k not in labels:
+                labels[k] = column_label(k, table)
+            return labels[k]
+
+        # columns without a header (and past the last column read): a value there is an error
+        headless = [k for k, c in enumerate(cols) if c is None and _blank_header(table, k)]
         for k, c in enumerate(cols):
             if c is not None and c.indicator is not None and c.role in ("value", "item"):
-                self.columns_seen.setdefault(c.indicator, []).append(
-                    table.ref(None, column_label(k, table))
-                )
+                self.columns_seen.setdefault(c.indicator, []).append(table.ref(None, label(k)))
         for rownum, cells in table.rows:
             if _blank(cells):
                 continue
-            for k in range(len(cells)):
-                if (k >= len(cols) or (cols[k] is None and _blank_header(table, k))) and not _blank(
-                    [cells[k]]
-                ):
+            for k in (*(k for k in headless if k < len(cells)), *range(len(cols), len(cells))):
+                if not _blank([cells[k]]):
                     self.errors.append(
-                        table.ref(rownum, column_label(k, table)).issue(
+                        table.ref(rownum, label(k)).issue(
                             f"a value ({cells[k]!r}) in a column without a header; name the column "
                             "or clear the cell"
                         )
                     )
-            uid = self.unit(_get(cells, unit_col), table.ref(rownum, column_label(unit_col, table)))
+            uid = self.unit(_get(cells, unit_col), table.ref(rownum, label(unit_col)))
             if uid is None:
                 continue
             if rownum in repeated:  # reported by check_tables, with both rows
@@ -487,7 +492,7 @@ class _Builder:
             for k, c in enumerate(cols):
                 if c is None or c.indicator is None:
                     continue
-                self.put(uid, c, _get(cells, k), table.ref(rownum, column_label(k, table)))
+                self.put(uid, c, _get(cells, k), table.ref(rownum, label(k)))
 
     def long(self, table: Table, cols: list[Column | None]) -> None:
         pos = {c.role: k for k, c in enumerate(cols) if c is not None}

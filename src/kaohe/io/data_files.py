@@ -9,7 +9,7 @@ with a warning. Excel: every worksheet is read, except those named ``说明`` or
 from __future__ import annotations
 
 import csv
-import zipfile
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
@@ -29,7 +29,7 @@ from kaohe.dataset import (
 from kaohe.errors import DataError, Issue
 from kaohe.i18n import Said, t
 from kaohe.io.cells import plain_text
-from kaohe.io.formulas import formula_issues
+from kaohe.io.formulas import workbook_formula_issues
 from kaohe.scheme import Scheme
 
 SKIPPED_SHEETS = frozenset({"说明", "readme", "instructions"})
@@ -188,24 +188,36 @@ def _sniff(first: str) -> str:
 
 
 def _read_xlsx(path: Path, bound: RowBound | None = None) -> list[Table]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    """Every worksheet of a workbook (python-calamine: its cells parsed in Rust, ~40× faster
+    than openpyxl's XML reader at 3,000 × 100), cells as openpyxl's ``data_only`` reading gives
+    them (:func:`_cell`), then every formula cell without a saved value refused, found in the
+    sheets' XML (:func:`kaohe.io.formulas.workbook_formula_issues`)."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine's errors: not a zip, not a workbook, a broken part
         raise DataError(Issue(Said("file.not_xlsx", error=str(exc)), file=str(path))) from None
-    tables = []
-    problems: list[Issue] = []
+    tables: list[Table] = []
+    columns: dict[str, partial[str]] = {}
     try:
-        for ws in wb.worksheets:
-            if ws.title.lower() in SKIPPED_SHEETS or ws.title.startswith("_"):
+        for meta in wb.sheets_metadata:
+            title = meta.name
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue  # a chart sheet holds no cells (openpyxl's ``worksheets`` skip it)
+            if title.lower() in SKIPPED_SHEETS or title.startswith("_"):
                 continue
-            table = _sheet_table(path, ws, bound)
+            rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
+            table = _sheet_table(path, title, rows, bound)
             if table is None:
                 continue
             tables.append(table)
-            problems += formula_issues(ws, str(path), partial(_column_of, table))
+            columns[title] = partial(_column_of, table)
+        problems = workbook_formula_issues(path, columns)
+    except DataError:
+        raise
+    except Exception as exc:  # a sheet calamine cannot parse
+        raise DataError(Issue(Said("file.not_xlsx", error=str(exc)), file=str(path))) from None
     finally:
         wb.close()
     if problems:
@@ -219,31 +231,51 @@ def _column_of(table: Table, k: int) -> str:
     return column_label(k, table)
 
 
-def _sheet_table(path: Path, ws: Any, bound: RowBound | None) -> Table | None:
-    """One worksheet's table (None if the sheet is empty), read row by row up to ``bound``."""
-    rows = enumerate(ws.iter_rows(values_only=True), start=1)
-    start, header = next(((k, r) for k, r in rows if any(_filled(c) for c in r)), (0, None))
-    if header is None:
+def _cell(c: Any) -> Any:
+    """A cell as calamine gives it, as openpyxl's read-only ``data_only`` reading gives it: an
+    empty cell None (calamine: ``""``), a whole number an ``int`` (what openpyxl reads from
+    ``<v>5</v>``), a date alone a ``datetime`` at midnight; text, booleans, other numbers,
+    times and datetimes as they are."""
+    cls = c.__class__
+    if cls is float:
+        return int(c) if c.is_integer() and -1e16 < c < 1e16 else c
+    if cls is str:
+        if not c:
+            return None
+        return plain_text(c) if c[0] == "'" else c
+    if cls is dt.date:
+        return dt.datetime(c.year, c.month, c.day)
+    return c
+
+
+def _sheet_table(
+    path: Path, title: str, sheet: Sequence[Sequence[Any]], bound: RowBound | None
+) -> Table | None:
+    """One worksheet's table (None if the sheet is empty), its rows from the sheet's first,
+    read up to ``bound``."""
+    rows = enumerate(sheet, start=1)
+    start, first = next(((k, r) for k, r in rows if any(_filled(c) for c in r)), (0, None))
+    if first is None:
         return None
-    header = [_text(plain_text(c)) for c in header]
+    header = [_text(_cell(c)) for c in first]
     limit = bound(header) if bound is not None else None
     body: list[tuple[int, list[Any]]] = []
     cut = None
     filled = 0
     for k, r in rows:
-        cells = [plain_text(c) if c.__class__ is str and c[:1] == "'" else c for c in r]
+        cells = [_cell(c) for c in r]
         if limit is not None and any(_filled(c) for c in cells):
             filled += 1
             if filled > limit:
-                cut = _too_many_rows(str(path), ws.title, k, limit)
+                cut = _too_many_rows(str(path), title, k, limit)
                 break
         body.append((k, cells))
     return Table(
-        f"{path.name}[{ws.title}]",
+        f"{path.name}[{title}]",
         header,
         body,
         file=str(path),
-        sheet=ws.title,
+        sheet=title,
         header_row=start,
         cut=cut,
     )

@@ -9,9 +9,12 @@ checked for such cells, and they are refused with their sheet, row and column.
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Callable
-from typing import Any, BinaryIO
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
 from xml.etree import ElementTree
 
 from kaohe.errors import Issue
@@ -21,7 +24,7 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CHUNK = 1 << 20
 
 
-def uncached_formulas(source: BinaryIO) -> list[tuple[int, int, str]]:
+def uncached_formulas(source: IO[bytes]) -> list[tuple[int, int, str]]:
     """Cells of a worksheet's XML that hold a formula but no saved value, as (row, column
     index from 0, formula): Excel saves the value it computed with the formula; a file written
     by a program (or saved with calculation off) may have none, and would read as blank.
@@ -80,3 +83,53 @@ def formula_issues(ws: Any, file: str, column: Callable[[int], str]) -> list[Iss
         )
         for r, c, f in cells
     ]
+
+
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def workbook_formula_issues(path: Path, columns: Mapping[str, Callable[[int], str]]) -> list[Issue]:
+    """The formula cells without a saved value of the sheets named in ``columns`` (sheet name
+    → how to name a column at an index from 0) of the workbook at ``path``, read from its
+    archive (the sheet's part as the workbook's relationships name it), sheet by sheet in the
+    workbook's order, each an issue at its sheet, row and column."""
+    found: list[Issue] = []
+    with zipfile.ZipFile(path) as archive:
+        for title, part in _sheet_parts(archive):
+            column = columns.get(title)
+            if column is None or part not in archive.NameToInfo:
+                continue
+            with archive.open(part) as source:
+                cells = uncached_formulas(source)
+            found += [
+                Issue(
+                    t("data.formula_uncached", f=f"={f}" if f else t("data.shared_formula")),
+                    file=str(path),
+                    sheet=title,
+                    row=r,
+                    column=column(c),
+                )
+                for r, c, f in cells
+            ]
+    return found
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, part in the archive) of every sheet of a workbook, in its order."""
+    book = "xl/workbook.xml"
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(_RELS)}
+    out = []
+    for sheet in ElementTree.fromstring(archive.read(book)).iter(_SHEET):
+        target = targets.get(sheet.get(_REL_ID))
+        if target is None:
+            continue
+        part = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(posixpath.dirname(book), target))
+        )
+        out.append((sheet.get("name") or "", part))
+    return out

@@ -11,12 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+import orjson
 
 from kaohe import __version__
 from kaohe.i18n import t
@@ -136,7 +138,7 @@ def _write(fh: Any, doc: dict[str, Any], depth: int) -> None:
         if key == "units" and not isinstance(value, dict | str):
             fh.write("[")
             for k, unit in enumerate(value):
-                fh.write(f"{',' if k else ''}\n{pad} {_compact(unit)}")
+                fh.write(f"{',' if k else ''}\n{pad} {_compact_fast(unit)}")
             fh.write(f"\n{pad}]")
         elif key == "years" and isinstance(value, dict):
             fh.write("{")
@@ -151,6 +153,31 @@ def _write(fh: Any, doc: dict[str, Any], depth: int) -> None:
 
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+#: In orjson's output, what Python's ``json`` may write otherwise: a number in exponent form
+#: (``9.2e-6``; Python: ``9.2e-06``), below 1e-4 written out (``0.000033``; Python:
+#: ``3.3e-05``) or with 17 digits or more before its point (Python: ``1e+16``); not 17 digits
+#: after it (``0.33799999999999997``: the same in both). Text can hold these too: a false alarm
+#: only costs that unit the slower path.
+_MAY_DIFFER = re.compile(rb"\de[-+\d]|(?<![\d.])-?0\.0000|(?<![\d.])-?\d{17}")
+
+
+def _compact_fast(value: Any) -> str:
+    """:func:`_compact`'s text, by orjson (~8× faster on the explanations of a unit) where its
+    output is Python's to the byte: orjson writes the same shortest digits as ``repr`` and the
+    same escapes, and differs only in how it writes very small and very large numbers (and
+    refuses what ``json`` converts: numpy scalars, integers of more than 64 bits, keys that are
+    not text) — such a unit goes through ``json``. One difference is left: NaN and ±∞, which
+    ``json`` refuses here (``allow_nan=False``), orjson writes as null — what the records'
+    ``to_dict`` make of them before (every non-finite number is None there)."""
+    try:
+        out = orjson.dumps(value)
+    except TypeError:
+        return _compact(value)
+    if _MAY_DIFFER.search(out):
+        return _compact(value)
+    return out.decode("utf-8")
 
 
 # --------------------------------------------------------------------------- workbook
