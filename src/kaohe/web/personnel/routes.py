@@ -157,13 +157,11 @@ def _overview(
 
 
 def _names(session: Session, unit: str | None) -> dict[str, str]:
-    cq = select(Cadre.cadre_key, Cadre.name)
+    """The teams' names (the cadre list reads its cadres' names with their grades)."""
     tq = select(Team.team_key, Team.name)
     if unit is not None:
-        cq, tq = cq.where(Cadre.unit == unit), tq.where(Team.unit == unit)
-    out = dict(session.execute(cq).all())
-    out.update(dict(session.execute(tq).all()))
-    return out
+        tq = tq.where(Team.unit == unit)
+    return {str(k): str(n) for k, n in session.execute(tq)}
 
 
 @router.get("/cycles/{cycle_id}/personnel", response_class=HTMLResponse)

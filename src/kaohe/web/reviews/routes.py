@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,7 +32,7 @@ from kaohe.web.evidence import service as evidence
 from kaohe.web.reviews import service as reviews
 from kaohe.web.store import writer
 from kaohe.web.store.models import Cycle, User, Value
-from kaohe.web.submissions.service import entry_columns, latest_values, newest
+from kaohe.web.submissions.service import entry_columns, newest
 
 router = APIRouter(include_in_schema=False)  # pages: the API is documented
 
@@ -62,12 +62,11 @@ def _review_view(
     problem beside its field (``errors``: field name → message; ``""`` for the whole form)."""
     found = _waiting(request, session, cycle, scheme, user)
     columns, labels, everyone = found.columns, found.labels, found.everyone
-    indicator_of = {key: iid for iid, key, _ in columns}
     waiting, w = lists.sliced(found.shown, page_offset(request))
     base = f"/cycles/{cycle.id}/review"
     query = found.filters
     history: dict[tuple[str, str], list[Value]] = {}
-    cells = {(v.unit, v.column) for v in waiting}
+    cells = {(v.unit, v.column) for v in waiting if v.version > 1}  # a first has no history
     if cells:
         earlier = session.execute(
             select(Value)
@@ -76,6 +75,7 @@ def _review_view(
                 Value.period == "",
                 Value.column.in_({c for _, c in cells}),
                 Value.unit.in_({u for u, _ in cells}),
+                Value.version < max(v.version for v in waiting),
             )
             .order_by(Value.version.desc())
         ).scalars()
@@ -97,11 +97,11 @@ def _review_view(
         files=files,
         context=_context(session, cycle, scheme, columns, waiting),
         waiting_all=len(everyone),
-        choose_units=[(u, names[u]) for u in scheme.units if any(v.unit == u for v in everyone)],
+        choose_units=[(u, names[u]) for u in scheme.units if u in found.units],
         choose_indicators=[
             (iid, scheme.indicators[iid].name)
             for iid in dict.fromkeys(iid for iid, _, _ in columns)
-            if any(indicator_of.get(v.column) == iid for v in everyone)
+            if iid in found.indicators
         ],
         only_unit=query.get("unit", ""),
         only_indicator=query.get("indicator", ""),
@@ -120,6 +120,18 @@ def _review_view(
     )
 
 
+#: what the review list reads of each waiting value
+WAITING = (
+    Value.id,
+    Value.unit,
+    Value.column,
+    Value.raw,
+    Value.version,
+    Value.submitted_by,
+    Value.submitted_at,
+)
+
+
 @dataclass
 class Waiting:
     """The department's waiting values in the scheme's order (``everyone``) and those the
@@ -128,10 +140,12 @@ class Waiting:
     columns: list[tuple[str, str, str]]
     labels: dict[str, str]
     names: dict[str, str]
-    everyone: list[Value]
-    shown: list[Value]
+    everyone: list[Any]  # rows of WAITING
+    shown: list[Any]
     filters: dict[str, str]
     errors: dict[str, str]
+    units: set[str]  # the units and indicators with a value waiting (the filters' choices)
+    indicators: set[str]
 
 
 def _waiting(
@@ -143,15 +157,10 @@ def _waiting(
     columns = entry_columns(scheme, user)
     labels = {key: header for _, key, header in columns}
     keys = list(labels)
-    waiting = (
-        session.execute(
-            select(Value).where(
-                newest(cycle.id), Value.state == "submitted", Value.column.in_(keys)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    # rows, not entities: a department's list is thousands long, a page shows fifty
+    waiting = session.execute(
+        select(*WAITING).where(newest(cycle.id), Value.state == "submitted", Value.column.in_(keys))
+    ).all()
     order = {uid: i for i, uid in enumerate(scheme.units)}
     place = {key: i for i, key in enumerate(keys)}
     everyone = sorted(waiting, key=lambda v: (order.get(v.unit, len(order)), place[v.column]))
@@ -171,7 +180,9 @@ def _waiting(
         and lists.found(search, names.get(v.unit), labels.get(v.column), v.raw)
     ]
     filters = lists.query(unit=only_unit, indicator=only_indicator, q=search)
-    return Waiting(columns, labels, names, everyone, shown, filters, errors)
+    units = {v.unit for v in everyone}
+    indicators = {indicator_of.get(v.column, "") for v in everyone}
+    return Waiting(columns, labels, names, everyone, shown, filters, errors, units, indicators)
 
 
 def _export(
@@ -243,18 +254,26 @@ def _context(
     cycle: Cycle,
     scheme: Scheme,
     columns: list[tuple[str, str, str]],
-    waiting: list[Value],
+    waiting: list[Any],
 ) -> dict[int, dict[str, str]]:
     """Beside each waiting value (by its id): the indicator's name and unit of measure, last
     year's value where the scheme gives one, and the range of the newest numeric values of the
     same column among the unit's peers (units of its category; the unit itself left out)."""
     indicator_of = {key: iid for iid, key, _ in columns}
     shown = {v.column for v in waiting}
-    latest = latest_values(session, cycle, sorted(shown)) if shown else {}
+    latest = (
+        session.execute(
+            select(Value.unit, Value.column, Value.raw).where(
+                newest(cycle.id), Value.column.in_(sorted(shown))
+            )
+        ).all()
+        if shown
+        else []
+    )
     numbers: dict[tuple[str, str], list[float]] = {}  # (column, category) → [(unit, value)]
-    for (uid, key), v in latest.items():
+    for uid, key, raw in latest:
         unit = scheme.units.get(uid)
-        number = _number(v.raw)
+        number = _number(raw)
         if unit is not None and number is not None:
             numbers.setdefault((key, unit.category), []).append(number)
     out: dict[int, dict[str, str]] = {}
