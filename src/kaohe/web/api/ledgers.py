@@ -62,7 +62,7 @@ ActionName = Literal[
     "resolve",
 ]
 Short = Annotated[str, Field(max_length=128)]
-Amount = Annotated[float, Field(ge=0, lt=1e15, allow_inf_nan=False)]
+Amount = Annotated[float, Field(ge=0, lt=1e15, allow_inf_nan=False, strict=True)]
 Reference = Annotated[str, Field(max_length=256)]
 
 
@@ -413,7 +413,7 @@ def get_project(cycle_id: RowId, project_id: RowId, user: Viewer, session: DB) -
     return _detail(session, _project(session, cycle, project_id, user))
 
 
-@router.patch("/cycles/{cycle_id}/ledgers/projects/{project_id}", response_model=ProjectDetail)
+@router.post("/cycles/{cycle_id}/ledgers/projects/{project_id}/edit", response_model=ProjectDetail)
 def edit_project(
     request: Request,
     cycle_id: RowId,
@@ -533,7 +533,7 @@ def get_matter(cycle_id: RowId, matter_id: RowId, user: MatterViewer, session: D
     return _matter_detail(session, cycle, row, user)
 
 
-@router.post("/cycles/{cycle_id}/ledgers/matters", response_model=MatterDetail, status_code=201)
+@router.post("/cycles/{cycle_id}/ledgers/new-matter", response_model=MatterDetail, status_code=201)
 def create_matter(
     request: Request, cycle_id: RowId, body: MatterIn, user: Creator, session: DB
 ) -> MatterDetail:
