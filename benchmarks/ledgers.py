@@ -304,7 +304,7 @@ def main() -> None:
     ap.add_argument("--projects", type=int, default=50_000)
     ap.add_argument("--matters", type=int, default=20_000)
     ap.add_argument("--units", type=int, default=100)
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--file-runs", type=int, default=3)
     ap.add_argument("--no-files", action="store_true", help="skip writing and reading files")
     ap.add_argument("--postgres", default="", help="server URL: also time the platform's import")
@@ -350,7 +350,7 @@ def main() -> None:
     if not args.no_files:
         figures.update(read_files(projects, matters, args.file_runs))
     if args.postgres:
-        figures.update(platform_import(projects, scheme, args.postgres))
+        figures.update(platform_import(projects, matters, scheme, args.postgres, args.runs))
     width = max(len(k) for k in figures)
     print(f"  {'':<{width}}  {'wall':>9}  {'CPU':>9}")
     for name, (wall, cpu) in figures.items():
@@ -395,9 +395,11 @@ def read_files(
 
 
 def platform_import(
-    projects: list[Project], scheme: Scheme, server: str
+    projects: list[Project], matters: list[Matter], scheme: Scheme, server: str, runs: int
 ) -> dict[str, tuple[float, float]]:
-    """The register imported through the platform into a scratch PostgreSQL database."""
+    """The register imported through the platform into a scratch PostgreSQL database, ``runs``
+    times (each into a cycle of its own), the matters stored, the derived indicators counted
+    from the stored records, and the audit log verified over all of it."""
     import uuid
 
     from sqlalchemy import create_engine, text
@@ -426,16 +428,18 @@ def platform_import(
         with transaction(factory) as s:
             s.add(SchemeVersion(id=1, name="bench", text="{}", sha256="0" * 64))
             s.flush()
-            s.add(Cycle(id=1, name="bench", scheme_version_id=1, state="collecting"))
+            for k in range(1, runs + 3):
+                s.add(Cycle(id=k, name=f"bench {k}", scheme_version_id=1, state="collecting"))
         office = User(username="office", role="office", password_hash="-")
+        into = iter(range(1, runs + 1))
 
         def run() -> int:
             with transaction(factory) as s:
-                cycle = s.get(Cycle, 1)
+                cycle = s.get(Cycle, next(into))
                 assert cycle is not None
                 return ledgers.import_projects(s, cycle, scheme, "projects.csv", body, office)
 
-        out["platform import (PostgreSQL)"], n = timed(run, 1)
+        out["platform import (PostgreSQL)"], n = timed(run, runs)
         assert n == len(projects)
 
         def back() -> int:
@@ -444,19 +448,43 @@ def platform_import(
                 assert cycle is not None
                 return len(ledgers.register(s, cycle))
 
-        out["platform register read back (PostgreSQL)"], m = timed(back, 3)
+        out["platform register read back (PostgreSQL)"], m = timed(back, runs)
         assert m == len(projects)
 
-        with transaction(factory) as s:
-            s.add(Cycle(id=2, name="bench 2", scheme_version_id=1, state="collecting"))
+        def verify() -> int:
+            from kaohe.web.audit.verification import verify as check
+
+            with transaction(factory) as s:
+                return len(check(s).breaks)
+
+        out[f"audit verify ({runs} imports: chain and every ledger row)"], broken = timed(verify, 1)
+        assert broken == 0  # every imported row as the log's digests say
+        spare = iter(range(runs + 1, runs + 3))
 
         def store() -> None:
             with transaction(factory) as s:
-                cycle = s.get(Cycle, 2)
+                cycle = s.get(Cycle, next(spare))
                 assert cycle is not None
                 ledgers.store_projects(s, cycle, projects, "", "office")
 
         out["  of which: the writing (COPY, PostgreSQL)"], _ = timed(store, 1)
+
+        def store_matters() -> None:
+            with transaction(factory) as s:
+                cycle = s.get(Cycle, 1)
+                assert cycle is not None
+                ledgers.store_matters(s, cycle, matters, "office")
+
+        out["platform matters stored (COPY, PostgreSQL)"], _ = timed(store_matters, 1)
+
+        def counted() -> int:
+            with transaction(factory) as s:
+                cycle = s.get(Cycle, 1)
+                assert cycle is not None
+                return len(ledgers.derived(s, cycle, scheme).indicators)
+
+        out["derived from the stored records (read + compile + derive)"], _ = timed(counted, runs)
+
         engine.dispose()
     finally:
         with admin.connect() as conn:

@@ -103,14 +103,22 @@ def test_the_register_through_the_api(
     assert done.json()["state"] == "approved"
     assert c.get(url, headers=heads["office"]).json()["stage"] == "started"
     # an edit of the owner's fields: audited; a NUL character refused
-    edited = c.patch(
-        url, json={"sector": "新能源", "total_investment": 12.5}, headers=heads["rep-ndrc"]
+    edited = c.post(
+        f"{url}/edit",
+        json={"sector": "新能源", "total_investment": 12.5},
+        headers=heads["rep-ndrc"],
     )
     assert edited.status_code == 200, edited.text
     assert edited.json()["sector"] == "新能源"
     assert edited.json()["total_investment"] == 12.5
-    assert c.patch(url, json={"name": "a\u0000b"}, headers=heads["rep-ndrc"]).status_code == 422
-    assert c.patch(url, json={"total_investment": -1}, headers=heads["rep-ndrc"]).status_code == 422
+    assert (
+        c.post(f"{url}/edit", json={"name": "a\u0000b"}, headers=heads["rep-ndrc"]).status_code
+        == 422
+    )
+    assert (
+        c.post(f"{url}/edit", json={"total_investment": -1}, headers=heads["rep-ndrc"]).status_code
+        == 422
+    )
     said = [a["action"] for a in _actions(demo_url, f"cycle:1/project:{target['code']}")]
     assert said[-3:] == ["ledgers.stage.propose", "ledgers.stage.approve", "ledgers.project.edit"]
 
@@ -142,20 +150,22 @@ def test_matters_through_the_api(
         "units": ["jining"],
         "leader": "张三",
     }
-    made = c.post(f"{BASE}/matters", json=new, headers=heads["office"])
+    made = c.post(f"{BASE}/new-matter", json=new, headers=heads["office"])
     assert made.status_code == 201, made.text
     matter = made.json()
     assert matter["state"] == "open"
-    assert c.post(f"{BASE}/matters", json=new, headers=heads["office"]).status_code == 422
+    assert c.post(f"{BASE}/new-matter", json=new, headers=heads["office"]).status_code == 422
     assert (
         c.post(
-            f"{BASE}/matters", json={**new, "code": "API-2", "leader": ""}, headers=heads["office"]
+            f"{BASE}/new-matter",
+            json={**new, "code": "API-2", "leader": ""},
+            headers=heads["office"],
         ).status_code
         == 422
     )  # a supervision task needs its leader
     assert (
         c.post(
-            f"{BASE}/matters", json={**new, "code": "API-3"}, headers=heads["unit-jining"]
+            f"{BASE}/new-matter", json={**new, "code": "API-3"}, headers=heads["unit-jining"]
         ).status_code
         == 403
     )

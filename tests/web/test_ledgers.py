@@ -324,7 +324,13 @@ def test_the_pages_on_the_demo(demo_url: str) -> None:
     for kind in ("supervision", "challenge", "talk", "case"):
         r = office.get(f"/cycles/1/ledgers/matters?kind={kind}")
         assert r.status_code == 200
-    assert "已逾期" in office.get("/cycles/1/ledgers/matters?kind=case").text
+    cases = office.get("/cycles/1/ledgers/matters?kind=case").text
+    assert "已逾期" in cases
+    # the overdue and due-soon cases counted per unit (the unit's account: its own row only)
+    assert 'id="per-unit"' in cases
+    per_unit = cases.split('id="per-unit"')[1].split("</table>")[0]
+    assert per_unit.count("<tr") > 2
+    assert 'class="overdue"' in per_unit
     board = _client(app, None).get("/board/1/ledgers")
     assert board.status_code == 200
     assert "<svg" in board.text

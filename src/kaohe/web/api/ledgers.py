@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -61,7 +62,7 @@ ActionName = Literal[
     "resolve",
 ]
 Short = Annotated[str, Field(max_length=128)]
-Amount = Annotated[float, Field(ge=0, lt=1e15, allow_inf_nan=False)]
+Amount = Annotated[float, Field(ge=0, lt=1e15, allow_inf_nan=False, strict=True)]
 Reference = Annotated[str, Field(max_length=256)]
 
 
@@ -72,7 +73,7 @@ class StageChangeOut(BaseModel):
     id: int
     position: int = Field(description="0: the stage the project was registered in")
     stage: StageName
-    on: dt.date | None = Field(description="None: reached before the period (期初)")
+    on: dt.date | None = Field(description="None: reached before the period")
     reason: str
     evidence: list[str]
     state: Literal["proposed", "approved", "refused"]
@@ -83,7 +84,7 @@ class StageChangeOut(BaseModel):
 
 class ProjectOut(BaseModel):
     id: int = Field(description="the row id, as in the project page's address")
-    code: str = Field(description="the project's id in the register (编号)")
+    code: str = Field(description="the project's id in the register")
     name: str
     unit: str
     task_force: str
@@ -127,7 +128,7 @@ class ProjectEdit(BaseModel):
 class StageIn(BaseModel):
     stage: StageName
     on: dt.date
-    reason: str = Field(default="", max_length=2000, description="required for dropped (终止)")
+    reason: str = Field(default="", max_length=2000, description="required for dropped")
     evidence: list[Reference] = Field(default=[], max_length=50)
 
 
@@ -355,8 +356,10 @@ def _matter_detail(
     )
 
 
-def _refs(evidence: list[str]) -> str:
-    return ",".join(x.replace(",", " ").replace("、", " ") for x in evidence)
+def _refs(evidence: list[str]) -> tuple[str, ...]:
+    """Evidence references as given (each one whole), refused if one holds a NUL character."""
+    ledgers.refuse_nul({"evidence": "".join(evidence)})
+    return tuple(x.strip() for x in evidence if x.strip())
 
 
 def _commit(session: Session, make: Callable[[], T]) -> T:
@@ -410,7 +413,7 @@ def get_project(cycle_id: RowId, project_id: RowId, user: Viewer, session: DB) -
     return _detail(session, _project(session, cycle, project_id, user))
 
 
-@router.patch("/cycles/{cycle_id}/ledgers/projects/{project_id}", response_model=ProjectDetail)
+@router.post("/cycles/{cycle_id}/ledgers/projects/{project_id}/edit", response_model=ProjectDetail)
 def edit_project(
     request: Request,
     cycle_id: RowId,
@@ -459,9 +462,8 @@ def propose_stage(
     if not ledgers.may_propose(user, p):
         raise HTTPException(403, i18n.both("web.say.not_allowed"))
     with _refusals(request, session):
-        form = ledgers.parse_stage(
-            body.stage, body.on.isoformat(), body.reason, _refs(body.evidence)
-        )
+        form = ledgers.parse_stage(body.stage, body.on.isoformat(), body.reason, "")
+        form = replace(form, evidence=_refs(body.evidence))
         change = _commit(
             session,
             lambda: ledgers.propose_stage(session, cycle, p, form, user, _address(request)),
@@ -531,7 +533,7 @@ def get_matter(cycle_id: RowId, matter_id: RowId, user: MatterViewer, session: D
     return _matter_detail(session, cycle, row, user)
 
 
-@router.post("/cycles/{cycle_id}/ledgers/matters", response_model=MatterDetail, status_code=201)
+@router.post("/cycles/{cycle_id}/ledgers/new-matter", response_model=MatterDetail, status_code=201)
 def create_matter(
     request: Request, cycle_id: RowId, body: MatterIn, user: Creator, session: DB
 ) -> MatterDetail:
@@ -547,10 +549,10 @@ def create_matter(
         "units": ",".join(body.units),
         "assisting": ",".join(body.assisting),
         "public": "1" if body.public else "0",
-        "evidence": _refs(body.evidence),
+        "evidence": "",
     }
     with _refusals(request, session):
-        m = ledgers.parse_matter(fields, scheme)
+        m = replace(ledgers.parse_matter(fields, scheme), evidence=_refs(body.evidence))
         row = _commit(
             session, lambda: ledgers.create_matter(session, cycle, m, user, _address(request))
         )
@@ -589,8 +591,9 @@ def add_event(
             body.by,
             body.text,
             body.deadline.isoformat() if body.deadline else "",
-            _refs(body.evidence),
+            "",
         )
+        event = replace(event, evidence=_refs(body.evidence))
         _commit(
             session,
             lambda: ledgers.record_event(session, cycle, row, event, user, _address(request)),

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaohe.web.audit.chain import Break, snapshot_digest
+from kaohe.web.audit.ledger_rows import check_ledgers
 from kaohe.web.store.models import AuditEntry, Objection, ResultSnapshot, SchemeVersion, Value
 
 REVIEWED = {"value.approve": "approved", "value.return": "returned"}
@@ -72,6 +73,7 @@ def check_recorded(session: Session, entries: list[AuditEntry]) -> list[Break]:
         *_objections(session, objections),
         *_snapshots(session, snapshots),
         *_schemes(session, schemes),
+        *check_ledgers(session, entries),
     ]
 
 

@@ -18,9 +18,10 @@ from kaohe import i18n
 from kaohe.charts.spec import Bar, BarChart
 from kaohe.charts.style import BAR, series_colour
 from kaohe.charts.svg import bar_chart
+from kaohe.ledgers.frames import compile_matters
 from kaohe.ledgers.matters import KINDS, Matter
 from kaohe.ledgers.stages import PIPELINE, STAGES
-from kaohe.ledgers.summary import funnel
+from kaohe.ledgers.summary import funnel, matter_counts
 from kaohe.ledgers.words import word
 from kaohe.ledgers.workflow import replay
 from kaohe.scheme import Scheme
@@ -407,6 +408,7 @@ def _matters_page(
     for m in seen:
         counts[m.kind] += 1
     lists = ledgers.lists_of(session, cycle, on) if kind == "talk" else ()
+    per_unit = _per_unit(seen, scheme, kind, on)
     lang = page_lang(request)
     return render(
         request,
@@ -421,10 +423,34 @@ def _matters_page(
         on=on,
         units=_unit_names(scheme),
         lists=lists,
+        per_unit=per_unit,
         errors=errors or [],
         given=given or {},
         status_code=status_code,
     )
+
+
+def _per_unit(
+    seen: list[Matter], scheme: Scheme, kind: str, on: dt.date
+) -> list[tuple[str, int, int, int, int, int]]:
+    """Per unit responsible for matters of ``kind`` on ``on``: (unit, total, open, overdue,
+    due within SOON days, done) — the overdue and due-soon matters counted per unit."""
+    if not seen:
+        return []
+    counted = matter_counts(compile_matters(seen, tuple(scheme.units)), on, SOON)
+    k = counted.kinds.index(kind)
+    return [
+        (
+            u,
+            int(counted.total[i, k]),
+            int(counted.open[i, k]),
+            int(counted.overdue[i, k]),
+            int(counted.due_soon[i, k]),
+            int(counted.done[i, k]),
+        )
+        for i, u in enumerate(counted.units)
+        if counted.total[i, k]
+    ]
 
 
 def _kind(raw: str) -> str:

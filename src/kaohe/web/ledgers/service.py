@@ -61,6 +61,7 @@ from kaohe.ledgers.workflow import (
 )
 from kaohe.scheme import Scheme
 from kaohe.web.audit import chain as audit
+from kaohe.web.audit import ledger_rows
 from kaohe.web.dashboard.service import Tally, dashboard
 from kaohe.web.store import bulk
 from kaohe.web.store.models import (
@@ -210,14 +211,20 @@ def import_projects(
         raise _refuse([pf.rows[c].issue(word("web.already", value=c)) for c in again])
     imp = _record_import(session, cycle, "projects", filename, body, len(pf.projects), user)
     dept = user.department if user.role == "reporter" and user.department else ""
-    store_projects(session, cycle, pf.projects, dept, user.username, imp.id)
+    rows = store_projects(session, cycle, pf.projects, dept, user.username, imp.id)
     audit.record(
         session,
         user.username,
         "ledgers.import",
         f"cycle:{cycle.id}/projects",
         None,
-        {"import": imp.id, "file": imp.filename, "sha256": imp.sha256, "projects": imp.records},
+        {
+            "import": imp.id,
+            "file": imp.filename,
+            "sha256": imp.sha256,
+            "projects": imp.records,
+            "rows": rows,
+        },
         address,
     )
     return len(pf.projects)
@@ -230,10 +237,11 @@ def store_projects(
     department: str,
     actor: str,
     import_id: int | None = None,
-) -> None:
-    """Insert projects and their (approved) histories in bulk (``COPY`` on PostgreSQL)."""
+) -> list[dict[str, Any]]:
+    """Insert projects and their (approved) histories in bulk (``COPY`` on PostgreSQL); the
+    digests of the rows written (:mod:`kaohe.web.audit.ledger_rows`), for the audit log."""
     if not projects:
-        return
+        return []
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     frame = pd.DataFrame(
         {
@@ -287,6 +295,36 @@ def store_projects(
     changes["reviewed_at"] = now
     changes["review_note"] = ""
     bulk.insert_frame(session, LedgerStageChange, changes)
+    return ledger_rows.digests(
+        (
+            p.id,
+            ledger_rows.content(
+                (
+                    p.id,
+                    p.name,
+                    p.unit,
+                    p.task_force,
+                    p.sector,
+                    p.level,
+                    p.stage,
+                    p.total_investment,
+                    p.planned_investment,
+                    p.completed_investment,
+                    monthly,
+                    planned,
+                    evidence,
+                    department,
+                ),
+                (
+                    (k, ch.stage, ch.on, ch.reason, _json(ch.evidence), "approved", actor)
+                    for k, ch in enumerate(p.history)
+                ),
+            ),
+        )
+        for p, monthly, planned, evidence in zip(
+            projects, frame["monthly"], frame["planned"], frame["evidence"], strict=True
+        )
+    )
 
 
 def import_matters(
@@ -312,7 +350,7 @@ def import_matters(
     if again:
         raise _refuse([mf.rows[c].issue(word("web.already", value=c)) for c in again])
     imp = _record_import(session, cycle, "matters", filename, body, len(mf.matters), user)
-    store_matters(session, cycle, mf.matters, user.username, imp.id)
+    rows = store_matters(session, cycle, mf.matters, user.username, imp.id)
     closed = set(
         session.execute(
             select(LedgerListClosure.batch).where(LedgerListClosure.cycle_id == cycle.id)
@@ -328,7 +366,13 @@ def import_matters(
         "ledgers.import",
         f"cycle:{cycle.id}/matters",
         None,
-        {"import": imp.id, "file": imp.filename, "sha256": imp.sha256, "matters": imp.records},
+        {
+            "import": imp.id,
+            "file": imp.filename,
+            "sha256": imp.sha256,
+            "matters": imp.records,
+            "rows": rows,
+        },
         address,
     )
     return len(mf.matters)
@@ -340,10 +384,11 @@ def store_matters(
     matters: Sequence[Matter],
     actor: str,
     import_id: int | None = None,
-) -> None:
-    """Insert matters and their events in bulk (``COPY`` on PostgreSQL)."""
+) -> list[dict[str, Any]]:
+    """Insert matters and their events in bulk (``COPY`` on PostgreSQL); the digests of the
+    rows written (:mod:`kaohe.web.audit.ledger_rows`), for the audit log."""
     if not matters:
-        return
+        return []
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     frame = pd.DataFrame(
         {
@@ -406,6 +451,38 @@ def store_matters(
         events["recorded_by"] = actor
         events["recorded_at"] = now
         bulk.insert_frame(session, LedgerEvent, events)
+    columns = ("units", "assisting", "evidence", "milestones")
+    return ledger_rows.digests(
+        (
+            m.id,
+            ledger_rows.content(
+                (
+                    m.id,
+                    m.kind,
+                    m.title,
+                    m.opened,
+                    m.deadline,
+                    units,
+                    assisting,
+                    m.leader,
+                    m.subject,
+                    m.level,
+                    m.batch,
+                    m.public,
+                    m.source,
+                    evidence,
+                    milestones,
+                ),
+                (
+                    (k, e.action, e.on, e.unit, e.by, e.text, e.deadline, _json(e.evidence))
+                    for k, e in enumerate(m.events)
+                ),
+            ),
+        )
+        for m, units, assisting, evidence, milestones in zip(
+            matters, *(frame[c] for c in columns), strict=True
+        )
+    )
 
 
 def _event_row(matter_id: int, position: int, e: Event, actor: str) -> LedgerEvent:
@@ -839,7 +916,7 @@ def propose_stage(
         "ledgers.stage.propose",
         _target(project),
         {"stage": project.stage},
-        _change_state(row),
+        {**_change_state(row), "position": row.position, "evidence": list(form.evidence)},
         address,
     )
     return row
@@ -886,7 +963,7 @@ def review_stage(
         "ledgers.stage.approve" if approve else "ledgers.stage.refuse",
         _target(project),
         before,
-        {"stage": project.stage, **_change_state(change)},
+        {"stage": project.stage, **_change_state(change), "note": change.review_note},
         address,
     )
     return change
@@ -1002,6 +1079,9 @@ def record_event(
             "unit": e.unit,
             "text": e.text,
             "deadline": e.deadline.isoformat() if e.deadline else None,
+            "position": e.position,
+            "by": e.by,
+            "evidence": list(event.evidence),
         },
         address,
     )
@@ -1253,7 +1333,7 @@ def create_matter(
     ).first()
     if taken is not None:
         raise LedgerWebError([word("web.already", value=m.id)])
-    store_matters(session, cycle, [m], user.username)
+    rows = store_matters(session, cycle, [m], user.username)
     row = session.execute(
         select(LedgerMatter).where(LedgerMatter.cycle_id == cycle.id, LedgerMatter.code == m.id)
     ).scalar_one()
@@ -1268,6 +1348,7 @@ def create_matter(
             "title": m.title,
             "units": list(m.units),
             "deadline": m.deadline.isoformat() if m.deadline else None,
+            "rows": rows,
         },
         address,
     )
