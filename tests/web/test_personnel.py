@@ -558,3 +558,25 @@ def test_the_demos_teams_share_one_pool_of_good_grades(app: Any, demo_url: str) 
     page = client(app, "office").get("/cycles/1/personnel")
     assert page.status_code == 200
     assert page.text.count(">3 / 11<") == 11
+
+
+def test_the_computations_counts_name_kinds_and_grades(app: Any, demo_url: str) -> None:
+    """The line under 等次与结果运用计算 reads 干部·称职 244, never the stored cadre:competent."""
+    with _session(demo_url) as s:
+        _, run = _latest(s)
+        counts = json.loads(run.counts)
+        names = dict(
+            s.execute(
+                select(AnnualGrade.grade, AnnualGrade.grade_name).where(
+                    AnnualGrade.computation_id == run.id, AnnualGrade.kind == "cadre"
+                )
+            ).all()
+        )
+    page = client(app, "office").get("/cycles/1/personnel").text
+    line = page.split(">计算于")[1].split("</p>")[0]
+    assert "cadre:" not in line
+    assert "team:" not in line
+    assert f"等次 {counts['grades']}" in line
+    for key, n in counts.items():
+        if key.startswith("cadre:"):
+            assert f"干部·{names[key.split(':', 1)[1]]} {n}" in line

@@ -4,6 +4,7 @@ cadre's place in the unit's ranking), each cadre by name, and the filtered list 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -57,6 +58,28 @@ def grade_names(session: Session, run: PersonnelComputation | None) -> list[str]
         .order_by(func.count().desc(), AnnualGrade.grade_name)
     )
     return [str(name) for name, _ in rows]
+
+
+def counts_in_words(session: Session, run: PersonnelComputation, lang: str) -> list[str]:
+    """A computation's counts as a person reads them: "等次 335", "考核结果运用 174", then each
+    kind and grade by name ("干部·称职 244"), not as stored (``cadre:competent``)."""
+    counts = json.loads(run.counts)
+    said = [
+        f"{t('personnel.count_grades', lang)} {counts.get('grades', 0)}",
+        f"{t('personnel.decisions', lang)} {counts.get('decisions', 0)}",
+    ]
+    rows = session.execute(
+        select(AnnualGrade.kind, AnnualGrade.grade, AnnualGrade.grade_name)
+        .where(AnnualGrade.computation_id == run.id)
+        .distinct()
+    )
+    names = {f"{kind}:{grade}": (kind, name) for kind, grade, name in rows}
+    for key, n in counts.items():
+        if key in ("grades", "decisions"):
+            continue
+        kind, name = names.get(key, (key.split(":", 1)[0], key.split(":", 1)[-1]))
+        said.append(f"{t('personnel.' + kind, lang)}·{name} {n}")
+    return said
 
 
 def _select(

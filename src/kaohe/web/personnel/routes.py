@@ -136,7 +136,7 @@ def _overview(
         design=personnel.latest_design(session, cycle) if office else None,
         imports=imports,
         run=run,
-        counts=json.loads(run.counts) if run else {},
+        counts=listing.counts_in_words(session, run, lang) if run else [],
         stale=pc.staleness(session, cycle, run) if office else [],
         cadres=cadres,
         window=w,
