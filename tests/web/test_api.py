@@ -180,9 +180,24 @@ def test_the_openapi_document_lists_the_api_only(
 ) -> None:
     c, _, _ = api
     spec = c.get("/api/openapi.json").json()
+    cycle = "/api/v1/cycles/{cycle_id}"
     assert set(spec["paths"]) == {
         "/api/v1/cycles",
-        "/api/v1/cycles/{cycle_id}/results",
-        "/api/v1/cycles/{cycle_id}/values",
-        "/api/v1/cycles/{cycle_id}/reviews",
+        f"{cycle}/results",
+        f"{cycle}/values",
+        f"{cycle}/reviews",
+        # the period values (调度数据)
+        f"{cycle}/periods/values",
+        f"{cycle}/periods/newest",
+        f"{cycle}/periods/reviews",
+        # the ledgers (台账)
+        f"{cycle}/ledgers/projects",
+        f"{cycle}/ledgers/projects/{{project_id}}",
+        f"{cycle}/ledgers/projects/{{project_id}}/edit",
+        f"{cycle}/ledgers/projects/{{project_id}}/stage",
+        f"{cycle}/ledgers/changes/{{change_id}}/review",
+        f"{cycle}/ledgers/matters",
+        f"{cycle}/ledgers/matters/{{matter_id}}",
+        f"{cycle}/ledgers/matters/{{matter_id}}/events",
+        f"{cycle}/ledgers/new-matter",
     }
