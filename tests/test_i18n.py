@@ -66,3 +66,19 @@ def test_the_catalogues_are_read_as_babel_reads_them() -> None:
         with path.open("rb") as f:
             babel = [(m.context, str(m.id), str(m.string or "")) for m in read_po(f) if m.id]
         assert i18n.read_catalogue(path) == babel, code
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_entry_names_its_table_and_stands_apart(lang: str) -> None:
+    """Each entry has its ``msgctxt`` (the table it is read into: an entry without one is in no
+    table, and its key is missing) and a blank line before it: two branches appending at once
+    can join entries, and a merge can drop a context line that looks like its neighbour's."""
+    path = Path(i18n.__file__).parent / "locale" / lang / "LC_MESSAGES" / "kaohe.po"
+    assert [i for c, i, _ in i18n.read_catalogue(path) if c is None] == []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    joined = [
+        n + 1
+        for n in range(1, len(lines))
+        if lines[n].startswith(("msgctxt", "msgid")) and lines[n - 1].startswith(("msgstr", '"'))
+    ]
+    assert joined == []
