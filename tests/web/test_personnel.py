@@ -481,7 +481,7 @@ def test_cadres_import_is_all_or_nothing_and_grade_writes_the_exports(
         "cadres", "import", "1", "--ballots", str(CADRES / "ballots.csv"), "--checks", str(bad)
     )
     assert code == 1
-    assert "checks.csv row 4, column year" in out
+    assert "checks.csv 第 4 行，列 year" in out  # the place in the CLI's language (zh by default)
     assert _counts(demo_url) == before  # the valid ballots were not kept either
     code, out = _run("cadres", "import", "1", "--checks", str(CADRES / "checks.csv"))
     assert code == 0
