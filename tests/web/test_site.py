@@ -347,7 +347,8 @@ def test_a_department_uploads_its_filled_template_whole_or_not_at_all(
 
     bad = send("filled.xlsx", path.read_bytes())
     assert bad.status_code == 422  # type: ignore[attr-defined]
-    assert "filled.xlsx[市统计局] row 3, column gdp_growth" in bad.text  # type: ignore[attr-defined]
+    # the place in the page's language, the column by its letter and the indicator's name
+    assert "filled.xlsx[市统计局] 第 3 行，列 D (地区生产总值增速)" in bad.text  # type: ignore[attr-defined]
     ws.cell(row=3, column=col, value=7.2)
     wb.save(path)
     shown = send("filled.xlsx", path.read_bytes())
