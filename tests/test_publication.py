@@ -31,61 +31,14 @@ from kaohe.publication import (
 from kaohe.results import Results
 from kaohe.rules.target import elapsed_share
 from kaohe.scheme import Period, Scheme
+from tests.tiny_scheme import ELAPSED, TINY_GRADED, VALUES
 
 # 2024 is a leap year: 1 January – 30 June is 182 of its 366 days
-TINY = """
-name: 小方案
-period: {label: 2024年上半年, start: 2024-01-01, end: 2024-12-31, as_of: 2024-06-30}
-categories:
-  city: {name: 城区}
-  rural: {name: 农区}
-units:
-  a: {name: 甲区, category: city}
-  b: {name: 乙县, category: city}
-  c: {name: 丙旗, category: rural}
-dimensions:
-  economy: {name: 经济}
-  service: {name: 服务}
-indicators:
-  revenue:
-    name: 财政收入
-    parent: economy
-    unit_of_measure: 亿元
-    adds_up: true
-    weights: 10
-    target: {a: 10, b: 8, c: 12}
-    rule: {type: proportional}
-  projects:
-    name: 签约项目
-    parent: economy
-    unit_of_measure: 个
-    adds_up: true
-    weights: 10
-    rule: {type: ratio_to_best, peers: all}
-  online:
-    name: 网办率
-    parent: service
-    unit_of_measure: "%"
-    weights: 10
-    target: 90
-    rule: {type: linear, below_rate: 1}
-grading:
-  scope: category
-  grades:
-    - {id: excellent, name: 优秀, quota: {count: 1}}
-    - {id: good, name: 良好}
-"""
-VALUES = {
-    "a": {"revenue": "6", "projects": "10", "online": "99"},
-    "b": {"revenue": "3", "projects": "30", "online": "81"},
-    "c": {"revenue": "12", "projects": "0", "online": "90"},
-}
-ELAPSED = 182 / 366
 
 
 @pytest.fixture(scope="module")
 def scheme() -> Scheme:
-    return parse_scheme_text(TINY)
+    return parse_scheme_text(TINY_GRADED)
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +164,7 @@ def test_progress_against_the_target_and_the_time_proportional_target(
 
 
 def test_once_the_period_is_over_the_pace_is_the_target(scheme: Scheme) -> None:
-    over = parse_scheme_text(TINY.replace("as_of: 2024-06-30", "as_of: 2024-12-31"))
+    over = parse_scheme_text(TINY_GRADED.replace("as_of: 2024-06-30", "as_of: 2024-12-31"))
     results = assess(over, Dataset.from_mapping(over, VALUES, {}))
     pub = parse_publication(results.rows(), explain_document(results))
     p = compare.progress(pub, over)
@@ -221,7 +174,7 @@ def test_once_the_period_is_over_the_pace_is_the_target(scheme: Scheme) -> None:
 
 
 def test_lower_is_better_completes_as_target_over_value() -> None:
-    scheme = parse_scheme_text(TINY)
+    scheme = parse_scheme_text(TINY_GRADED)
     pub = record(
         unit("a", "city", ind("revenue", 4.0, target=2.0, direction="lower")),
         unit("b", "city", ind("revenue", 1.0, target=2.0, direction="lower")),
@@ -247,7 +200,7 @@ def test_each_units_share_of_the_city_total(pub: Publication, scheme: Scheme) ->
 
 
 def test_a_negative_value_or_a_zero_total_has_no_shares() -> None:
-    scheme = parse_scheme_text(TINY)
+    scheme = parse_scheme_text(TINY_GRADED)
     pub = record(
         unit("a", "city", ind("revenue", -1.0), ind("projects", 0.0)),
         unit("b", "city", ind("revenue", 5.0), ind("projects", 0.0)),
@@ -268,7 +221,7 @@ def test_a_negative_value_or_a_zero_total_has_no_shares() -> None:
 def test_shares_sum_to_one_whatever_the_order_of_the_units(
     values: list[float], order: list[int]
 ) -> None:
-    scheme = parse_scheme_text(TINY)
+    scheme = parse_scheme_text(TINY_GRADED)
     units = [unit(u, "city", ind("revenue", v)) for u, v in zip("abc", values, strict=True)]
     con = compare.contribution(record(*units), scheme)
     shuffled = compare.contribution(record(*[units[k] for k in order]), scheme)
@@ -310,7 +263,7 @@ def test_the_radar_compares_each_dimension_with_the_category(
 
 
 def test_a_void_unit_is_no_peer_and_alone_it_is_its_own_measure() -> None:
-    scheme = parse_scheme_text(TINY)
+    scheme = parse_scheme_text(TINY_GRADED)
     dims = (DimensionResult("economy", "经济", 5.0, 20.0),)
     pub = record(
         unit("a", "city", dims=dims),
